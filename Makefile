@@ -1,0 +1,53 @@
+# The one entry point. Every target bootstraps what it needs (a .venv, node_modules).
+SHELL := /bin/bash
+HOST ?= 127.0.0.1
+PORT ?= 8000
+ARGS ?=
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.8
+PY_READY := $(VENV)/.synced
+TS := clients/ts
+NODE_READY := $(TS)/node_modules/.installed
+VIEWER := $(TS)/dist/viewer/viewer.js
+
+.PHONY: gen check-gen run test check bench clean
+
+$(PY_READY): pyproject.toml uv.lock
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(VENV)/bin/uv sync --frozen --inexact --quiet
+	@touch $@
+
+$(NODE_READY): $(TS)/package.json $(TS)/package-lock.json
+	cd $(TS) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+gen: $(PY_READY) $(NODE_READY)
+	$(PY) -m server.codegen
+
+check-gen: $(PY_READY) $(NODE_READY)
+	$(PY) -m server.codegen --check
+
+$(VIEWER): $(NODE_READY) $(wildcard $(TS)/src/*.ts $(TS)/src/gen/*.ts $(TS)/viewer/*)
+	cd $(TS) && npm run --silent build
+
+run: $(PY_READY) $(VIEWER)
+	$(VENV)/bin/spine-ws serve --host $(HOST) --port $(PORT) $(ARGS)
+
+test: $(PY_READY) $(VIEWER)
+	$(PY) -m pytest
+	cd $(TS) && npm test --silent
+
+check: $(PY_READY) $(NODE_READY) check-gen
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy --strict server/
+	cd $(TS) && npm run --silent typecheck
+
+bench: $(PY_READY)
+	$(PY) -m bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) $(TS)/node_modules $(TS)/dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,41 @@
+// GENERATED from schema/ by `make gen` (server/codegen.py) - do not edit.
+
+/** Protocol version these types were generated for. */
+export const PROTOCOL_VERSION = "1.0.0" as const;
+/** SHA-256 of schema/ these types come from; compare with the snapshot's. */
+export const SCHEMA_HASH = "ef5fe8e1bad7c23b9161e487d31da7a6e59d6f0bb87e67871b6ee675ff48ed72";
+/** Wire type of every command. */
+export const COMMAND_TYPES = [
+  "add_agent",
+  "delete_agent",
+  "modify_agent",
+  "pause",
+  "resume",
+  "set_tick_rate",
+  "start",
+  "stop",
+] as const;
+/** Wire type of every event. */
+export const EVENT_TYPES = [
+  "agent_added",
+  "agent_removed",
+  "agent_update",
+  "command_ack",
+  "error",
+  "simulation_state",
+  "snapshot",
+  "tick_end",
+  "tick_start",
+  "world_event",
+] as const;
+/** Events that may be broadcast to every client (they carry `seq` when they are). */
+export const BROADCAST_EVENT_TYPES = [
+  "agent_added",
+  "agent_removed",
+  "agent_update",
+  "error",
+  "simulation_state",
+  "tick_end",
+  "tick_start",
+  "world_event",
+] as const;

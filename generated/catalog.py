@@ -1,0 +1,61 @@
+# GENERATED from schema/ by `make gen` (server/codegen.py) - do not edit.
+"""Lookup tables and constants of the protocol, generated with the models."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pydantic import BaseModel
+
+from . import models
+
+__all__ = [
+    "BROADCAST_EVENT_TYPES",
+    "COMMAND_MODELS",
+    "EVENT_MODELS",
+    "PROTOCOL_VERSION",
+    "SCHEMA_HASH",
+]
+
+PROTOCOL_VERSION: Final = "1.0.0"
+SCHEMA_HASH: Final = "ef5fe8e1bad7c23b9161e487d31da7a6e59d6f0bb87e67871b6ee675ff48ed72"
+
+# Wire type -> model of every command (schema/commands/<type>.json).
+COMMAND_MODELS: Final[dict[str, type[BaseModel]]] = {
+    "add_agent": models.AddAgentCommand,
+    "delete_agent": models.DeleteAgentCommand,
+    "modify_agent": models.ModifyAgentCommand,
+    "pause": models.PauseCommand,
+    "resume": models.ResumeCommand,
+    "set_tick_rate": models.SetTickRateCommand,
+    "start": models.StartCommand,
+    "stop": models.StopCommand,
+}
+
+# Wire type -> model of every event (schema/events/<type>.json).
+EVENT_MODELS: Final[dict[str, type[BaseModel]]] = {
+    "agent_added": models.AgentAddedEvent,
+    "agent_removed": models.AgentRemovedEvent,
+    "agent_update": models.AgentUpdateEvent,
+    "command_ack": models.CommandAckEvent,
+    "error": models.ErrorEvent,
+    "simulation_state": models.SimulationStateEvent,
+    "snapshot": models.SnapshotEvent,
+    "tick_end": models.TickEndEvent,
+    "tick_start": models.TickStartEvent,
+    "world_event": models.WorldEventEvent,
+}
+
+# Events that may be broadcast to every client: they carry `seq` when they are.
+BROADCAST_EVENT_TYPES: Final = frozenset(
+    {
+        "agent_added",
+        "agent_removed",
+        "agent_update",
+        "error",
+        "simulation_state",
+        "tick_end",
+        "tick_start",
+        "world_event",
+    }
+)

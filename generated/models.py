@@ -1,0 +1,714 @@
+# GENERATED from schema/ by `make gen` (datamodel-code-generator) - do not edit.
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    MISSING,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
+from typing_extensions import TypeAliasType
+
+SpineProtocol = TypeAliasType(
+    "SpineProtocol", Annotated[Any, Field(title="SpineProtocol")]
+)
+"""
+spine-ws protocol 1.0.0, bundled from schema/.
+"""
+
+
+AgentDataPatch = TypeAliasType(
+    "AgentDataPatch",
+    Annotated[dict[str, Any], Field(min_length=1, title="AgentDataPatch")],
+)
+"""
+Members to set on the agent's data (at least one).
+"""
+
+
+AgentId = TypeAliasType(
+    "AgentId",
+    Annotated[StrictStr, Field(pattern="^[A-Za-z0-9._:-]{1,64}$", title="AgentId")],
+)
+"""
+Unique id of an agent.
+"""
+
+
+AgentKind = TypeAliasType(
+    "AgentKind",
+    Annotated[StrictStr, Field(pattern="^[A-Za-z0-9._:-]{1,64}$", title="AgentKind")],
+)
+"""
+Kind of an agent, chosen by whoever creates it.
+"""
+
+
+CommandId = TypeAliasType(
+    "CommandId",
+    Annotated[StrictStr, Field(pattern="^[A-Za-z0-9._:-]{1,64}$", title="CommandId")],
+)
+"""
+Client-chosen id of a command, echoed as command_id in its one reply.
+"""
+
+
+CommandType = TypeAliasType(
+    "CommandType",
+    Annotated[StrictStr, Field(pattern="^[a-z][a-z0-9_]{0,63}$", title="CommandType")],
+)
+"""
+Wire type of a command (the name of its schema file).
+"""
+
+
+Data = TypeAliasType("Data", dict[str, Any])
+"""
+Free-form JSON object.
+"""
+
+
+ErrorCode = TypeAliasType(
+    "ErrorCode",
+    Annotated[
+        Literal[
+            "invalid_json",
+            "invalid_message",
+            "unknown_command",
+            "queue_full",
+            "invalid_state",
+            "agent_not_found",
+            "agent_exists",
+            "forbidden",
+            "rate_limited",
+            "limit_exceeded",
+            "internal_error",
+            "simulation_error",
+        ],
+        Field(title="ErrorCode"),
+    ],
+)
+"""
+Why a message failed. invalid_json: not parseable JSON (or a non-finite number). invalid_message: valid JSON that breaks a schema, a binary frame, or JSON too deep or too large. unknown_command: a type no command schema has. queue_full: the simulation's command queue is full; nothing was applied, retry later. invalid_state: the command is not allowed in the simulation's current state. agent_not_found: no agent has that id. agent_exists: an agent with that id already exists. forbidden: this connection's role may not send commands. rate_limited: too many commands from this connection; nothing was applied. limit_exceeded: a configured limit (agent count, agent_data size) would be exceeded. internal_error: an unexpected server fault. simulation_error: the simulation raised while ticking or handling a command.
+"""
+
+
+class ErrorDetail(BaseModel):
+    """
+    One thing wrong with the offending message.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    path: StrictStr
+    """
+    JSON Pointer (RFC 6901) into the offending message; empty for the whole message.
+    """
+    message: StrictStr
+    """
+    What is wrong there, for humans.
+    """
+
+
+ProtocolVersion = TypeAliasType(
+    "ProtocolVersion", Annotated[Literal["1.0.0"], Field(title="ProtocolVersion")]
+)
+"""
+Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).
+"""
+
+
+Seq = TypeAliasType("Seq", Annotated[StrictInt, Field(ge=1, title="Seq")])
+"""
+Sequence number of a broadcast event: grows by exactly 1 per broadcast event of this server run.
+"""
+
+
+SimulationStatus = TypeAliasType(
+    "SimulationStatus",
+    Annotated[Literal["running", "paused", "stopped"], Field(title="SimulationStatus")],
+)
+"""
+Lifecycle state of the simulation.
+"""
+
+
+Tick = TypeAliasType("Tick", Annotated[StrictInt, Field(ge=0, title="Tick")])
+"""
+Simulation tick number, counting from 0.
+"""
+
+
+TickRate = TypeAliasType(
+    "TickRate", Annotated[StrictFloat, Field(ge=0.1, le=100.0, title="TickRate")]
+)
+"""
+Simulation speed in ticks per second; out-of-range values are an error, never clamped.
+"""
+
+
+class AgentAddedEvent(BaseModel):
+    """
+    An agent was created.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["agent_added"] = "agent_added"
+    """
+    Message type: always "agent_added".
+    """
+    seq: Seq
+    """
+    Sequence number of this broadcast event.
+    """
+    tick: Tick
+    """
+    Tick this event belongs to.
+    """
+    agent_id: AgentId
+    """
+    The new agent.
+    """
+    agent_kind: AgentKind
+    """
+    Its kind.
+    """
+    data: Data
+    """
+    Its full data.
+    """
+
+
+class AgentRemovedEvent(BaseModel):
+    """
+    An agent was removed.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["agent_removed"] = "agent_removed"
+    """
+    Message type: always "agent_removed".
+    """
+    seq: Seq
+    """
+    Sequence number of this broadcast event.
+    """
+    tick: Tick
+    """
+    Tick this event belongs to.
+    """
+    agent_id: AgentId
+    """
+    The removed agent.
+    """
+
+
+class AgentUpdateEvent(BaseModel):
+    """
+    An agent's state changed; data is its full data after the change.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["agent_update"] = "agent_update"
+    """
+    Message type: always "agent_update".
+    """
+    seq: Seq
+    """
+    Sequence number of this broadcast event.
+    """
+    tick: Tick
+    """
+    Tick this event belongs to.
+    """
+    agent_id: AgentId
+    """
+    The agent that changed.
+    """
+    data: Data
+    """
+    The agent's full data after the change.
+    """
+
+
+class CommandAckEvent(BaseModel):
+    """
+    Sent to the sender only: its command was applied. Broadcasts the command caused arrive before this.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["command_ack"] = "command_ack"
+    """
+    Message type: always "command_ack".
+    """
+    command_type: CommandType
+    """
+    Type of the applied command.
+    """
+    command_id: CommandId | MISSING = MISSING
+    """
+    The command's id, if it carried one.
+    """
+    tick: Tick
+    """
+    Tick at which the command was applied.
+    """
+
+
+class ErrorEvent(BaseModel):
+    """
+    To the sender: its message failed and nothing was applied. Broadcast (with seq) for a simulation fault.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["error"] = "error"
+    """
+    Message type: always "error".
+    """
+    code: ErrorCode
+    """
+    Machine-readable reason.
+    """
+    message: StrictStr
+    """
+    What went wrong, for humans.
+    """
+    command_id: CommandId | MISSING = MISSING
+    """
+    Id of the failed command, if it carried a valid one.
+    """
+    command_type: CommandType | MISSING = MISSING
+    """
+    Type of the failed command; present only when the message named a known command type.
+    """
+    details: list[ErrorDetail] | MISSING = MISSING
+    """
+    Each thing wrong with the message.
+    """
+    seq: Seq | MISSING = MISSING
+    """
+    Present only on broadcast errors (simulation faults).
+    """
+
+
+class SimulationStateEvent(BaseModel):
+    """
+    The simulation's state or speed changed.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["simulation_state"] = "simulation_state"
+    """
+    Message type: always "simulation_state".
+    """
+    seq: Seq
+    """
+    Sequence number of this broadcast event.
+    """
+    status: SimulationStatus
+    """
+    New lifecycle state.
+    """
+    tick: Tick
+    """
+    Tick at the change.
+    """
+    tick_rate: TickRate
+    """
+    Speed in ticks per second.
+    """
+
+
+class TickEndEvent(BaseModel):
+    """
+    A tick is complete.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["tick_end"] = "tick_end"
+    """
+    Message type: always "tick_end".
+    """
+    seq: Seq
+    """
+    Sequence number of this broadcast event.
+    """
+    tick: Tick
+    """
+    Tick this event belongs to.
+    """
+
+
+class TickStartEvent(BaseModel):
+    """
+    A tick begins; its agent_update and world_event events follow, then tick_end.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["tick_start"] = "tick_start"
+    """
+    Message type: always "tick_start".
+    """
+    seq: Seq
+    """
+    Sequence number of this broadcast event.
+    """
+    tick: Tick
+    """
+    Tick this event belongs to.
+    """
+
+
+class WorldEventEvent(BaseModel):
+    """
+    Anything else the world reports (the default simulation reports kind "bounce" when an agent hits a wall).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["world_event"] = "world_event"
+    """
+    Message type: always "world_event".
+    """
+    seq: Seq
+    """
+    Sequence number of this broadcast event.
+    """
+    tick: Tick
+    """
+    Tick this event belongs to.
+    """
+    kind: Annotated[StrictStr, Field(pattern="^[A-Za-z0-9._:-]{1,64}$")]
+    """
+    What happened.
+    """
+    data: Data
+    """
+    Details of what happened.
+    """
+
+
+class AddAgentCommand(BaseModel):
+    """
+    Create an agent. Fails with agent_exists if the id is taken.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["add_agent"] = "add_agent"
+    """
+    Message type: always "add_agent".
+    """
+    id: CommandId | MISSING = MISSING
+    """
+    Optional id chosen by the client; the reply echoes it as command_id.
+    """
+    agent_id: AgentId
+    """
+    Id of the new agent.
+    """
+    agent_kind: AgentKind
+    """
+    Kind of the new agent.
+    """
+    agent_data: Data | MISSING = MISSING
+    """
+    Initial data of the agent (the default simulation reads numbers x, y, vx, vy and keeps every other member).
+    """
+
+
+class DeleteAgentCommand(BaseModel):
+    """
+    Remove an agent. Fails with agent_not_found if no agent has the id.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["delete_agent"] = "delete_agent"
+    """
+    Message type: always "delete_agent".
+    """
+    id: CommandId | MISSING = MISSING
+    """
+    Optional id chosen by the client; the reply echoes it as command_id.
+    """
+    agent_id: AgentId
+    """
+    Id of the agent to remove.
+    """
+
+
+class ModifyAgentCommand(BaseModel):
+    """
+    Shallow-merge agent_data into an agent's data. Fails with agent_not_found if no agent has the id.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["modify_agent"] = "modify_agent"
+    """
+    Message type: always "modify_agent".
+    """
+    id: CommandId | MISSING = MISSING
+    """
+    Optional id chosen by the client; the reply echoes it as command_id.
+    """
+    agent_id: AgentId
+    """
+    Id of the agent to change.
+    """
+    agent_data: Annotated[AgentDataPatch, Field(title="AgentDataPatch")]
+    """
+    Members to set on the agent's data (at least one).
+    """
+
+
+class PauseCommand(BaseModel):
+    """
+    Pause the simulation: running -> paused.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["pause"] = "pause"
+    """
+    Message type: always "pause".
+    """
+    id: CommandId | MISSING = MISSING
+    """
+    Optional id chosen by the client; the reply echoes it as command_id.
+    """
+
+
+class ResumeCommand(BaseModel):
+    """
+    Resume the simulation: paused -> running.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["resume"] = "resume"
+    """
+    Message type: always "resume".
+    """
+    id: CommandId | MISSING = MISSING
+    """
+    Optional id chosen by the client; the reply echoes it as command_id.
+    """
+
+
+class SetTickRateCommand(BaseModel):
+    """
+    Change the simulation's speed; allowed in every state.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["set_tick_rate"] = "set_tick_rate"
+    """
+    Message type: always "set_tick_rate".
+    """
+    id: CommandId | MISSING = MISSING
+    """
+    Optional id chosen by the client; the reply echoes it as command_id.
+    """
+    tick_rate: TickRate
+    """
+    New speed in ticks per second.
+    """
+
+
+class StartCommand(BaseModel):
+    """
+    Start the simulation: stopped -> running. Keeps the current tick rate unless tick_rate is given (the default rate is 20).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["start"] = "start"
+    """
+    Message type: always "start".
+    """
+    id: CommandId | MISSING = MISSING
+    """
+    Optional id chosen by the client; the reply echoes it as command_id.
+    """
+    tick_rate: TickRate | MISSING = MISSING
+    """
+    Speed to run at, in ticks per second.
+    """
+
+
+class StopCommand(BaseModel):
+    """
+    Stop the simulation; allowed in every state (a stop while stopped is acknowledged and changes nothing).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["stop"] = "stop"
+    """
+    Message type: always "stop".
+    """
+    id: CommandId | MISSING = MISSING
+    """
+    Optional id chosen by the client; the reply echoes it as command_id.
+    """
+
+
+class AgentState(BaseModel):
+    """
+    One agent as it stands: id, kind and its full data.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    agent_id: AgentId
+    """
+    The agent's id.
+    """
+    agent_kind: AgentKind
+    """
+    The agent's kind.
+    """
+    data: Data
+    """
+    The agent's full data.
+    """
+
+
+class SimulationInfo(BaseModel):
+    """
+    The simulation's lifecycle state, tick and speed.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    status: SimulationStatus
+    """
+    Lifecycle state.
+    """
+    tick: Tick
+    """
+    Current tick.
+    """
+    tick_rate: TickRate
+    """
+    Current speed in ticks per second.
+    """
+
+
+class SnapshotEvent(BaseModel):
+    """
+    Sent to a client right after it connects: the whole state as of broadcast event seq, so the client's next event is seq + 1.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["snapshot"] = "snapshot"
+    """
+    Message type: always "snapshot".
+    """
+    protocol_version: ProtocolVersion
+    """
+    Protocol version the server speaks.
+    """
+    schema_hash: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    """
+    SHA-256 of the canonical content of schema/ the server was built from.
+    """
+    epoch: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    """
+    Identifies this server run; a new epoch means seq restarted.
+    """
+    seq: Annotated[StrictInt, Field(ge=0)]
+    """
+    Last broadcast event this snapshot already reflects (0 before the first one).
+    """
+    connection_id: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    """
+    This connection's id, as the server logs it.
+    """
+    simulation: SimulationInfo
+    """
+    The simulation's state.
+    """
+    agents: list[AgentState]
+    """
+    Every agent, in creation order.
+    """
+
+
+Command = TypeAliasType(
+    "Command",
+    Annotated[
+        AddAgentCommand
+        | DeleteAgentCommand
+        | ModifyAgentCommand
+        | PauseCommand
+        | ResumeCommand
+        | SetTickRateCommand
+        | StartCommand
+        | StopCommand,
+        Field(discriminator="type"),
+    ],
+)
+"""
+Any command a client may send.
+"""
+
+
+ServerEvent = TypeAliasType(
+    "ServerEvent",
+    Annotated[
+        AgentAddedEvent
+        | AgentRemovedEvent
+        | AgentUpdateEvent
+        | CommandAckEvent
+        | ErrorEvent
+        | SimulationStateEvent
+        | SnapshotEvent
+        | TickEndEvent
+        | TickStartEvent
+        | WorldEventEvent,
+        Field(discriminator="type"),
+    ],
+)
+"""
+Any event the server may send.
+"""
