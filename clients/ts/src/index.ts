@@ -1,0 +1,2 @@
+export * from "./gen/protocol.js";
+export * from "./gen/contract.js";
