@@ -1,2 +1,17 @@
 export * from "./gen/protocol.js";
 export * from "./gen/contract.js";
+export {
+  COMMAND_ID_PATTERN,
+  type ConnectionState,
+  type EventOf,
+  type ReconnectOptions,
+  type SchemaMismatch,
+  type SendOptions,
+  SpineClient,
+  type SpineClientOptions,
+  SUBPROTOCOL,
+} from "./client.js";
+export { CommandError, CommandTimeoutError, DisconnectedError, SpineError } from "./errors.js";
+export { broadcastSeq, type SeqGap, SeqTracker } from "./seq.js";
+export { type WebSocketConstructor, type WebSocketLike } from "./socket.js";
+export { WorldState } from "./world.js";

@@ -1,0 +1,497 @@
+/**
+ * `SpineClient`: a typed, reconnecting client for the spine-ws protocol.
+ *
+ * It correlates each command with its reply (`command_ack` or `error`, by `command_id`),
+ * narrows event handlers by `type`, reconnects with exponential backoff and jitter (each
+ * new connection begins with a `snapshot`, which replaces whatever the client knew),
+ * checks `seq` for gaps and warns when the server was built from a different schema.
+ */
+
+import { CommandError, CommandTimeoutError, DisconnectedError } from "./errors.js";
+import { PROTOCOL_VERSION, SCHEMA_HASH } from "./gen/contract.js";
+import type { Command, CommandAckEvent, ServerEvent, SnapshotEvent } from "./gen/protocol.js";
+import { type SeqGap, SeqTracker } from "./seq.js";
+import {
+  type CloseLike,
+  type MessageLike,
+  OPEN,
+  type WebSocketConstructor,
+  type WebSocketLike,
+  frameText,
+} from "./socket.js";
+import { WorldState } from "./world.js";
+
+/** Ids the protocol accepts for commands (schema/defs/command_id.json). */
+export const COMMAND_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Subprotocol offered beside `token.<token>`; a server that checks tokens selects it. */
+export const SUBPROTOCOL = "spine.v1";
+
+/** Characters a subprotocol name may hold (an HTTP token, RFC 9110). */
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** The event type named `T`, e.g. `EventOf<"tick_start">` is `TickStartEvent`. */
+export type EventOf<T extends ServerEvent["type"]> = Extract<ServerEvent, { type: T }>;
+
+/**
+ * Where the client stands:
+ * `idle` (never connected) → `connecting` (a socket is opening or awaits its snapshot) →
+ * `open` (snapshot received; commands may be sent) → on loss `reconnecting` (waiting out
+ * the backoff) → `connecting` … ; `closed` after `close()` or once it gives up.
+ */
+export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
+
+/** Backoff between reconnection attempts: `min(maxDelayMs, initialDelayMs * factor^n)`. */
+export interface ReconnectOptions {
+  /** Delay before the first retry (default 250 ms). */
+  initialDelayMs?: number;
+  /** Upper bound of the delay (default 10 s). */
+  maxDelayMs?: number;
+  /** Growth per failed attempt (default 2). */
+  factor?: number;
+  /** Up to this fraction of each delay is taken off at random (0–1, default 0.5). */
+  jitter?: number;
+  /** Give up (state `closed`) after this many failed attempts in a row (default: never). */
+  maxAttempts?: number;
+}
+
+/** The server speaks a different contract than the one these types were generated from. */
+export interface SchemaMismatch {
+  serverSchemaHash: string;
+  clientSchemaHash: string;
+  serverProtocolVersion: string;
+  clientProtocolVersion: string;
+}
+
+/** Options of `SpineClient`; every one is optional. */
+export interface SpineClientOptions {
+  /** Access token; sent as described by `tokenTransport`. */
+  token?: string;
+  /**
+   * How the token travels. `subprotocol` (default; what browsers can do) offers the
+   * subprotocols `spine.v1` and `token.<token>`; `query` appends `?token=` to the URL
+   * (servers redact it in logs, but it may end up in proxies' logs: prefer subprotocol).
+   */
+  tokenTransport?: "subprotocol" | "query";
+  /** WebSocket implementation: default `globalThis.WebSocket`; in Node 20 pass `ws`'s. */
+  WebSocket?: WebSocketConstructor;
+  /** Reconnect after a lost connection (default on); `false` turns it off. */
+  reconnect?: boolean | ReconnectOptions;
+  /**
+   * Whether `connect()` keeps retrying (with the reconnect backoff) when the first
+   * attempt fails, instead of rejecting. Default `false`; a page that may load before
+   * its server is up wants `true`.
+   */
+  retryInitialConnect?: boolean;
+  /** How long `send` waits for the reply before rejecting (default 10 s). */
+  commandTimeoutMs?: number;
+  /** How long an attempt may take to open and deliver its snapshot (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Called when a broadcast event's `seq` is not the expected one. */
+  onGap?: (gap: SeqGap) => void;
+  /** Called once per differing server hash; default: `console.warn`. */
+  onSchemaMismatch?: (mismatch: SchemaMismatch) => void;
+  /** Called on every change of `state`. */
+  onStateChange?: (state: ConnectionState) => void;
+}
+
+/** Per-call options of `send`. */
+export interface SendOptions {
+  /** Overrides the client's `commandTimeoutMs` for this command. */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  commandType: string;
+  resolve: (ack: CommandAckEvent) => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+interface Waiter {
+  resolve: (snapshot: SnapshotEvent) => void;
+  reject: (error: Error) => void;
+}
+
+type Handler = (event: ServerEvent) => void;
+
+/** Calls every listener, so that one throwing listener cannot break the others or the client. */
+function callAll<A>(listeners: Iterable<(arg: A) => void>, arg: A, what: string): void {
+  for (const listener of [...listeners]) {
+    try {
+      listener(arg);
+    } catch (error) {
+      console.error(`spine-ws: a ${what} handler threw`, error);
+    }
+  }
+}
+
+/** A typed, reconnecting spine-ws client. See the README for a worked example. */
+export class SpineClient {
+  /** Create a client and wait for its first snapshot (see `connect()`). */
+  static async connect(url: string, options: SpineClientOptions = {}): Promise<SpineClient> {
+    const client = new SpineClient(url, options);
+    await client.connect();
+    return client;
+  }
+
+  /** The simulation as the latest snapshot and the events since describe it. */
+  readonly world = new WorldState();
+
+  readonly #url: string;
+  readonly #protocols: string[] | undefined;
+  readonly #WebSocket: WebSocketConstructor;
+  readonly #reconnect: Required<ReconnectOptions> | undefined;
+  readonly #retryInitial: boolean;
+  readonly #commandTimeoutMs: number;
+  readonly #connectTimeoutMs: number;
+  readonly #onSchemaMismatch: (mismatch: SchemaMismatch) => void;
+
+  readonly #handlers = new Map<string, Set<Handler>>();
+  readonly #anyHandlers = new Set<Handler>();
+  readonly #gapHandlers = new Set<(gap: SeqGap) => void>();
+  readonly #stateHandlers = new Set<(state: ConnectionState) => void>();
+  readonly #pending = new Map<string, Pending>();
+  readonly #seq = new SeqTracker();
+  readonly #warnedHashes = new Set<string>();
+  readonly #idPrefix = `c${Math.random().toString(36).slice(2, 8)}:`;
+
+  #state: ConnectionState = "idle";
+  #socket: WebSocketLike | undefined;
+  /** Bumped for every socket, so callbacks of an abandoned socket are ignored. */
+  #generation = 0;
+  #attempt = 0;
+  #connectedOnce = false;
+  #snapshot: SnapshotEvent | undefined;
+  #waiter: Waiter | undefined;
+  #waiting: Promise<SnapshotEvent> | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #snapshotTimer: ReturnType<typeof setTimeout> | undefined;
+  #nextId = 0;
+
+  constructor(url: string, options: SpineClientOptions = {}) {
+    const WebSocketImpl =
+      options.WebSocket ??
+      (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WebSocketImpl) {
+      throw new TypeError(
+        "no WebSocket implementation: pass options.WebSocket (in Node 20: `import { WebSocket } from \"ws\"`)",
+      );
+    }
+    this.#WebSocket = WebSocketImpl;
+    let target = url;
+    let protocols: string[] | undefined;
+    if (options.token !== undefined) {
+      if (options.tokenTransport === "query") {
+        const withToken = new URL(url);
+        withToken.searchParams.set("token", options.token);
+        target = withToken.toString();
+      } else {
+        if (!HTTP_TOKEN.test(options.token)) {
+          throw new TypeError(
+            'this token cannot travel as a subprotocol (only HTTP token characters can): use tokenTransport: "query"',
+          );
+        }
+        protocols = [SUBPROTOCOL, `token.${options.token}`];
+      }
+    }
+    this.#url = target;
+    this.#protocols = protocols;
+    const reconnect = options.reconnect ?? true;
+    this.#reconnect =
+      reconnect === false
+        ? undefined
+        : {
+            initialDelayMs: 250,
+            maxDelayMs: 10_000,
+            factor: 2,
+            jitter: 0.5,
+            maxAttempts: Number.POSITIVE_INFINITY,
+            ...(reconnect === true ? {} : reconnect),
+          };
+    this.#retryInitial = options.retryInitialConnect ?? false;
+    this.#commandTimeoutMs = options.commandTimeoutMs ?? 10_000;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.#onSchemaMismatch =
+      options.onSchemaMismatch ??
+      ((m) =>
+        console.warn(
+          `spine-ws: server schema ${m.serverSchemaHash} (protocol ${m.serverProtocolVersion}) ` +
+            `differs from this client's ${m.clientSchemaHash} (protocol ${m.clientProtocolVersion}); ` +
+            "regenerate the client (`make gen`) or upgrade it",
+        ));
+    if (options.onGap) this.#gapHandlers.add(options.onGap);
+    if (options.onStateChange) this.#stateHandlers.add(options.onStateChange);
+  }
+
+  /** Where the client stands (see `ConnectionState`). */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** The latest snapshot, or `undefined` before the first. */
+  get snapshot(): SnapshotEvent | undefined {
+    return this.#snapshot;
+  }
+
+  /** The server run (`epoch`) of the latest snapshot. */
+  get epoch(): string | undefined {
+    return this.#seq.epoch;
+  }
+
+  /** The last broadcast `seq` seen on the current connection. */
+  get lastSeq(): number | undefined {
+    return this.#seq.last;
+  }
+
+  /**
+   * Open the connection; resolves with the first snapshot. Rejects with a
+   * `DisconnectedError` if that attempt fails (unless `retryInitialConnect`), if the
+   * reconnect attempts run out, or if `close()` is called first. Calling it while
+   * connecting returns the same promise; while open, resolves with the current snapshot.
+   */
+  connect(): Promise<SnapshotEvent> {
+    if (this.#state === "open" && this.#snapshot) return Promise.resolve(this.#snapshot);
+    if (this.#waiting) return this.#waiting;
+    this.#waiting = new Promise<SnapshotEvent>((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
+    // The promise is also kept for later callers; don't report it unhandled for them.
+    this.#waiting.catch(() => undefined);
+    if (this.#state !== "connecting" && this.#state !== "reconnecting") {
+      this.#connectedOnce = false;
+      this.#attempt = 0;
+      this.#open();
+    }
+    return this.#waiting;
+  }
+
+  /** Close for good: no reconnect; pending commands reject with `DisconnectedError`. */
+  close(): void {
+    this.#generation++;
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#snapshotTimer);
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket) this.#detach(socket, 1000, "client closed");
+    this.#seq.disconnect();
+    this.#failPending("the client was closed");
+    this.#settleWaiter(new DisconnectedError("the client was closed before it connected"));
+    this.#setState("closed");
+  }
+
+  /**
+   * Send a command; resolves with its `command_ack`. An `id` is assigned when missing.
+   * Rejects with `CommandError` (the server's `error` reply), `CommandTimeoutError`, or
+   * `DisconnectedError` (not open, or the connection dropped before the reply; the
+   * command may then have been applied: the next snapshot shows). A malformed or
+   * already pending `id` rejects with a `TypeError`.
+   */
+  send(command: Command, options: SendOptions = {}): Promise<CommandAckEvent> {
+    const id = command.id ?? `${this.#idPrefix}${++this.#nextId}`;
+    if (!COMMAND_ID_PATTERN.test(id)) {
+      return Promise.reject(new TypeError(`command id ${JSON.stringify(id)} does not match ${COMMAND_ID_PATTERN}`));
+    }
+    if (this.#pending.has(id)) {
+      return Promise.reject(new TypeError(`command id ${JSON.stringify(id)} is already waiting for a reply`));
+    }
+    const socket = this.#socket;
+    if (this.#state !== "open" || !socket || socket.readyState !== OPEN) {
+      return Promise.reject(new DisconnectedError(`cannot send ${command.type}: the client is ${this.#state}`));
+    }
+    const timeoutMs = options.timeoutMs ?? this.#commandTimeoutMs;
+    return new Promise<CommandAckEvent>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new CommandTimeoutError(id, command.type, timeoutMs));
+      }, timeoutMs);
+      this.#pending.set(id, { commandType: command.type, resolve, reject, timer });
+      try {
+        socket.send(JSON.stringify({ ...command, id }));
+      } catch (error) {
+        clearTimeout(timer);
+        this.#pending.delete(id);
+        reject(new DisconnectedError(`cannot send ${command.type}: ${String(error)}`));
+      }
+    });
+  }
+
+  /** Call `handler` for every event of `type`, narrowed to it. Returns an unsubscribe. */
+  on<T extends ServerEvent["type"]>(type: T, handler: (event: EventOf<T>) => void): () => void {
+    let set = this.#handlers.get(type);
+    if (!set) this.#handlers.set(type, (set = new Set()));
+    // Sound: only events whose `type` is T are dispatched to this set.
+    const stored = handler as Handler;
+    set.add(stored);
+    return () => void set.delete(stored);
+  }
+
+  /** Call `handler` for every event. Returns an unsubscribe. */
+  onAny(handler: (event: ServerEvent) => void): () => void {
+    this.#anyHandlers.add(handler);
+    return () => void this.#anyHandlers.delete(handler);
+  }
+
+  /** Call `handler` when a broadcast `seq` is not the expected one. Returns an unsubscribe. */
+  onGap(handler: (gap: SeqGap) => void): () => void {
+    this.#gapHandlers.add(handler);
+    return () => void this.#gapHandlers.delete(handler);
+  }
+
+  /** Call `handler` on every change of `state`. Returns an unsubscribe. */
+  onStateChange(handler: (state: ConnectionState) => void): () => void {
+    this.#stateHandlers.add(handler);
+    return () => void this.#stateHandlers.delete(handler);
+  }
+
+  #open(): void {
+    const generation = ++this.#generation;
+    this.#setState("connecting");
+    let socket: WebSocketLike;
+    try {
+      socket = new this.#WebSocket(this.#url, this.#protocols);
+    } catch (error) {
+      // A malformed URL or protocol list: retrying cannot help.
+      this.#settleWaiter(new DisconnectedError(`cannot open ${this.#url}: ${String(error)}`));
+      this.#setState("closed");
+      return;
+    }
+    this.#socket = socket;
+    const current = () => generation === this.#generation;
+    socket.onmessage = (event: MessageLike) => {
+      if (current()) this.#receive(event.data);
+    };
+    socket.onclose = (event: CloseLike) => {
+      if (current()) this.#lost(`closed (code ${event.code ?? "?"}${event.reason ? `, ${event.reason}` : ""})`);
+    };
+    // An error is always followed by close; handle it there (it carries the code).
+    socket.onerror = () => undefined;
+    this.#snapshotTimer = setTimeout(() => {
+      if (current()) this.#lost(`no snapshot within ${this.#connectTimeoutMs} ms`);
+    }, this.#connectTimeoutMs);
+  }
+
+  /** Stop listening to a socket and close it. */
+  #detach(socket: WebSocketLike, code: number, reason: string): void {
+    // No-ops rather than null: `ws` emits `error` when a handshake is aborted, and an
+    // EventEmitter `error` without a listener would throw.
+    const ignore = () => undefined;
+    socket.onopen = ignore;
+    socket.onmessage = ignore;
+    socket.onclose = ignore;
+    socket.onerror = ignore;
+    try {
+      socket.close(code, reason);
+    } catch {
+      // Closing a socket that never opened may throw in some implementations.
+    }
+  }
+
+  #lost(reason: string): void {
+    this.#generation++;
+    clearTimeout(this.#snapshotTimer);
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket) this.#detach(socket, 1000, "lost");
+    this.#seq.disconnect();
+    this.#failPending(`the connection was lost before the reply (${reason})`);
+    const backoff = this.#reconnect;
+    const retry = backoff !== undefined && (this.#connectedOnce || this.#retryInitial);
+    if (!retry || this.#attempt >= backoff.maxAttempts) {
+      this.#settleWaiter(new DisconnectedError(`cannot connect to ${this.#url}: ${reason}`));
+      this.#setState("closed");
+      return;
+    }
+    const base = Math.min(backoff.maxDelayMs, backoff.initialDelayMs * backoff.factor ** this.#attempt);
+    const delay = base * (1 - backoff.jitter * Math.random());
+    this.#attempt++;
+    this.#setState("reconnecting");
+    this.#retryTimer = setTimeout(() => this.#open(), delay);
+  }
+
+  #receive(data: unknown): void {
+    const text = frameText(data);
+    let event: unknown;
+    try {
+      event = text === undefined ? undefined : JSON.parse(text);
+    } catch {
+      event = undefined;
+    }
+    if (typeof event !== "object" || event === null || typeof (event as { type?: unknown }).type !== "string") {
+      console.warn("spine-ws: ignoring a frame that is not a JSON event", text);
+      return;
+    }
+    // Trusted to follow the schema: the server validates what it sends with the same models.
+    const ev = event as ServerEvent;
+    if (ev.type === "snapshot") {
+      this.#takeSnapshot(ev);
+    } else {
+      const gap = this.#seq.observe(ev);
+      if (gap) {
+        if (this.#gapHandlers.size === 0) {
+          console.warn(`spine-ws: seq gap in epoch ${gap.epoch}: expected ${gap.expected}, got ${gap.received}`);
+        }
+        callAll(this.#gapHandlers, gap, "gap");
+      }
+      this.world.apply(ev);
+    }
+    if (ev.type === "command_ack" || ev.type === "error") {
+      const pending = ev.command_id === undefined ? undefined : this.#pending.get(ev.command_id);
+      if (pending && ev.command_id !== undefined) {
+        clearTimeout(pending.timer);
+        this.#pending.delete(ev.command_id);
+        if (ev.type === "command_ack") pending.resolve(ev);
+        else pending.reject(new CommandError(ev, pending.commandType));
+      }
+    }
+    callAll(this.#handlers.get(ev.type) ?? [], ev, ev.type);
+    callAll(this.#anyHandlers, ev, "onAny");
+  }
+
+  #takeSnapshot(snapshot: SnapshotEvent): void {
+    clearTimeout(this.#snapshotTimer);
+    this.#snapshot = snapshot;
+    this.#seq.snapshot(snapshot);
+    this.world.reset(snapshot);
+    this.#attempt = 0;
+    this.#connectedOnce = true;
+    if (snapshot.schema_hash !== SCHEMA_HASH && !this.#warnedHashes.has(snapshot.schema_hash)) {
+      this.#warnedHashes.add(snapshot.schema_hash);
+      try {
+        this.#onSchemaMismatch({
+          serverSchemaHash: snapshot.schema_hash,
+          clientSchemaHash: SCHEMA_HASH,
+          serverProtocolVersion: snapshot.protocol_version,
+          clientProtocolVersion: PROTOCOL_VERSION,
+        });
+      } catch (error) {
+        console.error("spine-ws: the onSchemaMismatch handler threw", error);
+      }
+    }
+    this.#setState("open");
+    this.#settleWaiter(snapshot);
+  }
+
+  #settleWaiter(outcome: SnapshotEvent | Error): void {
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    this.#waiting = undefined;
+    if (!waiter) return;
+    if (outcome instanceof Error) waiter.reject(outcome);
+    else waiter.resolve(outcome);
+  }
+
+  #failPending(reason: string): void {
+    for (const [id, pending] of this.#pending) {
+      clearTimeout(pending.timer);
+      pending.reject(new DisconnectedError(`${pending.commandType} (id ${id}): ${reason}`));
+    }
+    this.#pending.clear();
+  }
+
+  #setState(state: ConnectionState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    callAll(this.#stateHandlers, state, "state");
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Sequence tracking. Every broadcast event carries `seq`, one more than the previous
+ * broadcast; a `snapshot`'s `seq` is the last broadcast it already reflects, so the next
+ * event is `seq + 1`. A new `epoch` means a new server run whose `seq` started over.
+ */
+
+import { BROADCAST_EVENT_TYPES } from "./gen/contract.js";
+import type { ServerEvent, SnapshotEvent } from "./gen/protocol.js";
+
+/** A broadcast event whose `seq` was not the one expected. */
+export interface SeqGap {
+  /** Server run the events belong to. */
+  epoch: string;
+  /** The `seq` that should have come next. */
+  expected: number;
+  /** The `seq` that came. Greater: `received - expected` events were lost; smaller: a repeat. */
+  received: number;
+  /** Type of the event that revealed the gap. */
+  eventType: ServerEvent["type"];
+}
+
+const BROADCAST: ReadonlySet<string> = new Set(BROADCAST_EVENT_TYPES);
+
+/** The `seq` of a broadcast event, or `undefined` for replies and snapshots. */
+export function broadcastSeq(event: ServerEvent): number | undefined {
+  if (!BROADCAST.has(event.type) || !("seq" in event)) return undefined;
+  return typeof event.seq === "number" ? event.seq : undefined;
+}
+
+/** Remembers the last `seq` seen in the current epoch and spots gaps. */
+export class SeqTracker {
+  /** Epoch of the last snapshot; `undefined` before the first. */
+  epoch: string | undefined;
+  /** Last `seq` seen on this connection; `undefined` until its snapshot arrives. */
+  last: number | undefined;
+
+  /** Take the snapshot's position. Returns whether the epoch changed (a new server run). */
+  snapshot(snapshot: SnapshotEvent): boolean {
+    const changed = this.epoch !== undefined && this.epoch !== snapshot.epoch;
+    this.epoch = snapshot.epoch;
+    this.last = snapshot.seq;
+    return changed;
+  }
+
+  /** Check one event; returns the gap it reveals, if any. Repeats do not move `last` back. */
+  observe(event: ServerEvent): SeqGap | undefined {
+    const seq = broadcastSeq(event);
+    if (seq === undefined || this.last === undefined || this.epoch === undefined) return undefined;
+    const expected = this.last + 1;
+    if (seq > this.last) this.last = seq;
+    if (seq === expected) return undefined;
+    return { epoch: this.epoch, expected, received: seq, eventType: event.type };
+  }
+
+  /** The connection is gone: stop checking until the next snapshot. */
+  disconnect(): void {
+    this.last = undefined;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * A client-side mirror of the simulation, rebuilt from every `snapshot` and kept current
+ * by the broadcast events. Pure: no sockets, so it unit-tests on plain objects.
+ */
+
+import type {
+  AgentState,
+  ServerEvent,
+  SimulationInfo,
+  SnapshotEvent,
+} from "./gen/protocol.js";
+
+/** The simulation as the last snapshot plus every later broadcast event describe it. */
+export class WorldState {
+  /** Lifecycle state, tick and speed; `undefined` until the first snapshot. */
+  simulation: SimulationInfo | undefined;
+  /** Every agent by id, in creation order (a `Map` keeps insertion order). */
+  readonly agents = new Map<string, AgentState>();
+
+  /** Replace everything with the snapshot: it is the truth, whatever came before. */
+  reset(snapshot: SnapshotEvent): void {
+    this.simulation = { ...snapshot.simulation };
+    this.agents.clear();
+    for (const agent of snapshot.agents) {
+      this.agents.set(agent.agent_id, { ...agent, data: { ...agent.data } });
+    }
+  }
+
+  /** Fold one event in; events that do not change the world are ignored. */
+  apply(event: ServerEvent): void {
+    switch (event.type) {
+      case "snapshot":
+        this.reset(event);
+        return;
+      case "simulation_state":
+        this.simulation = { status: event.status, tick: event.tick, tick_rate: event.tick_rate };
+        return;
+      case "tick_start":
+      case "tick_end":
+        if (this.simulation) this.simulation.tick = event.tick;
+        return;
+      case "agent_added":
+        this.agents.set(event.agent_id, {
+          agent_id: event.agent_id,
+          agent_kind: event.agent_kind,
+          data: { ...event.data },
+        });
+        return;
+      case "agent_update": {
+        const agent = this.agents.get(event.agent_id);
+        if (agent) agent.data = { ...event.data };
+        return;
+      }
+      case "agent_removed":
+        this.agents.delete(event.agent_id);
+        return;
+      case "command_ack":
+      case "error":
+      case "world_event":
+        return;
+    }
+  }
+}
