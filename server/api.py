@@ -1,0 +1,85 @@
+"""The HTTP side: `/health` and the contract (`/schemas`, `/asyncapi`)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from generated import PROTOCOL_VERSION, SCHEMA_HASH, SimulationInfo
+from server.contract import SCHEMA_DIR, load_contract
+
+__all__ = ["Health", "SchemaIndex", "router"]
+
+router = APIRouter()
+ASYNCAPI = Path(__file__).resolve().parent.parent / "generated" / "asyncapi.json"
+
+
+class Health(BaseModel):
+    """The server is up; what it runs and how many clients it serves."""
+
+    status: Literal["ok"] = "ok"
+    connections: int = Field(ge=0, description="Open WebSocket connections.")
+    simulation: SimulationInfo
+    protocol_version: str
+    schema_hash: str
+    seq: int = Field(ge=0, description="Last broadcast event sequence number.")
+    epoch: str = Field(description="Identifies this server run.")
+
+
+class SchemaIndex(BaseModel):
+    """Every schema file, with the path to fetch it at."""
+
+    protocol_version: str
+    schema_hash: str
+    schemas: list[str] = Field(description="Paths relative to /schemas/.")
+
+
+@router.get("/health", response_model=Health)
+def health(request: Request) -> Health:
+    hub = request.app.state.spine.hub
+    return Health(
+        connections=len(hub.connections),
+        simulation=hub.mirror.simulation,
+        protocol_version=PROTOCOL_VERSION,
+        schema_hash=SCHEMA_HASH,
+        seq=hub.seq,
+        epoch=hub.epoch,
+    )
+
+
+@router.get("/schemas", response_model=SchemaIndex)
+def schema_index() -> SchemaIndex:
+    return SchemaIndex(
+        protocol_version=PROTOCOL_VERSION,
+        schema_hash=SCHEMA_HASH,
+        schemas=sorted(_schema_files()),
+    )
+
+
+@router.get(
+    "/schemas/{path:path}",
+    responses={404: {"description": "No schema file at that path."}},
+)
+def schema_file(path: str) -> dict[str, Any]:
+    """One raw JSON Schema file, e.g. `commands/start.json`."""
+    files = _schema_files()
+    if path not in files:
+        raise HTTPException(404, f"no schema {path!r}; see /schemas for the list")
+    return files[path]
+
+
+@router.get("/asyncapi")
+def asyncapi() -> dict[str, Any]:
+    """The generated AsyncAPI 3.0 document of the `/ws` channel."""
+    document: dict[str, Any] = json.loads(ASYNCAPI.read_text(encoding="utf-8"))
+    return document
+
+
+@cache
+def _schema_files() -> dict[str, dict[str, Any]]:
+    return load_contract(SCHEMA_DIR).files

@@ -1,0 +1,134 @@
+"""`create_app`: the ASGI app, with the simulation started and stopped by its lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from generated import PROTOCOL_VERSION
+from server import api, endpoint
+from server.boundary import Boundary, CommandQueue, EventSink, Simulation, SimulationFactory
+from server.hub import Hub
+from server.parse import Limits
+from server.settings import Settings
+from server.world import default_simulation
+
+__all__ = ["Runtime", "create_app", "load_factory"]
+
+log = logging.getLogger("spine_ws")
+VIEWER_DIR = Path(__file__).resolve().parent.parent / "clients/ts/dist/viewer"
+
+
+@dataclass
+class Runtime:
+    """What the endpoints share while the app runs."""
+
+    settings: Settings
+    hub: Hub
+    simulation: Simulation
+    commands: CommandQueue
+
+
+def create_app(
+    settings: Settings | None = None, simulation_factory: SimulationFactory | None = None
+) -> FastAPI:
+    """The server as an ASGI app; serve it with any ASGI server (the CLI uses uvicorn).
+
+    `simulation_factory` receives the `Boundary` and returns a `Simulation`; by default
+    the embedded world (or `settings.simulation`, a "module:factory" path) is used.
+    """
+    settings = settings or Settings()
+    factory = simulation_factory or _configured_factory(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = _start(settings, factory, asyncio.get_running_loop())
+        app.state.spine = runtime
+        try:
+            yield
+        finally:
+            runtime.simulation.stop()
+            log.info("simulation stopped")
+
+    app = FastAPI(
+        title="spine-ws",
+        version=PROTOCOL_VERSION,
+        summary="Schema-first WebSocket link between a simulation and its frontends.",
+        lifespan=lifespan,
+    )
+    app.include_router(api.router)
+    app.add_api_websocket_route("/ws", endpoint.serve)
+    app.mount("/", StaticFiles(directory=VIEWER_DIR, html=True, check_dir=False), name="viewer")
+    app.add_middleware(TransportHook)
+    return app
+
+
+def _start(
+    settings: Settings, factory: SimulationFactory, loop: asyncio.AbstractEventLoop
+) -> Runtime:
+    commands = CommandQueue(settings.command_queue_size)
+    hub = Hub(
+        commands,
+        limits=Limits(settings.max_json_depth, settings.max_json_members),
+        max_agent_data_bytes=settings.max_agent_data_bytes,
+    )
+    simulation = factory(Boundary(commands, EventSink(loop, hub.deliver)))
+    simulation.handlers.check_complete()
+    hub.registry = simulation.handlers
+    simulation.start()
+    log.info("simulation started (epoch %s)", hub.epoch)
+    return Runtime(settings, hub, simulation, commands)
+
+
+def _configured_factory(settings: Settings) -> SimulationFactory:
+    if settings.simulation:
+        return load_factory(settings.simulation)
+    return partial(
+        default_simulation,
+        tick_rate=settings.tick_rate,
+        seed_agents=settings.seed_agents,
+        max_agents=settings.max_agents,
+        autostart=settings.autostart,
+    )
+
+
+def load_factory(path: str) -> SimulationFactory:
+    """Import "package.module:factory"; fail with a message that says what is wrong."""
+    module_name, _, attribute = path.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"--simulation wants module:factory, got {path!r}")
+    factory = getattr(importlib.import_module(module_name), attribute, None)
+    if not callable(factory):
+        raise ValueError(f"{path!r} is not a callable simulation factory")
+    result: Callable[[Boundary], Simulation] = factory
+    return result
+
+
+class TransportHook:
+    """Give the WebSocket endpoint a way to abort its TCP connection.
+
+    A close frame queued behind a backlog the peer never reads is never flushed, and a
+    plain close waits for the flush; only `transport.abort()` frees the memory. The ASGI
+    interface has no such call, so take it from uvicorn's protocol when it is there.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            transport = getattr(getattr(send, "__self__", None), "transport", None)
+            abort = getattr(transport, "abort", None)
+            if abort is not None:
+                scope = {**scope, "spine.abort": abort}
+        await self.app(scope, receive, send)

@@ -1,0 +1,190 @@
+"""The whole boundary between the server (asyncio) and a simulation (its own thread).
+
+Two thread-safe queues and nothing else:
+
+* `CommandQueue` (bounded): the server puts `CommandItem`s without waiting (a full queue
+  is a `queue_full` reply, never a wait); the simulation takes them, waking at once.
+* `EventSink`: the simulation puts events; they cross into the event loop in order,
+  without polling, batched into one wake-up per burst.
+
+A simulation never assigns `seq`: it passes the event's model class and fields, and
+the server stamps `seq` when it broadcasts. The fields are validated here, on the
+simulation's thread, so a bad event fails where it was made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from generated import BROADCAST_EVENT_TYPES, CommandAckEvent
+from server.errors import ProtocolError
+from server.registry import Registry
+
+__all__ = [
+    "Boundary",
+    "CommandItem",
+    "CommandQueue",
+    "EventItem",
+    "EventSink",
+    "Simulation",
+    "SimulationFactory",
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandItem:
+    """A validated command, the connection it came from, and its id (if it had one)."""
+
+    command: BaseModel
+    connection_id: str
+    command_id: str | None
+
+    @property
+    def command_type(self) -> str:
+        wire = self.command.model_fields["type"].default
+        assert isinstance(wire, str)
+        return wire
+
+
+@dataclass(frozen=True, slots=True)
+class EventItem:
+    """An event on its way to the clients.
+
+    `to` is None for a broadcast (the server stamps `seq`), else the one connection a
+    reply is addressed to. `body` is the event's JSON, serialised once, without `seq`.
+    """
+
+    event: BaseModel
+    body: bytes
+    to: str | None = None
+
+
+class CommandQueue:
+    """Bounded FIFO of commands: non-blocking `put`, blocking `get` with a timeout."""
+
+    def __init__(self, maxsize: int) -> None:
+        self._items: deque[CommandItem] = deque()
+        self._maxsize = maxsize
+        self._ready = threading.Condition()
+        self._closed = False
+
+    def put(self, item: CommandItem) -> bool:
+        """Enqueue unless full; False means the caller must reply `queue_full`."""
+        with self._ready:
+            if len(self._items) >= self._maxsize:
+                return False
+            self._items.append(item)
+            self._ready.notify()
+            return True
+
+    def get(self, timeout: float | None) -> CommandItem | None:
+        """The next command, or None after `timeout` seconds or once closed."""
+        with self._ready:
+            if not self._items and not self._closed:
+                self._ready.wait(timeout)
+            return self._items.popleft() if self._items else None
+
+    def close(self) -> None:
+        """Wake every waiting `get` for good (used to stop the simulation)."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class EventSink:
+    """Where a simulation publishes events; safe to call from any thread."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, deliver: Callable[[EventItem], None]):
+        self._loop = loop
+        self._deliver = deliver
+        self._pending: deque[EventItem] = deque()
+        self._lock = threading.Lock()
+        self._wake_scheduled = False
+
+    def broadcast(self, model: type[M], /, **fields: Any) -> None:
+        """Publish an event to every client; the server adds `seq`.
+
+        `model` is a generated event model whose schema has `seq` (see
+        `generated.BROADCAST_EVENT_TYPES`); `fields` are its other members.
+        """
+        wire = model.model_fields["type"].default
+        if wire not in BROADCAST_EVENT_TYPES:
+            raise ValueError(f"{model.__name__} is not a broadcast event (it has no seq)")
+        event = model.model_validate({**fields, "seq": 1})
+        body = event.model_dump_json(exclude={"seq"}).encode()
+        self._put(EventItem(event, body))
+
+    def reply(self, connection_id: str, event: BaseModel) -> None:
+        """Send one event to one connection only (acks and errors); no `seq`."""
+        self._put(EventItem(event, event.model_dump_json().encode(), connection_id))
+
+    def ack(self, item: CommandItem, tick: int) -> None:
+        """Reply `command_ack` to the command's sender."""
+        ack = CommandAckEvent(command_type=item.command_type, tick=tick)
+        if item.command_id is not None:
+            ack.command_id = item.command_id
+        self.reply(item.connection_id, ack)
+
+    def fail(self, item: CommandItem, error: ProtocolError) -> None:
+        """Reply `error` to the command's sender."""
+        self.reply(item.connection_id, error.to_event(item.command_id, item.command_type))
+
+    def _put(self, item: EventItem) -> None:
+        with self._lock:
+            self._pending.append(item)
+            if self._wake_scheduled:
+                return
+            self._wake_scheduled = True
+        # A closed loop means the server is gone: nobody is left to tell.
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> None:
+        with self._lock:
+            self._wake_scheduled = False
+            items, self._pending = self._pending, deque()
+        for item in items:
+            self._deliver(item)
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """What a simulation factory receives: its command source and its event sink."""
+
+    commands: CommandQueue
+    events: EventSink
+
+
+class Simulation(Protocol):
+    """What a simulation factory returns.
+
+    `handlers` must cover every command schema (checked at start-up). `start` begins
+    work on the simulation's own thread and returns; `stop` ends it and joins.
+    """
+
+    @property
+    def handlers(self) -> Registry: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+SimulationFactory = Callable[[Boundary], Simulation]

@@ -1,0 +1,86 @@
+"""`spine-ws serve`: the server under uvicorn, configured by flags and SPINE_WS_* variables."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import sys
+import types
+import typing
+from typing import Any
+
+import uvicorn
+from pydantic import ValidationError
+
+from server.app import create_app
+from server.settings import Settings
+
+__all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="spine-ws", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the server")
+    for name, field in Settings.model_fields.items():
+        _add_flag(serve, name, field.annotation, field.description)
+    args = parser.parse_args(argv)
+    overrides = {k: v for k, v in vars(args).items() if k != "command"}
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        print(f"spine-ws: invalid configuration:\n{exc}", file=sys.stderr)
+        return 2
+    return run(settings)
+
+
+def run(settings: Settings) -> int:
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.host, settings.port))
+    sock.listen(2048)
+    host, port = sock.getsockname()[:2]
+    config = uvicorn.Config(
+        create_app(settings),
+        log_level=settings.log_level,
+        access_log=False,
+        ws="websockets-sansio",
+        ws_max_size=settings.max_message_bytes,
+        ws_per_message_deflate=False,
+        ws_ping_interval=settings.ping_interval,
+        ws_ping_timeout=settings.ping_timeout,
+        timeout_keep_alive=int(settings.handshake_timeout),
+        timeout_graceful_shutdown=3,
+        lifespan="on",
+    )
+    url = f"{host}:{port}" if ":" not in host else f"[{host}]:{port}"
+    print(f"spine-ws listening on http://{url} (WebSocket ws://{url}/ws)", flush=True)
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def _add_flag(
+    parser: argparse.ArgumentParser, name: str, annotation: Any, help: str | None
+) -> None:
+    flag = "--" + name.replace("_", "-")
+    if annotation is bool:
+        parser.add_argument(flag, action="store_true", default=argparse.SUPPRESS, help=help)
+        return
+    parser.add_argument(flag, default=argparse.SUPPRESS, help=help, type=_scalar(annotation))
+
+
+def _scalar(annotation: Any) -> Any:
+    """The argparse type for a settings annotation (Optional and Literal unwrapped)."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+    if typing.get_origin(annotation) is typing.Literal:
+        return str
+    return annotation if annotation in (int, float, str) else str
+
+
+if __name__ == "__main__":
+    sys.exit(main())

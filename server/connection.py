@@ -1,0 +1,148 @@
+"""One client: a bounded send queue drained by its own writer task.
+
+Broadcasting hands each connection an already-serialised frame (`send`, synchronous);
+only the writer awaits the socket, so a slow client delays nobody but itself. A client
+whose queue overflows is closed with 1008 "slow consumer"; if the close frame cannot be
+flushed quickly (it waits behind the backlog of a client that stopped reading), the
+TCP connection is aborted so its memory is released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Literal
+
+__all__ = ["Connection", "Role"]
+
+log = logging.getLogger("spine_ws.connection")
+Role = Literal["viewer", "controller"]
+
+SLOW_CONSUMER = 1008
+
+
+class Connection:
+    """Send side of one WebSocket; `send` never blocks and never raises."""
+
+    def __init__(
+        self,
+        connection_id: str,
+        send_text: Callable[[str], Awaitable[None]],
+        close: Callable[[int, str], Awaitable[None]],
+        abort: Callable[[], None] | None,
+        *,
+        role: Role,
+        max_messages: int,
+        max_bytes: int,
+        close_timeout: float,
+        rate: float,
+        burst: int,
+    ) -> None:
+        self.id = connection_id
+        self.role = role
+        self._send_text = send_text
+        self._close = close
+        self._abort = abort
+        self._max_messages = max_messages
+        self._max_bytes = max_bytes
+        self._close_timeout = close_timeout
+        self._queue: deque[str] = deque()
+        self._queued_bytes = 0
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._writer = asyncio.get_running_loop().create_task(self._write())
+        self._shedding: asyncio.Task[None] | None = None
+        self._bucket = TokenBucket(rate, burst)
+
+    @property
+    def queued(self) -> tuple[int, int]:
+        """Messages and bytes (characters) waiting to be written."""
+        return len(self._queue), self._queued_bytes
+
+    def send(self, frame: str) -> None:
+        """Queue one text frame; overflowing the queue closes the connection."""
+        if self._closing:
+            return
+        size = len(frame)
+        if len(self._queue) >= self._max_messages or self._queued_bytes + size > self._max_bytes:
+            self._shed()
+            return
+        self._queue.append(frame)
+        self._queued_bytes += size
+        self._wake.set()
+
+    def allow_command(self) -> bool:
+        """Take one token from this connection's command bucket."""
+        return self._bucket.take()
+
+    async def finish(self) -> None:
+        """Stop the writer (the socket is gone or going); drop what was queued."""
+        self._closing = True
+        self._queue.clear()
+        self._queued_bytes = 0
+        self._writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._writer
+        if self._shedding is not None:
+            await asyncio.gather(self._shedding, return_exceptions=True)
+
+    async def _write(self) -> None:
+        queue = self._queue
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                while queue:
+                    frame = queue.popleft()
+                    self._queued_bytes -= len(frame)
+                    await self._send_text(frame)
+        except Exception as exc:  # the peer went away mid-send: the endpoint cleans up
+            log.debug("writer of %s stopped: %r", self.id, exc)
+            self._closing = True
+
+    def _shed(self) -> None:
+        self._closing = True
+        log.warning(
+            "closing %s: slow consumer (%d messages, %d bytes queued)",
+            self.id,
+            len(self._queue),
+            self._queued_bytes,
+        )
+        self._queue.clear()
+        self._queued_bytes = 0
+        self._writer.cancel()
+        self._shedding = asyncio.get_running_loop().create_task(self._close_slow())
+
+    async def _close_slow(self) -> None:
+        deadline = time.monotonic() + self._close_timeout
+        # A timeout, or the socket is already gone: either way, abort below.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._close(SLOW_CONSUMER, "slow consumer"), self._close_timeout)
+        # Even a close frame that was written may sit behind a backlog the peer never
+        # reads; give it the rest of the timeout, then drop the TCP connection.
+        if self._abort is not None:
+            await asyncio.sleep(max(0.0, deadline - time.monotonic()))
+            self._abort()
+
+
+class TokenBucket:
+    """`rate` tokens a second, at most `burst` saved up."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self._rate = rate
+        self._burst = float(burst)
+        self._tokens = float(burst)
+        self._stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
+        self._stamp = now
+        if self._tokens < 1.0:
+            return False
+        self._tokens -= 1.0
+        return True

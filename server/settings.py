@@ -1,0 +1,52 @@
+"""Configuration: CLI flags and `SPINE_WS_*` environment variables, one model for both."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Every knob of the server, with defaults a real deployment can keep.
+
+    Each field is also the environment variable `SPINE_WS_<NAME>` and the CLI flag
+    `--<name-with-dashes>`.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SPINE_WS_", extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    simulation: str | None = Field(
+        None, description="module:factory of a simulation to run instead of the default one"
+    )
+
+    # The default simulation.
+    autostart: bool = False
+    tick_rate: float = Field(20.0, ge=0.1, le=100)
+    seed_agents: int = Field(8, ge=0)
+    max_agents: int = Field(10_000, ge=1)
+
+    # Connections.
+    max_connections: int = Field(1000, ge=1)
+    max_connections_per_address: int = Field(100, ge=1)
+    max_message_bytes: int = Field(64 * 1024, ge=1024)
+    send_queue_messages: int = Field(4096, ge=1)
+    send_queue_bytes: int = Field(1024 * 1024, ge=1024)
+    slow_close_timeout: float = Field(1.0, gt=0)
+    ping_interval: float = Field(20.0, gt=0)
+    ping_timeout: float = Field(20.0, gt=0)
+    handshake_timeout: float = Field(10.0, gt=0)
+
+    # Commands.
+    command_queue_size: int = Field(1024, ge=1)
+    command_rate: float = Field(200.0, gt=0, description="commands per second per connection")
+    command_burst: int = Field(400, ge=1)
+    max_json_depth: int = Field(32, ge=2)
+    max_json_members: int = Field(10_000, ge=1)
+    max_agent_data_bytes: int = Field(8 * 1024, ge=2)
