@@ -153,20 +153,9 @@ ui.tickRate.addEventListener("change", () => {
 
 ui.addForm.addEventListener("submit", (event) => {
   event.preventDefault();
-  const margin = worldSize * 0.1;
-  const randomIn = (low: number, high: number) => low + Math.random() * (high - low);
-  const angle = Math.random() * 2 * Math.PI;
-  send({
-    type: "add_agent",
-    agent_id: ui.agentId.value.trim(),
-    agent_kind: ui.agentKind.value.trim(),
-    agent_data: {
-      x: randomIn(margin, worldSize - margin),
-      y: randomIn(margin, worldSize - margin),
-      vx: Math.cos(angle),
-      vy: Math.sin(angle),
-    },
-  });
+  // No agent_data: the simulation chooses a position and a velocity (the default one
+  // picks them at random), so the page need not know any simulation's data layout.
+  send({ type: "add_agent", agent_id: ui.agentId.value.trim(), agent_kind: ui.agentKind.value.trim() });
   ui.agentId.value = "";
 });
 
