@@ -1,0 +1,116 @@
+/**
+ * Compile-time proof that the generated unions are usable discriminated unions.
+ *
+ * Never run: `npm run typecheck` (tsc -p tsconfig.json, which includes test/) fails if
+ * `switch (x.type)` stops narrowing a member (each case reads a field only that member
+ * has), if a member has no case (`const _x: never`), or if a `@ts-expect-error` line
+ * below starts compiling (a bad tag or a missing field slipped through).
+ */
+
+import {
+  type Command,
+  COMMAND_TYPES,
+  EVENT_TYPES,
+  type ServerEvent,
+  type SetTickRateCommand,
+  type TickStartEvent,
+} from "../src/index.js";
+
+/** True only when A and B are the same type (not merely assignable one way). */
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function assertType<T extends true>(): T | undefined {
+  return undefined;
+}
+
+// The runtime lists of types (contract.ts) name exactly the members of the unions (protocol.ts).
+assertType<Equal<(typeof EVENT_TYPES)[number], ServerEvent["type"]>>();
+assertType<Equal<(typeof COMMAND_TYPES)[number], Command["type"]>>();
+
+export function describeEvent(ev: ServerEvent): string {
+  switch (ev.type) {
+    case "snapshot":
+      return `${ev.epoch} ${ev.connection_id} ${ev.schema_hash} ${ev.simulation.status} ${ev.agents.length}`;
+    case "tick_start":
+    case "tick_end":
+      return `${ev.type} ${ev.seq} ${ev.tick}`;
+    case "agent_update":
+      return `${ev.agent_id} ${Object.keys(ev.data).length}`;
+    case "agent_added":
+      return `${ev.agent_id} ${ev.agent_kind} ${Object.keys(ev.data).length}`;
+    case "agent_removed":
+      return `${ev.agent_id} at ${ev.tick}`;
+    case "world_event":
+      return `${ev.kind} ${Object.keys(ev.data).length}`;
+    case "simulation_state":
+      return `${ev.status} ${ev.tick_rate}`;
+    case "command_ack":
+      return `${ev.command_type} ${ev.command_id ?? "-"}`;
+    case "error":
+      return `${ev.code} ${ev.message} ${ev.details?.length ?? 0} ${ev.seq ?? "-"}`;
+    default: {
+      const _x: never = ev;
+      return _x;
+    }
+  }
+}
+
+export function describeCommand(cmd: Command): string {
+  switch (cmd.type) {
+    case "start":
+      return `start ${cmd.tick_rate ?? "current rate"}`;
+    case "stop":
+    case "pause":
+    case "resume":
+      return `${cmd.type} ${cmd.id ?? "-"}`;
+    case "set_tick_rate":
+      return `rate ${cmd.tick_rate.toFixed(1)}`;
+    case "add_agent":
+      return `${cmd.agent_id} ${cmd.agent_kind} ${Object.keys(cmd.agent_data ?? {}).length}`;
+    case "delete_agent":
+      return cmd.agent_id;
+    case "modify_agent":
+      return `${cmd.agent_id} ${Object.keys(cmd.agent_data).length}`;
+    default: {
+      const _x: never = cmd;
+      return _x;
+    }
+  }
+}
+
+// Well-formed messages compile.
+export const goodCommands: Command[] = [
+  { type: "start" },
+  { type: "set_tick_rate", id: "c-1", tick_rate: 20 },
+  { type: "add_agent", agent_id: "a1", agent_kind: "ball", agent_data: { x: 1 } },
+];
+export const goodEvent: ServerEvent = { type: "tick_start", seq: 1, tick: 0 };
+
+export const badCommands: Command[] = [
+  // @ts-expect-error -- "begin" is not a command type (bad tag)
+  { type: "begin" },
+  // @ts-expect-error -- set_tick_rate requires tick_rate (missing field)
+  { type: "set_tick_rate" },
+  // @ts-expect-error -- add_agent requires agent_kind (missing field)
+  { type: "add_agent", agent_id: "a1" },
+  // @ts-expect-error -- members are closed (extra field)
+  { type: "stop", force: true },
+  // @ts-expect-error -- "30" is not a number
+  { type: "set_tick_rate", tick_rate: "30" },
+  // @ts-expect-error -- an optional field may be absent, not null
+  { type: "start", tick_rate: null },
+];
+
+export const badEvents: ServerEvent[] = [
+  // @ts-expect-error -- "tick" is not an event type (bad tag)
+  { type: "tick", seq: 1, tick: 0 },
+  // @ts-expect-error -- tick_start requires seq (missing field)
+  { type: "tick_start", tick: 0 },
+  // @ts-expect-error -- command_ack requires command_type (missing field)
+  { type: "command_ack", tick: 0 },
+];
+
+// A tag narrows a member on its own: the wrong tag is refused for a specific member type.
+// @ts-expect-error -- a TickStartEvent's type is "tick_start"
+export const wrongMember: TickStartEvent = { type: "tick_end", seq: 1, tick: 0 };
+// @ts-expect-error -- exactOptionalPropertyTypes: tick_rate is required here, not undefined
+export const undefinedRate: SetTickRateCommand = { type: "set_tick_rate", tick_rate: undefined };
