@@ -23,6 +23,8 @@ const SLIDER_MAX = 1000;
 /** The default simulation's world is 100 x 100; larger coordinates widen the view. */
 const DEFAULT_WORLD_SIZE = 100;
 const MAX_ERRORS = 6;
+/** Positions kept per agent for its trail, so a still screenshot shows motion too. */
+const TRAIL_LENGTH = 24;
 
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -66,6 +68,7 @@ let gaps = 0;
 let worldSize = DEFAULT_WORLD_SIZE;
 let draggingRate = false;
 let agentsKey = "";
+const trails = new Map<string, Array<[number, number]>>();
 
 // --- tick rate slider (logarithmic) -----------------------------------------------------
 
@@ -125,6 +128,7 @@ function connect(): void {
   });
   client.on("snapshot", () => {
     worldSize = DEFAULT_WORLD_SIZE;
+    trails.clear();
   });
   client.connect().catch((error: unknown) => showError(error instanceof Error ? error.message : String(error)));
 }
@@ -276,13 +280,35 @@ function draw(): void {
   for (const { x, y } of placed) worldSize = Math.max(worldSize, Math.abs(x), Math.abs(y));
   const scale = side / worldSize;
   const radius = Math.max(3, side / 120);
+  const present = new Set(placed.map((p) => p.agent.agent_id));
+  for (const id of trails.keys()) if (!present.has(id)) trails.delete(id);
   for (const { agent, x, y } of placed) {
     const px = x * scale;
     const py = y * scale;
+    const colour = kindColour(agent.agent_kind);
+    let trail = trails.get(agent.agent_id);
+    if (!trail) trails.set(agent.agent_id, (trail = []));
+    const lastPoint = trail.at(-1);
+    if (!lastPoint || lastPoint[0] !== x || lastPoint[1] !== y) trail.push([x, y]);
+    if (trail.length > TRAIL_LENGTH) trail.shift();
+    ctx.strokeStyle = colour;
+    ctx.globalAlpha = 0.35;
+    ctx.lineWidth = radius * 0.6;
+    ctx.beginPath();
+    trail.forEach(([tx, ty], i) => {
+      // A bounce mirrors the path at the wall; a jump longer than a tenth of the world is
+      // a teleport (or a reset), not motion, so the line breaks there.
+      const previous = trail[i - 1];
+      const jump = previous && Math.hypot(tx - previous[0], ty - previous[1]) > worldSize / 10;
+      if (i === 0 || jump) ctx.moveTo(tx * scale, ty * scale);
+      else ctx.lineTo(tx * scale, ty * scale);
+    });
+    ctx.stroke();
+    ctx.globalAlpha = 1;
+    ctx.lineWidth = 1;
     const vx = finite(agent.data["vx"]) ?? 0;
     const vy = finite(agent.data["vy"]) ?? 0;
     const speed = Math.hypot(vx, vy);
-    const colour = kindColour(agent.agent_kind);
     if (speed > 0) {
       ctx.strokeStyle = colour;
       ctx.beginPath();
