@@ -1,0 +1,196 @@
+"""A real server process on 127.0.0.1 and a WebSocket client that validates every frame."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+ROOT = Path(__file__).resolve().parents[2]
+SPINE_WS = Path(sys.executable).parent / "spine-ws"
+LISTENING = re.compile(r"listening on http://([\d.]+):(\d+)")
+BROADCAST_NOISE = frozenset({"tick_start", "tick_end", "agent_update", "world_event"})
+
+
+@dataclass
+class Server:
+    """A `spine-ws serve` subprocess; `log` collects what it printed."""
+
+    process: subprocess.Popen[str]
+    host: str
+    port: int
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.host}:{self.port}/ws"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def health(self) -> dict[str, Any]:
+        response = httpx.get(f"{self.http_url}/health", timeout=5)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    def output(self) -> str:
+        """Everything the process printed so far (stdout and stderr are merged)."""
+        return "".join(self.log)
+
+
+@contextmanager
+def run_server(*flags: str, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """Start `spine-ws serve --port 0 <flags>`, wait for its listening line, stop it after."""
+    process = subprocess.Popen(
+        [str(SPINE_WS), "serve", "--host", "127.0.0.1", "--port", "0", *flags],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    assert process.stdout is not None
+    log: list[str] = []
+    deadline = time.monotonic() + 20
+    match = None
+    while match is None and time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        log.append(line)
+        match = LISTENING.search(line)
+    if match is None:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+        raise RuntimeError("server did not start:\n" + "".join(log))
+    server = Server(process, match.group(1), int(match.group(2)), log)
+    reader = _drain_output(process, log)
+    try:
+        _wait_healthy(server)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        reader.join(timeout=5)
+        process.stdout.close()
+
+
+def _drain_output(process: subprocess.Popen[str], log: list[str]) -> Any:
+    import threading
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.append(line)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    return thread
+
+
+def _wait_healthy(server: Server) -> None:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            server.health()
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+@cache
+def _event_validator() -> jsonschema.Draft202012Validator:
+    bundle = json.loads((ROOT / "generated/protocol.schema.json").read_text())
+    schema = {**bundle, "$ref": "#/$defs/ServerEvent"}
+    return jsonschema.Draft202012Validator(schema)
+
+
+def validate_event(event: Any) -> None:
+    """Fail unless `event` is valid against schema/events (the oneOf of every event)."""
+    errors = sorted(_event_validator().iter_errors(event), key=str)
+    assert not errors, f"server sent an invalid event {event!r}: {errors[0].message}"
+
+
+class Client:
+    """A real WebSocket client; every frame it receives is validated against the schemas."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.snapshot: dict[str, Any] = {}
+        self.seen: list[dict[str, Any]] = []
+        self.replies: dict[str, dict[str, Any]] = {}
+        self._ids = 0
+
+    async def recv(self, timeout: float = 5.0) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.ws.recv(), timeout)
+        assert isinstance(raw, str), "the server sends text frames only"
+        event: dict[str, Any] = json.loads(raw)
+        validate_event(event)
+        self.seen.append(event)
+        if event["type"] in ("command_ack", "error") and "command_id" in event:
+            assert event["command_id"] not in self.replies, f"second reply: {event}"
+            self.replies[event["command_id"]] = event
+        return event
+
+    async def next(self, *types: str, timeout: float = 5.0) -> dict[str, Any]:
+        """The next event of one of `types`, skipping others (they are still validated)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            left = deadline - asyncio.get_running_loop().time()
+            event = await self.recv(max(left, 0.001))
+            if event["type"] in types:
+                return event
+
+    async def send_raw(self, frame: str | bytes) -> None:
+        await self.ws.send(frame)
+
+    async def command(self, message: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+        """Send a command with a fresh id; return its one reply (ack or error)."""
+        self._ids += 1
+        message = {"id": f"t{self._ids}", **message}
+        await self.ws.send(json.dumps(message))
+        return await self.reply_to(message["id"], timeout)
+
+    async def reply_to(self, command_id: str, timeout: float = 5.0) -> dict[str, Any]:
+        """The one reply to `command_id` (received earlier or next)."""
+        while command_id not in self.replies:
+            await self.next("command_ack", "error", timeout=timeout)
+        return self.replies[command_id]
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+async def connect(server: Server, **kwargs: Any) -> Client:
+    """Connect and read the snapshot (which must come first)."""
+    ws = await websockets.connect(server.ws_url, open_timeout=5, **kwargs)
+    client = Client(ws)
+    client.snapshot = await client.recv()
+    assert client.snapshot["type"] == "snapshot", "the first frame must be the snapshot"
+    return client

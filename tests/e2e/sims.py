@@ -1,0 +1,50 @@
+"""Simulations plugged in with `--simulation tests.e2e.sims:<factory>` by the e2e tests."""
+
+from __future__ import annotations
+
+import time
+
+from generated import AddAgentCommand, DeleteAgentCommand, ModifyAgentCommand
+
+from server.boundary import Boundary
+from server.ticking import TickingSimulation
+from server.world import World
+
+
+def incomplete(boundary: Boundary) -> TickingSimulation:
+    """Handles only the lifecycle commands: must be refused at start-up."""
+    return TickingSimulation(boundary)
+
+
+class Faulty(World):
+    """Raises on every third tick and whenever `modify_agent` sets `explode`."""
+
+    def on_tick(self) -> None:
+        if self.tick % 3 == 0:
+            raise RuntimeError(f"boom at tick {self.tick}")
+        super().on_tick()
+
+    def _modify(self, command: ModifyAgentCommand) -> None:
+        if command.agent_data.get("explode"):
+            raise ZeroDivisionError("explode requested")
+        super()._modify(command)
+
+
+def faulty(boundary: Boundary) -> Faulty:
+    return Faulty(boundary, seed_agents=2, tick_rate=50)
+
+
+class Sluggish(World):
+    """Takes 200 ms per agent command, so a small command queue fills up."""
+
+    def _add(self, command: AddAgentCommand) -> None:
+        time.sleep(0.2)
+        super()._add(command)
+
+    def _delete(self, command: DeleteAgentCommand) -> None:
+        time.sleep(0.2)
+        super()._delete(command)
+
+
+def sluggish(boundary: Boundary) -> Sluggish:
+    return Sluggish(boundary, seed_agents=0)
