@@ -9,6 +9,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { REPO_ROOT, type RunningServer, startServer } from "./server.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -136,5 +137,51 @@ describe("viewer page", () => {
     await page.getByTestId("stop").click();
     await expect.poll(() => page.getByTestId("sim-status").textContent()).toBe("stopped");
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe("viewer page with tokens", () => {
+  const CONTROLLER = "controller-token-Zp9x";
+  let guarded: RunningServer | undefined;
+  let checksTokens = false;
+
+  beforeAll(async () => {
+    guarded = await startServer({ env: { SPINE_WS_TOKENS: `controller:${CONTROLLER}` } });
+    // A token-checking server refuses a handshake without one (HTTP 401).
+    const status = await new Promise<number | undefined>((done) => {
+      const ws = new WebSocket(guarded?.wsUrl ?? "");
+      ws.on("open", () => {
+        ws.close();
+        done(101);
+      });
+      ws.on("unexpected-response", (_request, response) => done(response.statusCode));
+      ws.on("error", () => done(undefined));
+    });
+    checksTokens = status === 401;
+  });
+  afterAll(async () => {
+    await guarded?.stop();
+  });
+
+  it("passes ?token= from the page URL on, and can then command", async (ctx) => {
+    if (!checksTokens || !guarded) return ctx.skip("the server does not check SPINE_WS_TOKENS yet");
+    const tokenPage = await browser.newPage();
+    await tokenPage.goto(`${guarded.httpUrl}?token=${CONTROLLER}`);
+    await tokenPage.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 10_000 });
+    await tokenPage.getByTestId("start").click();
+    await expect.poll(() => tokenPage.getByTestId("sim-status").textContent()).toBe("running");
+    await tokenPage.close();
+  });
+
+  it("does not get in without a token, and does once one is typed in", async (ctx) => {
+    if (!checksTokens || !guarded) return ctx.skip("the server does not check SPINE_WS_TOKENS yet");
+    const tokenPage = await browser.newPage();
+    await tokenPage.goto(guarded.httpUrl);
+    await tokenPage.waitForTimeout(1_000);
+    expect(await tokenPage.getByTestId("connection-state").getAttribute("data-state")).not.toBe("open");
+    await tokenPage.getByTestId("token").fill(CONTROLLER);
+    await tokenPage.getByTestId("connect").click();
+    await tokenPage.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 10_000 });
+    await tokenPage.close();
   });
 });
