@@ -180,10 +180,12 @@ describe("example messages, validated with ajv against generated/protocol.schema
 
 describe("generated/asyncapi.json", () => {
   const text = readFileSync(new URL("generated/asyncapi.json", ROOT), "utf8");
+  // Parsed once (the parser is the slow part); both tests await the same result.
+  const parsed = new Parser().parse(text);
 
   it("validates with @asyncapi/parser and names every message", async () => {
     // No error-severity diagnostics, and its messages are exactly the schema'd types.
-    const { document, diagnostics } = await new Parser().parse(text);
+    const { document, diagnostics } = await parsed;
     const errors = diagnostics.filter((d) => d.severity === DiagnosticSeverity.Error);
     expect(errors.map((d) => `${d.code} at ${d.path.join("/")}: ${d.message}`)).toEqual([]);
     expect(document).toBeDefined();
@@ -202,7 +204,7 @@ describe("generated/asyncapi.json", () => {
 
   it("has a receive operation with a correlated reply for every command", async () => {
     // Each command is received on /ws, its reply is command_ack or error, correlated by id.
-    const { document } = await new Parser().parse(text);
+    const { document } = await parsed;
     if (document === undefined) throw new Error("asyncapi.json did not parse");
     for (const wire of schemaTypes("commands")) {
       const op = document
