@@ -17,7 +17,8 @@ import {
 } from "../src/index.js";
 
 /** True only when A and B are the same type (not merely assignable one way). */
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Equal<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function assertType<T extends true>(): T | undefined {
   return undefined;
 }
@@ -29,7 +30,7 @@ assertType<Equal<(typeof COMMAND_TYPES)[number], Command["type"]>>();
 export function describeEvent(ev: ServerEvent): string {
   switch (ev.type) {
     case "snapshot":
-      return `${ev.epoch} ${ev.connection_id} ${ev.schema_hash} ${ev.simulation.status} ${ev.agents.length}`;
+      return `${ev.epoch} ${ev.connection_id} ${ev.simulation.status} ${ev.agents.length}`;
     case "tick_start":
     case "tick_end":
       return `${ev.type} ${ev.seq} ${ev.tick}`;
