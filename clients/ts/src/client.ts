@@ -403,7 +403,7 @@ export class SpineClient {
       return;
     }
     const base = Math.min(backoff.maxDelayMs, backoff.initialDelayMs * backoff.factor ** this.#attempt);
-    const delay = base * (1 - backoff.jitter * Math.random());
+    const delay = base * (1 - Math.min(1, Math.max(0, backoff.jitter)) * Math.random());
     this.#attempt++;
     this.#setState("reconnecting");
     this.#retryTimer = setTimeout(() => this.#open(), delay);

@@ -136,7 +136,11 @@ function connect(): void {
 function showConnection(state: ConnectionState): void {
   ui.connection.textContent = state;
   ui.connection.dataset["state"] = state;
-  if (state === "connecting" || state === "reconnecting") ui.meta.textContent = `${state} to ${wsUrl}`;
+  if (state === "reconnecting") {
+    // A browser is not told why a handshake failed; a missing token is the usual reason.
+    const hint = ui.token.value.trim() ? "" : " (if the server requires a token, enter it above)";
+    ui.meta.textContent = `cannot reach ${wsUrl}, retrying${hint}`;
+  }
 }
 
 // --- controls --------------------------------------------------------------------------
