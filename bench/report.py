@@ -1,0 +1,242 @@
+"""The table (every figure, its ratio to the bare server, the target), JSON and PNG plots."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Row", "plot", "rows", "table", "write_json"]
+
+MiB = 2**20
+
+
+@dataclass
+class Row:
+    """One figure: the project's value, the bare server's, and the target if there is one."""
+
+    section: str
+    figure: str
+    project: float | None
+    bare: float | None
+    unit: str
+    target: str = ""
+    passed: bool | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.project is None or self.bare is None or not self.bare or _nan(self.project):
+            return None
+        return self.project / self.bare
+
+
+def _nan(x: float | None) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _get(data: Any, *path: str | int) -> Any:
+    for key in path:
+        if data is None:
+            return None
+        data = data.get(key) if isinstance(data, dict) else data[key]
+    return data
+
+
+def rows(results: dict[str, Any]) -> list[Row]:
+    """Every figure of the run, in the order of issue 6."""
+    out: list[Row] = []
+    fan = results.get("fanout")
+    if fan:
+        for k in fan["project"]:
+            p, b = _get(fan, "project", k, "fixed"), _get(fan, "bare", k, "fixed")
+            rate = p["rate"]
+            section = f"fan-out {rate:.0f} ev/s K={k}"
+            out.append(Row(section, "delivered", 100 * p["delivered"], 100 * b["delivered"], "%"))
+            out.append(Row(section, "latency p50", p["p50_ms"], b["p50_ms"], "ms"))
+            row = Row(section, "latency p99", p["p99_ms"], b["p99_ms"], "ms")
+            if k == "100":
+                row.target = "<=1.5x, <20 ms"
+                row.passed = row.ratio is not None and row.ratio <= 1.5 and p["p99_ms"] < 20
+            out.append(row)
+        for k in fan["project"]:
+            p, b = fan["project"][k], fan["bare"][k]
+            row = Row("fan-out sustained", f"ev/s per client K={k}",
+                      p["sustained_rate"], b["sustained_rate"], "ev/s")  # fmt: skip
+            if k in ("100", "1000"):
+                row.target = ">=1.0x"
+                row.passed = row.ratio is not None and row.ratio >= 1.0
+            out.append(row)
+    mem = results.get("memory")
+    if mem:
+        row = Row("memory", f"RSS per idle connection K={mem['project']['clients']}",
+                  mem["project"]["per_connection"] / 1024, mem["bare"]["per_connection"] / 1024,
+                  "KiB", "<=1.2x")  # fmt: skip
+        row.passed = row.ratio is not None and row.ratio <= 1.2
+        out.append(row)
+    cmd = _get(results, "commands", "project")
+    if cmd:
+        seq, pipe = cmd["sequential"], cmd["pipelined"]
+        out.append(Row("commands", "sequential round trips", seq["per_second"], None, "/s"))
+        out.append(Row("commands", "sequential p50", seq["p50_ms"], None, "ms"))
+        out.append(Row("commands", "sequential p99", seq["p99_ms"], None, "ms", "<=1 ms",
+                       seq["p99_ms"] <= 1.0))  # fmt: skip
+        out.append(Row("commands", f"pipelined (window {pipe['window']})", pipe["per_second"],
+                       None, "/s", ">=20000", pipe["per_second"] >= 20000))  # fmt: skip
+        out.append(Row("commands", "pipelined p50", pipe["p50_ms"], None, "ms"))
+        out.append(Row("commands", "pipelined p99", pipe["p99_ms"], None, "ms"))
+    slow = results.get("slow")
+    if slow:
+        p, b = slow["project"], slow["bare"]
+        section = f"slow consumer {p['healthy']}+1, {p['rate']:.0f} ev/s, {p['seconds']:.0f} s"
+        pd, bd = p["with_slow"]["delivered"], b["with_slow"]["delivered"]
+        out.append(Row(section, "healthy delivered", 100 * pd, 100 * bd, "%", "100 %", pd >= 1.0))
+        out.append(Row(section, "healthy p99, no slow client",
+                       p["baseline"]["p99_ms"], b["baseline"]["p99_ms"], "ms"))  # fmt: skip
+        out.append(Row(section, "healthy p99, with slow client",
+                       p["with_slow"]["p99_ms"], b["with_slow"]["p99_ms"], "ms"))  # fmt: skip
+        ratio = p["p99_ratio_to_baseline"]
+        out.append(Row(section, "  p99 with / without slow", ratio, b["p99_ratio_to_baseline"],
+                       "x", "<=1.2x own", ratio is not None and ratio <= 1.2))  # fmt: skip
+        out.append(Row(section, "slow client shed (queue limit) at",
+                       p["shed_at"], b["shed_at"], "s"))  # fmt: skip
+        after = p["closed_after_shed"]
+        out.append(Row(section, f"slow client gone after shed ({p['gone_how'] or 'open'})",
+                       after, b["closed_after_shed"], "s", "<=2 s",
+                       after is not None and after <= 2.0))  # fmt: skip
+        limit = results.get("meta", {}).get("send_queue_bytes", 1 * MiB)
+        growth = p["rss_growth"] / MiB
+        out.append(Row(section, "server RSS growth", growth, b["rss_growth"] / MiB, "MiB",
+                       f"<={2 * limit / MiB:.0f} MiB (2x queue limit)",
+                       growth <= 2 * limit / MiB))  # fmt: skip
+    return out
+
+
+def _num(x: float | None, unit: str) -> str:
+    if _nan(x):
+        return "n/a"
+    assert x is not None
+    if unit in ("ev/s", "/s"):
+        return f"{x:,.0f}"
+    if unit == "%":
+        return f"{x:.2f}"
+    return f"{x:.3f}" if abs(x) < 10 else f"{x:.1f}"
+
+
+def table(all_rows: list[Row]) -> str:
+    """The rows as a fixed-width text table, grouped by section."""
+    head = ("figure", "project", "bare", "ratio", "unit", "target")
+    body = []
+    section = None
+    for row in all_rows:
+        if row.section != section:
+            section = row.section
+            body.append((f"[{section}]", "", "", "", "", ""))
+        verdict = "" if row.passed is None else (" ok" if row.passed else " MISS")
+        ratio = "n/a" if row.ratio is None else f"{row.ratio:.2f}x"
+        body.append(
+            (
+                "  " + row.figure,
+                _num(row.project, row.unit),
+                _num(row.bare, row.unit),
+                ratio,
+                row.unit,
+                row.target + verdict,
+            )
+        )
+    widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
+    align: list[Callable[[str, int], str]] = [str.ljust, str.rjust, str.rjust, str.rjust,
+                                              str.ljust, str.ljust]  # fmt: skip
+    lines = ["  ".join(align[i](r[i], widths[i]) for i in range(len(r))).rstrip()
+             for r in [head, *body]]  # fmt: skip
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def write_json(results: dict[str, Any], path: Path) -> None:
+    path.write_text(json.dumps(results, indent=1, default=_jsonable) + "\n")
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def plot(results: dict[str, Any], out_dir: Path) -> list[Path]:
+    """fanout.png (latency, delivery and throughput against K) and slow_consumer.png."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    styles = {"project": ("tab:blue", "spine-ws"), "bare": ("tab:gray", "bare websockets")}
+    fan = results.get("fanout")
+    if fan:
+        fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+        for kind, (color, label) in styles.items():
+            ks = [int(k) for k in fan[kind]]
+            fixed = [fan[kind][str(k)]["fixed"] for k in ks]
+            axes[0].plot(ks, [f["p50_ms"] for f in fixed], "o--", color=color, label=f"{label} p50")
+            axes[0].plot(ks, [f["p99_ms"] for f in fixed], "o-", color=color, label=f"{label} p99")
+            axes[1].plot(ks, [100 * f["delivered"] for f in fixed], "o-", color=color, label=label)
+            rates = [fan[kind][str(k)]["sustained_rate"] or float("nan") for k in ks]
+            axes[2].plot(ks, rates, "o-", color=color, label=label)
+        rate = next(iter(fan["project"].values()))["fixed"]["rate"]
+        axes[0].set(
+            xscale="log",
+            yscale="log",
+            xlabel="clients",
+            ylabel="publish-to-receive latency (ms)",
+            title=f"latency at {rate:.0f} ev/s",
+        )
+        axes[1].set(
+            xscale="log",
+            ylim=(0, 105),
+            xlabel="clients",
+            ylabel="delivered (%)",
+            title=f"delivered at {rate:.0f} ev/s",
+        )
+        axes[2].set(xscale="log", yscale="log", xlabel="clients",
+                    ylabel="events/s per client", title="highest sustained rate")  # fmt: skip
+        for ax in axes:
+            ax.grid(True, which="both", alpha=0.3)
+            ax.legend(fontsize=8)
+        fig.tight_layout()
+        path = out_dir / "fanout.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    slow = results.get("slow")
+    if slow:
+        fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+        for kind, (color, label) in styles.items():
+            data = slow[kind]
+            for key, style, name in (
+                ("baseline_per_second", ":", "no slow client"),
+                ("with_slow_per_second", "-", "with slow client"),
+            ):
+                bins = data[key]
+                axes[0].plot([b["second"] for b in bins], [b["p99_ms"] for b in bins], style,
+                             color=color, label=f"{label}, {name}")  # fmt: skip
+            axes[1].plot([t for t, _ in data["rss"]], [r / MiB for _, r in data["rss"]], "-",
+                         color=color, label=label)  # fmt: skip
+            for at, mark in ((data["shed_at"], "--"), (data["gone_at"], "-.")):
+                if at is not None:
+                    for ax in axes:
+                        ax.axvline(at, linestyle=mark, color=color, alpha=0.6)
+        axes[0].set(yscale="log", xlabel="seconds", ylabel="healthy clients' p99 (ms)",
+                    title="healthy p99 per second (-- shed, -. gone)")  # fmt: skip
+        axes[1].set(xlabel="seconds", ylabel="server RSS (MiB)", title="server RSS")
+        for ax in axes:
+            ax.grid(True, alpha=0.3)
+            ax.legend(fontsize=8)
+        fig.tight_layout()
+        path = out_dir / "slow_consumer.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    return written

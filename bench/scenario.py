@@ -1,0 +1,258 @@
+"""The four scenarios of issue 6, each run against the project server and the bare one.
+
+Each returns plain data (JSON-ready); `bench.report` turns it into the table and plots.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bench import command
+from bench.launch import HOST, start_server
+from bench.session import Session, Step
+from bench.slow import SlowReader
+
+__all__ = ["Plan", "commands", "fanout", "memory", "slow_consumer"]
+
+KINDS = ("project", "bare")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sizes of a run: `full()` for `make bench`, `quick()` for a smoke run."""
+
+    clients: tuple[int, ...]
+    fixed_rate: float
+    step_seconds: float
+    drain: float
+    search_steps: int
+    processes: int
+    memory_clients: int
+    sequential: int
+    pipelined: int
+    slow_rate: float
+    slow_healthy: int
+    slow_seconds: float
+    baseline_seconds: float
+
+    @classmethod
+    def full(cls, processes: int = 2) -> Plan:
+        return cls((1, 10, 100, 1000), 600, 4.0, 1.5, 4, processes, 1000, 5000, 30000,
+                   3000, 10, 20.0, 10.0)  # fmt: skip
+
+    @classmethod
+    def quick(cls, processes: int = 2) -> Plan:
+        return cls((1, 10), 600, 1.0, 1.0, 1, processes, 50, 300, 2000,
+                   3000, 10, 3.0, 1.5)  # fmt: skip
+
+
+def _say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def _brief(step: Step) -> str:
+    verdict = "ok" if step.sustained else "MISS"
+    return (
+        f"{step.rate:>8.0f} ev/s: delivered {step.delivered:7.2%} p50 {step.p50_ms:7.2f} ms "
+        f"p99 {step.p99_ms:8.2f} ms published {step.achieved_rate:8.0f}/s "
+        f"closes {step.closes or '-'} cpu srv {step.server_cpu:.2f} cli {step.clients_cpu:.2f} "
+        f"[{verdict}]"
+    )
+
+
+def _two_digits(x: float) -> float:
+    return float(f"{x:.2g}")
+
+
+def _next_rate(lo: float, hi: float, last: Step) -> float | None:
+    """The next rate to try; None when the bracket is tight enough."""
+    if math.isinf(hi):
+        headroom = 0.8 / max(last.server_cpu, 0.05)
+        return _two_digits(last.rate * min(4.0, max(1.5, headroom)))
+    if lo <= 0:
+        share = last.delivered * 0.8 if last.delivered < 0.9 else 0.5
+        return _two_digits(hi * min(0.7, max(0.1, share)))
+    if hi / lo <= 1.25:
+        return None
+    rate = _two_digits(math.sqrt(lo * hi))
+    return rate if lo < rate < hi else None
+
+
+def fanout(plan: Plan, log_dir: Path) -> dict[str, Any]:
+    """Per K: the fixed rate (delivery, latency), then a short search for the best rate."""
+    out: dict[str, Any] = {kind: {} for kind in KINDS}
+    for k in plan.clients:
+        for kind in KINDS:
+            out[kind][str(k)] = _fanout_one(kind, k, plan, log_dir)
+    return out
+
+
+def _fanout_one(kind: str, k: int, plan: Plan, log_dir: Path) -> dict[str, Any]:
+    processes = 1 if k == 1 else plan.processes
+
+    def session() -> Session:
+        return Session(kind, k, log_dir, processes=processes, name=f"fanout-{kind}-k{k}")
+
+    current = session().__enter__()
+    try:
+        _say(f"fan-out {kind} K={k}: {k} connected in {current.connect_seconds:.1f} s")
+        fixed = current.step(plan.fixed_rate, plan.step_seconds, drain=plan.drain)
+        _say(f"  fixed  {_brief(fixed)}")
+        steps, lo, hi = [fixed], (fixed.rate if fixed.sustained else 0.0), math.inf
+        if not fixed.sustained:
+            hi = fixed.rate
+        last = fixed
+        for _ in range(plan.search_steps):
+            rate = _next_rate(lo, hi, last)
+            if rate is None:
+                break
+            if not last.sustained and not current.intact():
+                current.close()
+                current = session().__enter__()
+            last = current.step(rate, plan.step_seconds, drain=plan.drain)
+            steps.append(last)
+            _say(f"  search {_brief(last)}")
+            if last.sustained:
+                lo = max(lo, rate)
+            else:
+                hi = min(hi, rate)
+        best = max((s for s in steps if s.sustained), key=lambda s: s.rate, default=None)
+        return {
+            "clients": k,
+            "processes": processes,
+            "fixed": fixed.summary(),
+            "steps": [s.summary() for s in steps],
+            "sustained_rate": lo,
+            "failed_rate": None if math.isinf(hi) else hi,
+            "best": best.summary() if best else None,
+        }
+    finally:
+        current.close()
+
+
+def memory(plan: Plan, log_dir: Path) -> dict[str, Any]:
+    """Server RSS growth per idle connection (snapshot received, nothing published)."""
+    out: dict[str, Any] = {}
+    k = plan.memory_clients
+    for kind in KINDS:
+        with Session(kind, k, log_dir, processes=plan.processes, name=f"memory-{kind}") as s:
+            time.sleep(1.0)
+            after = s.server.rss() if s.server else 0
+            growth = after - s.rss_before_clients
+            out[kind] = {
+                "clients": k,
+                "rss_before": s.rss_before_clients,
+                "rss_after": after,
+                "per_connection": growth / k,
+            }
+        _say(f"memory {kind}: {growth / k / 1024:.1f} KiB per idle connection (K={k})")
+    return out
+
+
+def commands(plan: Plan, log_dir: Path) -> dict[str, Any]:
+    """Sequential and pipelined commands on one connection (project server only)."""
+    server = start_server(
+        "project",
+        log_dir,
+        "commands-project",
+        ["--command-rate", "1000000000", "--command-burst", "1000000000"],
+    )
+    try:
+        cpu0 = server.cpu_seconds()
+        started = time.monotonic()
+        result = command.measure(server.url, sequential=plan.sequential, pipelined=plan.pipelined)
+        result["server_cpu"] = (server.cpu_seconds() - cpu0) / (time.monotonic() - started)
+    finally:
+        server.stop()
+    seq, pipe = result["sequential"], result["pipelined"]
+    _say(
+        f"commands project: sequential {seq['per_second']:.0f}/s p50 {seq['p50_ms']:.3f} "
+        f"p99 {seq['p99_ms']:.3f} ms; pipelined {pipe['per_second']:.0f}/s "
+        f"p50 {pipe['p50_ms']:.2f} p99 {pipe['p99_ms']:.2f} ms errors {pipe['errors'] or '-'}"
+    )
+    return {"project": result, "bare": None}
+
+
+_SHED = re.compile(r"^(\S+ \S+) WARNING \S+ closing \S+: slow consumer", re.MULTILINE)
+
+
+def slow_consumer(plan: Plan, log_dir: Path) -> dict[str, Any]:
+    """Healthy clients with and without one client that never reads; when it is closed."""
+    out: dict[str, Any] = {}
+    for kind in KINDS:
+        out[kind] = _slow_one(kind, plan, log_dir)
+    return out
+
+
+def _slow_one(kind: str, plan: Plan, log_dir: Path) -> dict[str, Any]:
+    rate, healthy = plan.slow_rate, plan.slow_healthy
+    with Session(kind, healthy, log_dir, processes=plan.processes, name=f"slow-{kind}") as s:
+        assert s.server is not None
+        server = s.server
+        baseline = s.step(rate, plan.baseline_seconds, drain=plan.drain)
+        _say(f"slow {kind} baseline {_brief(baseline)}")
+        if not s.intact():
+            raise RuntimeError(f"slow {kind}: the baseline run left the session broken")
+        path = "/ws" if kind == "project" else "/"
+        reader = SlowReader(HOST, server.port, path)
+        try:
+            rss: list[tuple[float, int]] = []
+            t0 = time.time()
+            rss0 = server.rss()
+
+            def idle() -> None:
+                now = time.time()
+                if not rss or now - t0 - rss[-1][0] >= 0.25:
+                    rss.append((now - t0, server.rss()))
+                reader.check()
+
+            step = s.step(rate, plan.slow_seconds, drain=plan.drain, idle=idle)
+            settle = time.monotonic() + 3.0
+            while not reader.check() and time.monotonic() < settle:
+                idle()
+                time.sleep(0.05)
+            rss.append((time.time() - t0, server.rss()))
+        finally:
+            reader.close()
+        sheds = [_log_time(m) - t0 for m in _SHED.findall(server.log())]
+    shed = sheds[0] if sheds else None
+    gone = reader.gone_at - t0 if reader.gone_at is not None else None
+    result: dict[str, Any] = {
+        "rate": rate,
+        "healthy": healthy,
+        "seconds": plan.slow_seconds,
+        "baseline": baseline.summary(),
+        "baseline_per_second": baseline.per_second(),
+        "with_slow": step.summary(),
+        "with_slow_per_second": step.per_second(),
+        "p99_ratio_to_baseline": step.p99_ms / baseline.p99_ms if baseline.p99_ms else None,
+        "sheds": len(sheds),
+        "shed_at": shed,
+        "gone_at": gone,
+        "gone_how": reader.how,
+        "close_code": reader.close_code,
+        "closed_after_shed": (gone - shed) if gone is not None and shed is not None else None,
+        "rss_start": rss0,
+        "rss": rss,
+        "rss_growth": max(r for _, r in rss) - rss0,
+    }
+    _say(
+        f"slow {kind} with slow {_brief(step)}; shed at {_fmt(shed)} s, gone at {_fmt(gone)} s "
+        f"({reader.how or 'still open'}), RSS +{result['rss_growth'] / 2**20:.1f} MiB"
+    )
+    return result
+
+
+def _fmt(value: float | None) -> str:
+    return "never" if value is None else f"{value:.2f}"
+
+
+def _log_time(stamp: str) -> float:
+    """A logging asctime ("2024-05-01 12:00:00,123", local time) as a Unix time."""
+    return datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp()

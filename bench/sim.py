@@ -1,0 +1,97 @@
+"""The benchmark simulation, served through the public plug-in: `--simulation bench.sim:simulation`.
+
+It publishes nothing until told to. A `modify_agent` command for the reserved agent id
+`bench`, with `agent_data = {"rate": R, "count": N, "run": r}`, starts a run: ticks at
+min(60, R) per second, each tick `tick_start`, R / tick_rate `agent_update` events (the
+fraction carried over to the next tick) and `tick_end`, until N `agent_update` events are
+out; then the simulation stops. Every `agent_update` is about 100 bytes on the wire and
+carries `data = {"r": run, "t": time.time_ns() at publication, "n": index in the run}`.
+
+Every other command is acknowledged and does nothing, so the command benchmark measures
+the server's path (parse, validate, queue, the simulation thread, the ack) and not a world.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from generated import (
+    AddAgentCommand,
+    AgentUpdateEvent,
+    DeleteAgentCommand,
+    ModifyAgentCommand,
+    StartCommand,
+    StopCommand,
+)
+from server.boundary import Boundary
+from server.errors import InvalidMessage
+from server.ticking import TickingSimulation
+
+__all__ = ["CONTROL_AGENT", "MAX_TICK_RATE", "BenchSimulation", "simulation"]
+
+CONTROL_AGENT = "bench"
+MAX_TICK_RATE = 60.0
+
+
+class BenchSimulation(TickingSimulation):
+    """Publishes runs of `agent_update` events at a requested rate, on command."""
+
+    def __init__(self, boundary: Boundary) -> None:
+        super().__init__(boundary, tick_rate=MAX_TICK_RATE)
+        self.handlers.register(AddAgentCommand, _ignore)
+        self.handlers.register(DeleteAgentCommand, _ignore)
+        self.handlers.register(ModifyAgentCommand, self._modify)
+        self._run_id = 0
+        self._count = 0
+        self._sent = 0
+        self._per_tick = 0.0
+        self._carry = 0.0
+
+    def on_tick(self) -> None:
+        self._carry += self._per_tick
+        broadcast, run, count = self.events.broadcast, self._run_id, self._count
+        while self._carry >= 1.0 and self._sent < count:
+            n = self._sent
+            broadcast(
+                AgentUpdateEvent,
+                tick=self.tick,
+                agent_id=f"a{n % 10}",
+                data={"r": run, "t": time.time_ns(), "n": n},
+            )
+            self._sent += 1
+            self._carry -= 1.0
+        if self._sent >= count:
+            self._stop(StopCommand())
+
+    def _modify(self, command: ModifyAgentCommand) -> None:
+        if command.agent_id != CONTROL_AGENT:
+            return
+        run = _run_parameters(command.agent_data)
+        rate, self._count, self._run_id = run
+        tick_rate = min(MAX_TICK_RATE, rate)
+        self._per_tick = rate / tick_rate
+        self._carry = 0.0
+        self._sent = 0
+        self._start(StartCommand(tick_rate=tick_rate))
+
+
+def _run_parameters(data: dict[str, Any]) -> tuple[float, int, int]:
+    try:
+        rate, count, run = float(data["rate"]), int(data["count"]), int(data["run"])
+    except (KeyError, TypeError, ValueError):
+        raise InvalidMessage(
+            "bench control wants agent_data {rate, count, run}", [("/agent_data", "bad")]
+        ) from None
+    if not (rate >= 0.1 and count >= 1):
+        raise InvalidMessage("bench control wants rate >= 0.1 and count >= 1")
+    return rate, count, run
+
+
+def _ignore(command: Any) -> None:
+    """Acknowledge and do nothing (the command benchmark's target)."""
+
+
+def simulation(boundary: Boundary) -> BenchSimulation:
+    """The factory for `spine-ws serve --simulation bench.sim:simulation`."""
+    return BenchSimulation(boundary)
