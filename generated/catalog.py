@@ -18,7 +18,7 @@ __all__ = [
 ]
 
 PROTOCOL_VERSION: Final = "1.0.0"
-SCHEMA_HASH: Final = "ef5fe8e1bad7c23b9161e487d31da7a6e59d6f0bb87e67871b6ee675ff48ed72"
+SCHEMA_HASH: Final = "4f54d98cec3e7834654a15ba989aa53c28adea80516c020deb89c26c3683a692"
 
 # Wire type -> model of every command (schema/commands/<type>.json).
 COMMAND_MODELS: Final[dict[str, type[BaseModel]]] = {

@@ -137,9 +137,13 @@ class EventSink:
 
     def ack(self, item: CommandItem, tick: int) -> None:
         """Reply `command_ack` to the command's sender."""
-        ack = CommandAckEvent(command_type=item.command_type, tick=tick)
-        if item.command_id is not None:
-            ack.command_id = item.command_id
+        ack = (
+            CommandAckEvent(command_type=item.command_type, tick=tick)
+            if item.command_id is None
+            else CommandAckEvent(
+                command_type=item.command_type, command_id=item.command_id, tick=tick
+            )
+        )
         self.reply(item.connection_id, ack)
 
     def fail(self, item: CommandItem, error: ProtocolError) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import socket
 import sys
 import types
@@ -59,6 +60,10 @@ def run(settings: Settings) -> int:
     )
     url = f"{host}:{port}" if ":" not in host else f"[{host}]:{port}"
     print(f"spine-ws listening on http://{url} (WebSocket ws://{url}/ws)", flush=True)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal with the
+    # handler that was installed before it; make that a no-op so a clean stop exits 0.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 

@@ -174,7 +174,8 @@ def _ts_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
             return [walk(v) for v in node]
         return node
 
-    return {**walk(bundle), "tsType": "never"}
+    ts: dict[str, Any] = walk(bundle)
+    return ts
 
 
 def _ts_types(root: Path, bundle: dict[str, Any]) -> bytes:

@@ -18,7 +18,7 @@ ProtocolError                 (abstract: carries `code`, becomes an `error` even
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from generated import ErrorCode, ErrorDetail, ErrorEvent
 
@@ -52,14 +52,17 @@ class ProtocolError(Exception):
     def to_event(
         self, command_id: str | None = None, command_type: str | None = None
     ) -> ErrorEvent:
-        event = ErrorEvent(code=self.code, message=self.message)
-        if command_id is not None:
-            event.command_id = command_id
-        if command_type is not None:
-            event.command_type = command_type
-        if self.details:
-            event.details = self.details
-        return event
+        # Built in one call so that pydantic validates every member (assignment would not).
+        optional: dict[str, Any] = {
+            "command_id": command_id,
+            "command_type": command_type,
+            "details": self.details or None,
+        }
+        return ErrorEvent(
+            code=self.code,
+            message=self.message,
+            **{k: v for k, v in optional.items() if v is not None},
+        )
 
 
 class InvalidJson(ProtocolError):

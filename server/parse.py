@@ -17,7 +17,8 @@ from server.registry import Registry
 
 __all__ = ["Limits", "ParseFailure", "parse_command"]
 
-_COMMAND_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+# fullmatch, not match: `$` would also accept a trailing newline.
+_COMMAND_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def parse_command(text: str, registry: Registry, limits: Limits = Limits()) -> B
             )
         )
     raw_id = message.get("id")
-    command_id = raw_id if isinstance(raw_id, str) and _COMMAND_ID.match(raw_id) else None
+    command_id = raw_id if isinstance(raw_id, str) and _COMMAND_ID.fullmatch(raw_id) else None
     wire_type = message.get("type")
     if not isinstance(wire_type, str):
         raise ParseFailure(

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import jsonschema
+import jsonschema_rs
 import websockets
 from websockets.asyncio.client import ClientConnection
 
@@ -125,16 +125,26 @@ def _wait_healthy(server: Server) -> None:
 
 
 @cache
-def _event_validator() -> jsonschema.Draft202012Validator:
+def _event_validators() -> dict[str, Any]:
+    """One validator per event type (the discriminator picks the branch of ServerEvent).
+
+    jsonschema-rs: the suites validate tens of thousands of frames, at ~1 us each.
+    """
     bundle = json.loads((ROOT / "generated/protocol.schema.json").read_text())
-    schema = {**bundle, "$ref": "#/$defs/ServerEvent"}
-    return jsonschema.Draft202012Validator(schema)
+    mapping = bundle["$defs"]["ServerEvent"]["discriminator"]["mapping"]
+    return {
+        wire: jsonschema_rs.Draft202012Validator({**bundle, "$ref": ref})
+        for wire, ref in mapping.items()
+    }
 
 
 def validate_event(event: Any) -> None:
-    """Fail unless `event` is valid against schema/events (the oneOf of every event)."""
-    errors = sorted(_event_validator().iter_errors(event), key=str)
-    assert not errors, f"server sent an invalid event {event!r}: {errors[0].message}"
+    """Fail unless `event` is valid against its schema in schema/events."""
+    validator = _event_validators().get(event.get("type") if isinstance(event, dict) else None)
+    assert validator is not None, f"server sent a frame of no event type: {event!r}"
+    if not validator.is_valid(event):
+        errors = [e.message for e in validator.iter_errors(event)]
+        raise AssertionError(f"server sent an invalid event {event!r}: {errors}")
 
 
 class Client:

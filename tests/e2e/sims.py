@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 from generated import AddAgentCommand, DeleteAgentCommand, ModifyAgentCommand
-
 from server.boundary import Boundary
 from server.ticking import TickingSimulation
 from server.world import World

@@ -3,7 +3,7 @@
 /** Protocol version these types were generated for. */
 export const PROTOCOL_VERSION = "1.0.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "ef5fe8e1bad7c23b9161e487d31da7a6e59d6f0bb87e67871b6ee675ff48ed72";
+export const SCHEMA_HASH = "4f54d98cec3e7834654a15ba989aa53c28adea80516c020deb89c26c3683a692";
 /** Wire type of every command. */
 export const COMMAND_TYPES = [
   "add_agent",

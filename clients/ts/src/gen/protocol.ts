@@ -1,6 +1,629 @@
 // GENERATED from schema/ by `make gen` (json-schema-to-typescript) - do not edit.
 
 /**
+ * Members to set on the agent's data (at least one).
+ */
+export type AgentDataPatch = Data;
+/**
+ * Unique id of an agent.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "AgentId".
+ */
+export type AgentId = string;
+/**
+ * Kind of an agent, chosen by whoever creates it.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "AgentKind".
+ */
+export type AgentKind = string;
+/**
+ * Client-chosen id of a command, echoed as command_id in its one reply.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "CommandId".
+ */
+export type CommandId = string;
+/**
+ * Wire type of a command (the name of its schema file).
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "CommandType".
+ */
+export type CommandType = string;
+/**
+ * Why a message failed. invalid_json: not parseable JSON (or a non-finite number). invalid_message: valid JSON that breaks a schema, a binary frame, or JSON too deep or too large. unknown_command: a type no command schema has. queue_full: the simulation's command queue is full; nothing was applied, retry later. invalid_state: the command is not allowed in the simulation's current state. agent_not_found: no agent has that id. agent_exists: an agent with that id already exists. forbidden: this connection's role may not send commands. rate_limited: too many commands from this connection; nothing was applied. limit_exceeded: a configured limit (agent count, agent_data size) would be exceeded. internal_error: an unexpected server fault. simulation_error: the simulation raised while ticking or handling a command.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "ErrorCode".
+ */
+export type ErrorCode =
+  | "invalid_json"
+  | "invalid_message"
+  | "unknown_command"
+  | "queue_full"
+  | "invalid_state"
+  | "agent_not_found"
+  | "agent_exists"
+  | "forbidden"
+  | "rate_limited"
+  | "limit_exceeded"
+  | "internal_error"
+  | "simulation_error";
+/**
+ * Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "ProtocolVersion".
+ */
+export type ProtocolVersion = "1.0.0";
+/**
+ * Sequence number of a broadcast event: grows by exactly 1 per broadcast event of this server run.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "Seq".
+ */
+export type Seq = number;
+/**
+ * Lifecycle state of the simulation.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "SimulationStatus".
+ */
+export type SimulationStatus = "running" | "paused" | "stopped";
+/**
+ * Simulation tick number, counting from 0.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "Tick".
+ */
+export type Tick = number;
+/**
+ * Simulation speed in ticks per second; out-of-range values are an error, never clamped.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "TickRate".
+ */
+export type TickRate = number;
+/**
+ * Any command a client may send.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "Command".
+ */
+export type Command =
+  | AddAgentCommand
+  | DeleteAgentCommand
+  | ModifyAgentCommand
+  | PauseCommand
+  | ResumeCommand
+  | SetTickRateCommand
+  | StartCommand
+  | StopCommand;
+/**
+ * Any event the server may send.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "ServerEvent".
+ */
+export type ServerEvent =
+  | AgentAddedEvent
+  | AgentRemovedEvent
+  | AgentUpdateEvent
+  | CommandAckEvent
+  | ErrorEvent
+  | SimulationStateEvent
+  | SnapshotEvent
+  | TickEndEvent
+  | TickStartEvent
+  | WorldEventEvent;
+
+/**
  * spine-ws protocol 1.0.0, bundled from schema/.
  */
-export type SpineProtocol = never;
+export interface SpineProtocol {
+  [k: string]: unknown | undefined;
+}
+/**
+ * Create an agent. Fails with agent_exists if the id is taken.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "AddAgentCommand".
+ */
+export interface AddAgentCommand {
+  /**
+   * Message type: always "add_agent".
+   */
+  type: "add_agent";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * Id of the new agent.
+   */
+  agent_id: AgentId;
+  /**
+   * Kind of the new agent.
+   */
+  agent_kind: AgentKind;
+  /**
+   * Initial data of the agent (the default simulation reads numbers x, y, vx, vy and keeps every other member).
+   */
+  agent_data?: Data;
+}
+/**
+ * Remove an agent. Fails with agent_not_found if no agent has the id.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "DeleteAgentCommand".
+ */
+export interface DeleteAgentCommand {
+  /**
+   * Message type: always "delete_agent".
+   */
+  type: "delete_agent";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * Id of the agent to remove.
+   */
+  agent_id: AgentId;
+}
+/**
+ * Shallow-merge agent_data into an agent's data. Fails with agent_not_found if no agent has the id.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "ModifyAgentCommand".
+ */
+export interface ModifyAgentCommand {
+  /**
+   * Message type: always "modify_agent".
+   */
+  type: "modify_agent";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * Id of the agent to change.
+   */
+  agent_id: AgentId;
+  agent_data: AgentDataPatch;
+}
+/**
+ * Pause the simulation: running -> paused.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "PauseCommand".
+ */
+export interface PauseCommand {
+  /**
+   * Message type: always "pause".
+   */
+  type: "pause";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+}
+/**
+ * Resume the simulation: paused -> running.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "ResumeCommand".
+ */
+export interface ResumeCommand {
+  /**
+   * Message type: always "resume".
+   */
+  type: "resume";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+}
+/**
+ * Change the simulation's speed; allowed in every state.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "SetTickRateCommand".
+ */
+export interface SetTickRateCommand {
+  /**
+   * Message type: always "set_tick_rate".
+   */
+  type: "set_tick_rate";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * New speed in ticks per second.
+   */
+  tick_rate: TickRate;
+}
+/**
+ * Start the simulation: stopped -> running. Keeps the current tick rate unless tick_rate is given (the default rate is 20).
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "StartCommand".
+ */
+export interface StartCommand {
+  /**
+   * Message type: always "start".
+   */
+  type: "start";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * Speed to run at, in ticks per second.
+   */
+  tick_rate?: TickRate;
+}
+/**
+ * Stop the simulation; allowed in every state (a stop while stopped is acknowledged and changes nothing).
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "StopCommand".
+ */
+export interface StopCommand {
+  /**
+   * Message type: always "stop".
+   */
+  type: "stop";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+}
+/**
+ * One agent as it stands: id, kind and its full data.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "AgentState".
+ */
+export interface AgentState {
+  /**
+   * The agent's id.
+   */
+  agent_id: AgentId;
+  /**
+   * The agent's kind.
+   */
+  agent_kind: AgentKind;
+  /**
+   * The agent's full data.
+   */
+  data: Data;
+}
+/**
+ * Free-form JSON object.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "Data".
+ */
+export interface Data {
+  [k: string]: unknown | undefined;
+}
+/**
+ * One thing wrong with the offending message.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "ErrorDetail".
+ */
+export interface ErrorDetail {
+  /**
+   * JSON Pointer (RFC 6901) into the offending message; empty for the whole message.
+   */
+  path: string;
+  /**
+   * What is wrong there, for humans.
+   */
+  message: string;
+}
+/**
+ * The simulation's lifecycle state, tick and speed.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "SimulationInfo".
+ */
+export interface SimulationInfo {
+  /**
+   * Lifecycle state.
+   */
+  status: SimulationStatus;
+  /**
+   * Current tick.
+   */
+  tick: Tick;
+  /**
+   * Current speed in ticks per second.
+   */
+  tick_rate: TickRate;
+}
+/**
+ * An agent was created.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "AgentAddedEvent".
+ */
+export interface AgentAddedEvent {
+  /**
+   * Message type: always "agent_added".
+   */
+  type: "agent_added";
+  /**
+   * Sequence number of this broadcast event.
+   */
+  seq: Seq;
+  /**
+   * Tick this event belongs to.
+   */
+  tick: Tick;
+  /**
+   * The new agent.
+   */
+  agent_id: AgentId;
+  /**
+   * Its kind.
+   */
+  agent_kind: AgentKind;
+  /**
+   * Its full data.
+   */
+  data: Data;
+}
+/**
+ * An agent was removed.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "AgentRemovedEvent".
+ */
+export interface AgentRemovedEvent {
+  /**
+   * Message type: always "agent_removed".
+   */
+  type: "agent_removed";
+  /**
+   * Sequence number of this broadcast event.
+   */
+  seq: Seq;
+  /**
+   * Tick this event belongs to.
+   */
+  tick: Tick;
+  /**
+   * The removed agent.
+   */
+  agent_id: AgentId;
+}
+/**
+ * An agent's state changed; data is its full data after the change.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "AgentUpdateEvent".
+ */
+export interface AgentUpdateEvent {
+  /**
+   * Message type: always "agent_update".
+   */
+  type: "agent_update";
+  /**
+   * Sequence number of this broadcast event.
+   */
+  seq: Seq;
+  /**
+   * Tick this event belongs to.
+   */
+  tick: Tick;
+  /**
+   * The agent that changed.
+   */
+  agent_id: AgentId;
+  /**
+   * The agent's full data after the change.
+   */
+  data: Data;
+}
+/**
+ * Sent to the sender only: its command was applied. Broadcasts the command caused arrive before this.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "CommandAckEvent".
+ */
+export interface CommandAckEvent {
+  /**
+   * Message type: always "command_ack".
+   */
+  type: "command_ack";
+  /**
+   * Type of the applied command.
+   */
+  command_type: CommandType;
+  /**
+   * The command's id, if it carried one.
+   */
+  command_id?: CommandId;
+  /**
+   * Tick at which the command was applied.
+   */
+  tick: Tick;
+}
+/**
+ * To the sender: its message failed and nothing was applied. Broadcast (with seq) for a simulation fault.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "ErrorEvent".
+ */
+export interface ErrorEvent {
+  /**
+   * Message type: always "error".
+   */
+  type: "error";
+  /**
+   * Machine-readable reason.
+   */
+  code: ErrorCode;
+  /**
+   * What went wrong, for humans.
+   */
+  message: string;
+  /**
+   * Id of the failed command, if it carried a valid one.
+   */
+  command_id?: CommandId;
+  /**
+   * Type of the failed command; present only when the message named a known command type.
+   */
+  command_type?: CommandType;
+  /**
+   * Each thing wrong with the message.
+   */
+  details?: ErrorDetail[];
+  /**
+   * Present only on broadcast errors (simulation faults).
+   */
+  seq?: Seq;
+}
+/**
+ * The simulation's state or speed changed.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "SimulationStateEvent".
+ */
+export interface SimulationStateEvent {
+  /**
+   * Message type: always "simulation_state".
+   */
+  type: "simulation_state";
+  /**
+   * Sequence number of this broadcast event.
+   */
+  seq: Seq;
+  /**
+   * New lifecycle state.
+   */
+  status: SimulationStatus;
+  /**
+   * Tick at the change.
+   */
+  tick: Tick;
+  /**
+   * Speed in ticks per second.
+   */
+  tick_rate: TickRate;
+}
+/**
+ * Sent to a client right after it connects: the whole state as of broadcast event seq, so the client's next event is seq + 1.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "SnapshotEvent".
+ */
+export interface SnapshotEvent {
+  /**
+   * Message type: always "snapshot".
+   */
+  type: "snapshot";
+  /**
+   * Protocol version the server speaks.
+   */
+  protocol_version: ProtocolVersion;
+  /**
+   * SHA-256 of the canonical content of schema/ the server was built from.
+   */
+  schema_hash: string;
+  /**
+   * Identifies this server run; a new epoch means seq restarted.
+   */
+  epoch: string;
+  /**
+   * Last broadcast event this snapshot already reflects (0 before the first one).
+   */
+  seq: number;
+  /**
+   * This connection's id, as the server logs it.
+   */
+  connection_id: string;
+  /**
+   * The simulation's state.
+   */
+  simulation: SimulationInfo;
+  /**
+   * Every agent, in creation order.
+   */
+  agents: AgentState[];
+}
+/**
+ * A tick is complete.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "TickEndEvent".
+ */
+export interface TickEndEvent {
+  /**
+   * Message type: always "tick_end".
+   */
+  type: "tick_end";
+  /**
+   * Sequence number of this broadcast event.
+   */
+  seq: Seq;
+  /**
+   * Tick this event belongs to.
+   */
+  tick: Tick;
+}
+/**
+ * A tick begins; its agent_update and world_event events follow, then tick_end.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "TickStartEvent".
+ */
+export interface TickStartEvent {
+  /**
+   * Message type: always "tick_start".
+   */
+  type: "tick_start";
+  /**
+   * Sequence number of this broadcast event.
+   */
+  seq: Seq;
+  /**
+   * Tick this event belongs to.
+   */
+  tick: Tick;
+}
+/**
+ * Anything else the world reports (the default simulation reports kind "bounce" when an agent hits a wall).
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "WorldEventEvent".
+ */
+export interface WorldEventEvent {
+  /**
+   * Message type: always "world_event".
+   */
+  type: "world_event";
+  /**
+   * Sequence number of this broadcast event.
+   */
+  seq: Seq;
+  /**
+   * Tick this event belongs to.
+   */
+  tick: Tick;
+  /**
+   * What happened.
+   */
+  kind: string;
+  /**
+   * Details of what happened.
+   */
+  data: Data;
+}

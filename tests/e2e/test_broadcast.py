@@ -1,0 +1,226 @@
+"""Fan-out, ordering, snapshots, slow consumers, abrupt peers, tick timing and shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import struct
+import subprocess
+import time
+from typing import Any
+
+import psutil
+import pytest
+import websockets
+
+from tests.e2e.harness import ROOT, SPINE_WS, Client, connect, run_server
+
+pytestmark = pytest.mark.anyio
+
+
+def broadcasts(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for e in events if "seq" in e and e["type"] != "snapshot"]
+
+
+async def drain(client: Client) -> None:
+    """Read until the connection closes (which raises ConnectionClosed)."""
+    while True:
+        await client.recv()
+
+
+async def collect_until_tick(client: Client, tick: int) -> None:
+    while True:
+        event = await client.recv()
+        if event["type"] == "tick_end" and event["tick"] >= tick:
+            return
+
+
+async def test_two_clients_see_the_same_events_in_the_same_order() -> None:
+    """Every client receives every broadcast, identical and in order, seq without gaps."""
+    with run_server("--tick-rate", "100", "--seed-agents", "5") as server:
+        a, b = await connect(server), await connect(server)
+        assert a.snapshot["seq"] == b.snapshot["seq"]
+        await a.command({"type": "start"})
+        await asyncio.gather(collect_until_tick(a, 50), collect_until_tick(b, 50))
+        stream_a, stream_b = broadcasts(a.seen), broadcasts(b.seen)
+        common = min(len(stream_a), len(stream_b))
+        assert common > 300
+        assert stream_a[:common] == stream_b[:common]
+        seqs = [e["seq"] for e in stream_a]
+        assert seqs == list(range(a.snapshot["seq"] + 1, a.snapshot["seq"] + 1 + len(seqs)))
+        await a.close()
+        await b.close()
+
+
+async def test_snapshot_and_stream_are_gapless_for_a_client_joining_mid_stream() -> None:
+    """A client joining while ticks run at 100/s gets snapshot seq N, then exactly N+1, N+2…"""
+    with run_server("--tick-rate", "100", "--seed-agents", "10", "--autostart") as server:
+        watcher = await connect(server)
+        await collect_until_tick(watcher, watcher.snapshot["simulation"]["tick"] + 20)
+        for _ in range(5):
+            late = await connect(server)
+            first = await late.recv()
+            assert first["seq"] == late.snapshot["seq"] + 1
+            # The snapshot equals what the watcher knew after event `seq`.
+            await collect_until_tick(watcher, first["tick"] + 1)
+            known = {e["seq"]: e for e in broadcasts(watcher.seen)}
+            assert known[first["seq"]] == first
+            agents = {a["agent_id"]: a["data"] for a in late.snapshot["agents"]}
+            for agent_id, data in agents.items():
+                updates = [
+                    e
+                    for e in broadcasts(watcher.seen)
+                    if e["type"] == "agent_update"
+                    and e["agent_id"] == agent_id
+                    and e["seq"] <= late.snapshot["seq"]
+                ]
+                if updates:
+                    assert updates[-1]["data"] == data
+            await late.close()
+        await watcher.close()
+
+
+def raw_peer(port: int) -> socket.socket:
+    """A WebSocket client on a plain socket: it completes the handshake, then does nothing."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.sendall(
+        b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    assert b"101" in sock.recv(1024)
+    return sock
+
+
+async def test_a_client_that_stops_reading_is_closed_and_the_others_are_unaffected() -> None:
+    """A stalled client is closed (1008, then aborted); 10 others get every tick; RSS bounded."""
+    flags = (
+        "--tick-rate",
+        "50",
+        "--seed-agents",
+        "20",
+        "--send-queue-messages",
+        "512",
+        "--send-queue-bytes",
+        "262144",
+        "--slow-close-timeout",
+        "0.5",
+    )
+    with run_server(*flags) as server:
+        rss = psutil.Process(server.process.pid)
+        healthy = [await connect(server) for _ in range(10)]
+        controller = healthy[0]
+        padding = "p" * 1000
+        for n in range(1, 21):
+            reply = await controller.command(
+                {"type": "modify_agent", "agent_id": f"agent-{n}", "agent_data": {"pad": padding}}
+            )
+            assert reply["type"] == "command_ack"
+        before = rss.memory_info().rss
+        stalled = raw_peer(server.port)
+        await asyncio.sleep(0.2)
+        assert server.health()["connections"] == 11
+        await controller.command({"type": "start"})
+        deadline = time.monotonic() + 20
+        while server.health()["connections"] > 10 and time.monotonic() < deadline:
+            await asyncio.gather(*(collect_until_tick(c, 0) for c in healthy))
+        assert server.health()["connections"] == 10, "the stalled client was not dropped"
+        assert "slow consumer" in server.output()
+        last = server.health()["simulation"]["tick"] + 20
+        await asyncio.gather(*(collect_until_tick(c, last) for c in healthy))
+        for client in healthy:
+            ticks = [e["tick"] for e in client.seen if e["type"] == "tick_start"]
+            assert ticks == list(range(1, len(ticks) + 1)), "a healthy client missed a tick"
+        growth = rss.memory_info().rss - before
+        assert growth < 64 * 1024 * 1024, f"server RSS grew by {growth} bytes"
+        stalled.close()
+        for client in healthy:
+            await client.close()
+
+
+async def test_abrupt_disconnects_release_every_connection() -> None:
+    """200 clients that vanish with a TCP reset leave /health at 0 connections."""
+    with run_server() as server:
+        peers = [raw_peer(server.port) for _ in range(200)]
+        assert server.health()["connections"] == 200
+        for sock in peers:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()  # linger 0: the kernel sends RST, no close frame
+        deadline = time.monotonic() + 10
+        while server.health()["connections"] and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert server.health()["connections"] == 0
+
+
+async def test_the_tick_rate_holds_within_five_percent() -> None:
+    """At 30 ticks/s the server produces 30 ± 5 % ticks per second, measured over 3 s."""
+    with run_server("--tick-rate", "30", "--seed-agents", "20", "--autostart") as server:
+        client = await connect(server)
+        first = await client.next("tick_start")
+        started = time.monotonic()
+        while time.monotonic() - started < 3.0:
+            last = await client.next("tick_start")
+        rate = (last["tick"] - first["tick"]) / (time.monotonic() - started)
+        assert 28.5 <= rate <= 31.5, rate
+        await client.close()
+
+
+async def test_connections_beyond_the_limit_are_closed_with_1013() -> None:
+    """The connection after max_connections is told to come back later (1013)."""
+    with run_server("--max-connections", "2") as server:
+        kept = [await connect(server), await connect(server)]
+        async with websockets.connect(server.ws_url) as extra:
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(extra.recv(), 5)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+        for client in kept:
+            await client.close()
+
+
+async def test_sigterm_closes_clients_with_going_away_and_exits_zero() -> None:
+    """SIGTERM during traffic: clients see 1001/1012 and the process exits 0 within 5 s."""
+    with run_server("--tick-rate", "100", "--autostart") as server:
+        clients = [await connect(server) for _ in range(5)]
+        await collect_until_tick(clients[0], 5)
+        started = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        codes = []
+        for client in clients:
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await drain(client)
+            assert closed.value.rcvd is not None
+            codes.append(closed.value.rcvd.code)
+        assert set(codes) <= {1001, 1012}, codes
+        assert server.process.wait(timeout=5) == 0
+        assert time.monotonic() - started < 5
+
+
+def test_a_simulation_missing_handlers_is_refused_at_start_up() -> None:
+    """A plugged simulation without every command handler stops the server, naming the types."""
+    result = subprocess.run(
+        [str(SPINE_WS), "serve", "--port", "0", "--simulation", "tests.e2e.sims:incomplete"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "no handler for command type(s) add_agent, delete_agent, modify_agent" in output
+
+
+async def test_health_reports_connections_and_the_simulation() -> None:
+    """/health counts open connections and mirrors the simulation's state."""
+    with run_server() as server:
+        health = server.health()
+        assert health["connections"] == 0 and health["simulation"]["status"] == "stopped"
+        client = await connect(server)
+        assert server.health()["connections"] == 1
+        assert health["schema_hash"] == client.snapshot["schema_hash"]
+        await client.command({"type": "start", "tick_rate": 12})
+        simulation = server.health()["simulation"]
+        assert simulation["status"] == "running" and simulation["tick_rate"] == 12
+        await client.close()
+        assert json.loads(json.dumps(health))["protocol_version"] == "1.0.0"
