@@ -1,0 +1,57 @@
+"""The plug-in example in README.md runs as written, behind the real server."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import ROOT, connect, run_server
+
+pytestmark = pytest.mark.anyio
+
+MARKER = "<!-- README example: orbit.py"
+
+
+def readme_example() -> str:
+    """The ```python block right after the marker comment in README.md."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(MARKER)
+    block = re.search(r"```python\n(.*?)```", text[start:], re.DOTALL)
+    assert block is not None, "README.md: no python block after the example marker"
+    return block.group(1)
+
+
+async def test_the_readme_simulation_plugs_in_and_moves_its_agents(tmp_path: Path) -> None:
+    """orbit.py from the README serves commands, replies and moving agents."""
+    (tmp_path / "orbit.py").write_text(readme_example(), encoding="utf-8")
+    with run_server("--simulation", "orbit:create", env={"PYTHONPATH": str(tmp_path)}) as server:
+        client = await connect(server)
+        assert client.snapshot["simulation"]["tick_rate"] == 30
+
+        added = await client.command({"type": "add_agent", "agent_id": "moon", "agent_kind": "k"})
+        assert added["type"] == "command_ack"
+        again = await client.command({"type": "add_agent", "agent_id": "moon", "agent_kind": "k"})
+        assert again["code"] == "agent_exists"
+
+        assert (await client.command({"type": "start"}))["type"] == "command_ack"
+        positions = set()
+        while len(positions) < 5:
+            update = await client.next("agent_update")
+            positions.add((update["data"]["x"], update["data"]["y"]))
+
+        modified = await client.command(
+            {"type": "modify_agent", "agent_id": "moon", "agent_data": {"speed": 0.2}}
+        )
+        assert modified["type"] == "command_ack"
+        updates = [e for e in client.seen if e["type"] == "agent_update"]
+        assert updates[-1]["data"]["speed"] == 0.2, "modify_agent is broadcast before its ack"
+
+        assert (await client.command({"type": "delete_agent", "agent_id": "moon"}))[
+            "type"
+        ] == "command_ack"
+        gone = await client.command({"type": "delete_agent", "agent_id": "moon"})
+        assert gone["code"] == "agent_not_found"
+        assert server.health()["simulation"]["status"] == "running"
+        await client.close()
