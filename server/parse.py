@@ -47,6 +47,8 @@ def parse_command(text: str, registry: Registry, limits: Limits = Limits()) -> B
     try:
         message = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
+        if exc.msg == "depth limit exceeded":  # orjson stops at 1024 levels, before our limit
+            raise ParseFailure(_too_deep(limits)) from None
         raise ParseFailure(InvalidJson(f"not valid JSON: {exc}")) from None
     _check_structure(message, limits)
     if not isinstance(message, dict):
@@ -100,12 +102,7 @@ def _check_structure(message: Any, limits: Limits) -> None:
         else:
             continue
         if depth > limits.max_depth:
-            raise ParseFailure(
-                InvalidMessage(
-                    f"JSON nested deeper than {limits.max_depth} levels",
-                    [("", "too deep")],
-                )
-            )
+            raise ParseFailure(_too_deep(limits))
         members += len(children)
         if members > limits.max_members:
             raise ParseFailure(
@@ -115,6 +112,10 @@ def _check_structure(message: Any, limits: Limits) -> None:
                 )
             )
         stack.extend((child, depth + 1) for child in children)
+
+
+def _too_deep(limits: Limits) -> InvalidMessage:
+    return InvalidMessage(f"JSON nested deeper than {limits.max_depth} levels", [("", "too deep")])
 
 
 def _pointer(loc: tuple[int | str, ...]) -> str:

@@ -1,0 +1,137 @@
+"""parse_command: text frame -> validated model or the one error to reply, without sockets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from generated import COMMAND_MODELS, AddAgentCommand, StartCommand
+from server.parse import Limits, ParseFailure, parse_command
+from server.registry import Registry
+
+DEFAULT = Limits()
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    registry = Registry()
+    for model in COMMAND_MODELS.values():
+        registry.register(model, lambda command: None)
+    return registry
+
+
+def failure(text: str, registry: Registry, limits: Limits = DEFAULT) -> ParseFailure:
+    with pytest.raises(ParseFailure) as caught:
+        parse_command(text, registry, limits)
+    return caught.value
+
+
+def test_a_valid_command_becomes_its_generated_model(registry: Registry) -> None:
+    """The `type` picks the model; absent optional members stay absent."""
+    command = parse_command('{"type": "start", "id": "a1"}', registry)
+    assert isinstance(command, StartCommand)
+    assert command.model_dump(exclude_unset=True) == {"type": "start", "id": "a1"}
+
+
+@pytest.mark.parametrize(
+    "text", ["{", "", "[1,]", '{"type": "start"} trailing', "NaN", '{"x": Infinity}', "1e400"]
+)
+def test_text_that_is_not_strict_json_is_invalid_json(text: str, registry: Registry) -> None:
+    """Broken JSON, NaN, Infinity and numbers overflowing to infinity are invalid_json."""
+    assert failure(text, registry).error.code == "invalid_json"
+
+
+@pytest.mark.parametrize("text", ["[]", '"start"', "3", "null", "true"])
+def test_json_that_is_not_an_object_is_an_invalid_message(text: str, registry: Registry) -> None:
+    """A command is an object; anything else points at the root."""
+    error = failure(text, registry).error
+    assert error.code == "invalid_message"
+    assert [d.path for d in error.details] == [""]
+
+
+def test_a_missing_type_is_an_invalid_message_that_echoes_the_id(registry: Registry) -> None:
+    """Without a string `type` nothing can be dispatched, but the id still comes back."""
+    caught = failure('{"id": "x7", "type": 5}', registry)
+    assert caught.error.code == "invalid_message"
+    assert caught.command_id == "x7"
+    assert caught.command_type is None
+
+
+def test_an_unknown_type_names_the_known_ones(registry: Registry) -> None:
+    """unknown_command, without a command_type (the type is not a command's)."""
+    caught = failure('{"type": "warp", "id": "w"}', registry)
+    assert caught.error.code == "unknown_command"
+    assert "add_agent" in caught.error.message and "stop" in caught.error.message
+    assert (caught.command_id, caught.command_type) == ("w", None)
+
+
+@pytest.mark.parametrize(
+    ("message", "path"),
+    [
+        ({"type": "start", "tick_rate": "30"}, "/tick_rate"),
+        ({"type": "start", "tick_rate": True}, "/tick_rate"),
+        ({"type": "start", "tick_rate": None}, "/tick_rate"),
+        ({"type": "start", "tick_rate": 100.5}, "/tick_rate"),
+        ({"type": "stop", "extra": 1}, "/extra"),
+        ({"type": "delete_agent"}, "/agent_id"),
+        ({"type": "add_agent", "agent_id": "a b", "agent_kind": "k"}, "/agent_id"),
+        ({"type": "modify_agent", "agent_id": "a", "agent_data": {}}, "/agent_data"),
+    ],
+)
+def test_schema_violations_point_at_the_member(
+    message: dict[str, object], path: str, registry: Registry
+) -> None:
+    """No coercion ("30", true), null is not absent, ranges hold; details use JSON Pointers."""
+    caught = failure(json.dumps({"id": "c", **message}), registry)
+    assert caught.error.code == "invalid_message"
+    assert path in [d.path for d in caught.error.details]
+    assert (caught.command_id, caught.command_type) == ("c", message["type"])
+
+
+def test_pointer_escapes_slash_and_tilde(registry: Registry) -> None:
+    """A member named "a/b~" is reported as /a~1b~0 (RFC 6901)."""
+    caught = failure('{"type": "stop", "a/b~": 1}', registry)
+    assert [d.path for d in caught.error.details] == ["/a~1b~0"]
+
+
+@pytest.mark.parametrize("bad_id", ["x\n", "", "a" * 65, "spa ce", 7])
+def test_an_id_that_breaks_its_pattern_is_not_echoed(bad_id: object, registry: Registry) -> None:
+    """Only a valid command_id is echoed: the reply itself must validate."""
+    caught = failure(json.dumps({"type": "start", "id": bad_id}), registry)
+    assert caught.error.code == "invalid_message"
+    assert caught.command_id is None
+
+
+def test_free_form_data_keeps_any_json(registry: Registry) -> None:
+    """agent_data is any object: nested values survive untouched."""
+    data = {"x": 1.5, "tags": ["a", {"b": None}], "ok": True}
+    command = parse_command(
+        json.dumps({"type": "add_agent", "agent_id": "a", "agent_kind": "k", "agent_data": data}),
+        registry,
+    )
+    assert isinstance(command, AddAgentCommand)
+    assert command.agent_data == data
+
+
+def test_nesting_deeper_than_the_limit_is_refused(registry: Registry) -> None:
+    """Depth is checked before validation."""
+    nested = '{"type": "stop", "x": ' + "[" * 40 + "]" * 40 + "}"
+    error = failure(nested, registry, Limits(max_depth=32)).error
+    assert error.code == "invalid_message"
+    assert "deeper than 32" in error.message
+
+
+def test_too_many_members_are_refused(registry: Registry) -> None:
+    """The member count bounds the work validation may do."""
+    text = json.dumps({"type": "stop", "x": list(range(100))})
+    error = failure(text, registry, Limits(max_members=50)).error
+    assert "more than 50" in error.message
+
+
+def test_ten_thousand_levels_are_too_deep_not_a_crash(registry: Registry) -> None:
+    """Past orjson's own depth limit too, the reply is invalid_message, not a RecursionError."""
+    for depth in (33, 1_000, 10_000):
+        error = failure("[" * depth + "]" * depth, registry).error
+        assert error.code == "invalid_message", depth
+        assert "deeper than 32" in error.message
