@@ -1,0 +1,221 @@
+"""Registry ↔ schemas: every command schema has one handler bound to its generated model,
+every event schema has a generated model the server emits, and drift fails loudly.
+
+Sans-I/O: no sockets. The emission test runs the real app's lifespan (simulation thread,
+hub, event sink) and joins a fake connection to the hub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+from pydantic import BaseModel, create_model
+
+from generated import COMMAND_MODELS, EVENT_MODELS, AddAgentCommand, StopCommand
+from server.app import create_app
+from server.boundary import Boundary, CommandQueue, EventSink
+from server.contract import SCHEMA_DIR, load_contract
+from server.registry import Registry, RegistryError
+from server.settings import Settings
+from server.world import World
+from tests.e2e.harness import validate_event
+
+COMMAND_FILES = sorted(p.stem for p in (SCHEMA_DIR / "commands").glob("*.json"))
+EVENT_FILES = sorted(p.stem for p in (SCHEMA_DIR / "events").glob("*.json"))
+
+
+def _schema(folder: str, wire: str) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((SCHEMA_DIR / folder / f"{wire}.json").read_text("utf-8"))
+    return doc
+
+
+def _stand_in(wire: str) -> type[BaseModel]:
+    """A message model for a command type that has no generated model (yet)."""
+    title = "".join(part.title() for part in wire.split("_")) + "Command"
+    model: type[BaseModel] = create_model(title, type=(Literal[wire], wire))
+    return model
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    """The default simulation, constructed but never started (its loop is never run)."""
+    loop = asyncio.new_event_loop()
+    try:
+        yield World(Boundary(CommandQueue(8), EventSink(loop, lambda item: None)))
+    finally:
+        loop.close()
+
+
+def test_schema_tree_has_commands_and_events() -> None:
+    """schema/commands and schema/events are not empty, so the set comparisons below bite."""
+    assert COMMAND_FILES and EVENT_FILES
+
+
+def test_default_simulation_handles_exactly_the_command_schemas(world: World) -> None:
+    """The handler types equal the file names in schema/commands (and the generated table)."""
+    assert world.handlers.types() == COMMAND_FILES
+    assert sorted(COMMAND_MODELS) == COMMAND_FILES
+    world.handlers.check_complete()
+
+
+@pytest.mark.parametrize("wire", COMMAND_FILES)
+def test_each_handler_is_bound_to_its_schemas_generated_model(world: World, wire: str) -> None:
+    """model_for(type) is the generated class named by the schema's title, with its members."""
+    schema = _schema("commands", wire)
+    model = world.handlers.model_for(wire)
+    assert model is COMMAND_MODELS[wire]
+    assert model.__name__ == schema["title"]
+    assert model.model_fields["type"].default == wire
+    assert set(model.model_fields) == set(schema["properties"])
+    required = {name for name, field in model.model_fields.items() if field.is_required()}
+    assert required == set(schema["required"]) - {"type"}
+    assert callable(world.handlers.handler_for(wire))
+
+
+@pytest.mark.parametrize("wire", EVENT_FILES)
+def test_every_event_schema_has_a_generated_model(wire: str) -> None:
+    """EVENT_MODELS[type] is the class named by the schema's title, with the same members."""
+    schema = _schema("events", wire)
+    model = EVENT_MODELS[wire]
+    assert sorted(EVENT_MODELS) == EVENT_FILES
+    assert model.__name__ == schema["title"]
+    assert model.model_fields["type"].default == wire
+    assert set(model.model_fields) == set(schema["properties"])
+
+
+class FakeConnection:
+    """What the hub needs of a connection: an id, a role, a token bucket and `send`."""
+
+    id = "fake-1"
+    role = "controller"
+
+    def __init__(self) -> None:
+        self.frames: list[dict[str, Any]] = []
+
+    def send(self, frame: str) -> None:
+        self.frames.append(json.loads(frame))
+
+    def allow_command(self) -> bool:
+        return True
+
+
+async def _emit_every_event() -> list[dict[str, Any]]:
+    app = create_app(Settings(seed_agents=1, tick_rate=100))
+    async with app.router.lifespan_context(app):
+        hub = app.state.spine.hub
+        connection = FakeConnection()
+        hub.join(connection)
+        for command in [
+            {"type": "start", "id": "s"},
+            # At x=99.5 moving +2 a tick, the agent bounces off the wall x=100 at once.
+            {
+                "type": "add_agent",
+                "id": "a",
+                "agent_id": "bouncer",
+                "agent_kind": "ball",
+                "agent_data": {"x": 99.5, "y": 50, "vx": 2, "vy": 0},
+            },
+            {"type": "delete_agent", "id": "d", "agent_id": "agent-1"},
+            {"type": "delete_agent", "id": "gone", "agent_id": "agent-1"},
+        ]:
+            hub.submit(connection, json.dumps(command))
+        hub.submit(connection, "{not json")
+        seen: set[str] = set()
+        for _ in range(500):
+            seen = {frame["type"] for frame in connection.frames}
+            if seen >= set(EVENT_FILES):
+                break
+            await asyncio.sleep(0.01)
+        hub.leave(connection)
+    return connection.frames
+
+
+# server/hub.py and server/boundary.py read `model_fields` off command instances, which
+# pydantic 2.11 deprecates (gone in 3.0); reported, not ours to fix here.
+@pytest.mark.filterwarnings(
+    "ignore:Accessing the 'model_fields' attribute on the instance is deprecated"
+)
+def test_the_server_emits_every_event_type_and_each_validates() -> None:
+    """A short scenario makes the server send every event in schema/events, all valid."""
+    frames = asyncio.run(_emit_every_event())
+    for frame in frames:
+        validate_event(frame)
+    assert {frame["type"] for frame in frames} == set(EVENT_FILES)
+
+
+def test_a_command_schema_without_handler_fails_naming_the_type_and_the_fix(
+    world: World,
+) -> None:
+    """A `warp` command in the check's inputs: check_complete names it and says what to do."""
+    with pytest.raises(RegistryError) as failure:
+        world.handlers.check_complete(expected={**COMMAND_MODELS, "warp": _stand_in("warp")})
+    message = str(failure.value)
+    assert "no handler for command type(s) warp" in message
+    assert "schema/commands/<type>.json with Registry.register(<Model>, handler)" in message
+
+
+def test_a_schema_file_added_to_a_copy_of_the_tree_fails_the_check(
+    world: World, tmp_path: Path
+) -> None:
+    """schema/commands/warp.json in a copy of the tree becomes a missing-handler failure."""
+    root = shutil.copytree(SCHEMA_DIR, tmp_path / "schema")
+    warp = _schema("commands", "stop")
+    warp["title"] = "WarpCommand"
+    warp["description"] = "Jump the simulation to a tick."
+    warp["properties"]["type"] = {"const": "warp", "description": 'Always "warp".'}
+    (root / "commands" / "warp.json").write_text(json.dumps(warp), encoding="utf-8")
+    contract = load_contract(root)
+    assert "warp" in contract.commands
+    expected = {wire: COMMAND_MODELS.get(wire) or _stand_in(wire) for wire in contract.commands}
+    with pytest.raises(RegistryError, match=r"no handler for command type\(s\) warp: register"):
+        world.handlers.check_complete(expected=expected)
+
+
+def test_an_orphan_handler_fails_naming_the_type_and_the_fix(world: World) -> None:
+    """A handler whose schema is gone is named, with "add the schema … or drop the handler"."""
+    expected = {wire: model for wire, model in COMMAND_MODELS.items() if wire != "pause"}
+    with pytest.raises(RegistryError) as failure:
+        world.handlers.check_complete(expected=expected)
+    assert str(failure.value) == (
+        "handler(s) for pause but no schema/commands/<type>.json: "
+        "add the schema and run `make gen`, or drop the handler"
+    )
+
+
+def test_a_duplicate_registration_is_refused_naming_the_type(world: World) -> None:
+    """Registering a second handler for add_agent raises and keeps the first one."""
+    first = world.handlers.handler_for("add_agent")
+    with pytest.raises(RegistryError) as failure:
+        world.handlers.register(AddAgentCommand, lambda command: None)
+    assert str(failure.value) == (
+        "command type 'add_agent' is registered twice; keep one handler for it"
+    )
+    with pytest.raises(RegistryError, match="'stop' is registered twice"):
+        world.handlers.on(StopCommand)(lambda command: None)
+    assert world.handlers.handler_for("add_agent") == first
+
+
+def test_a_look_alike_model_is_refused_naming_the_schema() -> None:
+    """Only the generated model may be registered: a hand-made `stop` model is refused."""
+
+    class MyStop(StopCommand):
+        pass
+
+    registry = Registry()
+    with pytest.raises(RegistryError) as failure:
+        registry.register(MyStop, lambda command: None)
+    assert "MyStop is not the generated model of a command schema" in str(failure.value)
+    assert "schema/commands/stop.json" in str(failure.value)
+    assert registry.types() == []
+
+
+def test_a_handler_bound_to_another_model_fails_the_check(world: World) -> None:
+    """If the schema's model is not the one registered, check_complete names the type."""
+    with pytest.raises(RegistryError, match="'stop' is bound to a model that is not its schema's"):
+        world.handlers.check_complete(expected={**COMMAND_MODELS, "stop": _stand_in("stop")})
