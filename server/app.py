@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from generated import PROTOCOL_VERSION
 from server import api, endpoint
+from server.access import PerAddress, Policy, load_policy
 from server.boundary import Boundary, CommandQueue, EventSink, Simulation, SimulationFactory
 from server.hub import Hub
 from server.parse import Limits
@@ -37,6 +38,8 @@ class Runtime:
     hub: Hub
     simulation: Simulation
     commands: CommandQueue
+    access: Policy
+    addresses: PerAddress
 
 
 def create_app(
@@ -46,13 +49,15 @@ def create_app(
 
     `simulation_factory` receives the `Boundary` and returns a `Simulation`; by default
     the embedded world (or `settings.simulation`, a "module:factory" path) is used.
+    Raises ValueError if the tokens are misconfigured (the message names no token).
     """
     settings = settings or Settings()
     factory = simulation_factory or _configured_factory(settings)
+    policy = load_policy(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = _start(settings, factory, asyncio.get_running_loop())
+        runtime = _start(settings, factory, asyncio.get_running_loop(), policy)
         app.state.spine = runtime
         try:
             yield
@@ -74,7 +79,10 @@ def create_app(
 
 
 def _start(
-    settings: Settings, factory: SimulationFactory, loop: asyncio.AbstractEventLoop
+    settings: Settings,
+    factory: SimulationFactory,
+    loop: asyncio.AbstractEventLoop,
+    policy: Policy,
 ) -> Runtime:
     commands = CommandQueue(settings.command_queue_size)
     hub = Hub(
@@ -87,7 +95,8 @@ def _start(
     hub.registry = simulation.handlers
     simulation.start()
     log.info("simulation started (epoch %s)", hub.epoch)
-    return Runtime(settings, hub, simulation, commands)
+    addresses = PerAddress(settings.max_connections_per_address)
+    return Runtime(settings, hub, simulation, commands, policy, addresses)
 
 
 def _configured_factory(settings: Settings) -> SimulationFactory:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import signal
 import socket
@@ -13,11 +14,15 @@ from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from server.access import Redactor, check_bind, load_policy
 from server.app import create_app
 from server.settings import Settings
 
-__all__ = ["main"]
+__all__ = ["HandshakeDeadline", "main"]
+
+log = logging.getLogger("spine_ws")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the server")
     for name, field in Settings.model_fields.items():
+        if name in _ENVIRONMENT_ONLY:
+            continue
         _add_flag(serve, name, field.annotation, field.description)
     args = parser.parse_args(argv)
     overrides = {k: v for k, v in vars(args).items() if k != "command"}
@@ -37,6 +44,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(settings: Settings) -> int:
+    try:
+        policy = load_policy(settings)
+    except ValueError as exc:
+        print(f"spine-ws: invalid configuration: {exc}", file=sys.stderr)
+        return 2
+    bind = check_bind(settings.host, policy.tokens, settings.insecure)
+    print(f"spine-ws: {bind.message}", file=sys.stdout if bind.allowed else sys.stderr, flush=True)
+    if not bind.allowed:
+        return 2
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
@@ -54,10 +70,16 @@ def run(settings: Settings) -> int:
         ws_per_message_deflate=False,
         ws_ping_interval=settings.ping_interval,
         ws_ping_timeout=settings.ping_timeout,
-        timeout_keep_alive=int(settings.handshake_timeout),
+        http=type("Protocol", (HandshakeDeadline,), {"timeout": settings.handshake_timeout}),
+        timeout_keep_alive=max(1, int(settings.handshake_timeout)),
         timeout_graceful_shutdown=3,
         lifespan="on",
     )
+    # uvicorn.Config has configured logging; now every handler scrubs tokens.
+    redactor = Redactor(policy.tokens.secrets())
+    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        for handler in getattr(logger, "handlers", ()):
+            handler.addFilter(redactor)
     url = f"{host}:{port}" if ":" not in host else f"[{host}]:{port}"
     print(f"spine-ws listening on http://{url} (WebSocket ws://{url}/ws)", flush=True)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal with the
@@ -66,6 +88,53 @@ def run(settings: Settings) -> int:
         signal.signal(sig, lambda *_: None)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
+
+
+_ENVIRONMENT_ONLY = frozenset({"tokens"})
+
+
+class HandshakeDeadline(HttpToolsProtocol):
+    """uvicorn's HTTP protocol, closing a connection whose request headers are late.
+
+    uvicorn arms no timer until a request's headers are complete, so a TCP connection
+    that sends nothing, or half a request, would be kept forever (slowloris). The
+    deadline runs from the connection (or the start of each further request) to the
+    end of the headers; after a WebSocket upgrade this protocol is no longer in charge.
+    """
+
+    timeout: float = 10.0
+    _deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self._deadline is None:
+            self._arm()
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._deadline = self.loop.call_later(self.timeout, self._expire)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _expire(self) -> None:
+        self._deadline = None
+        if self.transport.get_protocol() is self and not self.transport.is_closing():
+            log.debug("closing a connection that sent no complete request in time")
+            self.transport.close()
 
 
 def _add_flag(

@@ -1,13 +1,16 @@
-"""`/ws`: accept, snapshot, then read frames until the peer goes; the hub does the rest."""
+"""`/ws`: admit (access.py decides), accept, snapshot, read frames; the hub does the rest."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from server.connection import Connection
+from server.access import Denial, Handshake
+from server.connection import Connection, Role
 from server.errors import InvalidMessage
 
 if TYPE_CHECKING:
@@ -23,13 +26,38 @@ MESSAGE_TOO_BIG = 1009
 
 
 async def serve(websocket: WebSocket) -> None:
+    """Refuse the handshake (HTTP 401/403) or accept it within the connection limits."""
     runtime: Runtime = websocket.app.state.spine
     settings, hub = runtime.settings, runtime.hub
-    await websocket.accept()
+    address = websocket.client.host if websocket.client else "?"
+    verdict = runtime.access.admit(Handshake.from_scope(websocket.scope))
+    if isinstance(verdict, Denial):
+        log.info("refused a handshake from %s: %d %s", address, verdict.status, verdict.reason)
+        await websocket.send_denial_response(
+            PlainTextResponse(verdict.reason + "\n", verdict.status, verdict.headers)
+        )
+        # uvicorn's websockets-sansio marks the handshake complete only once the transport
+        # is lost (Kludex/uvicorn#3138): returning at once logs a spurious ERROR per
+        # refusal. The loss is already scheduled (the short response fits the socket).
+        await asyncio.sleep(0)
+        return
+    await websocket.accept(verdict.subprotocol)
     if len(hub.connections) >= settings.max_connections:
         log.warning("refusing a connection: %d connections open", len(hub.connections))
         await websocket.close(SERVER_FULL, "server full")
         return
+    if not runtime.addresses.acquire(address):
+        log.warning("refusing a connection: %d open from %s", runtime.addresses.limit, address)
+        await websocket.close(SERVER_FULL, "too many connections from this address")
+        return
+    try:
+        await _session(websocket, runtime, verdict.role)
+    finally:
+        runtime.addresses.release(address)
+
+
+async def _session(websocket: WebSocket, runtime: Runtime, role: Role) -> None:
+    settings, hub = runtime.settings, runtime.hub
 
     async def send_text(text: str) -> None:
         await websocket.send({"type": "websocket.send", "text": text})
@@ -42,7 +70,7 @@ async def serve(websocket: WebSocket) -> None:
         send_text,
         close,
         websocket.scope.get("spine.abort"),
-        role="controller",
+        role=role,
         max_messages=settings.send_queue_messages,
         max_bytes=settings.send_queue_bytes,
         close_timeout=settings.slow_close_timeout,
@@ -50,7 +78,7 @@ async def serve(websocket: WebSocket) -> None:
         burst=settings.command_burst,
     )
     peer = websocket.client
-    log.info("connect %s from %s:%s", connection.id, *(peer or ("?", 0)))
+    log.info("connect %s (%s) from %s:%s", connection.id, role, *(peer or ("?", 0)))
     hub.join(connection)
     code = 1000
     try:

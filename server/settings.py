@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from server.access import DEFAULT_ORIGINS, Origins
 
 __all__ = ["Settings"]
 
@@ -14,7 +17,8 @@ class Settings(BaseSettings):
     """Every knob of the server, with defaults a real deployment can keep.
 
     Each field is also the environment variable `SPINE_WS_<NAME>` and the CLI flag
-    `--<name-with-dashes>`.
+    `--<name-with-dashes>`, except `tokens`: environment only, since a command line is
+    visible to every user of the machine.
     """
 
     model_config = SettingsConfigDict(env_prefix="SPINE_WS_", extra="forbid")
@@ -24,6 +28,20 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     simulation: str | None = Field(
         None, description="module:factory of a simulation to run instead of the default one"
+    )
+
+    # Access.
+    tokens: SecretStr | None = Field(
+        None, description="role:token,... (viewer or controller); SPINE_WS_TOKENS only"
+    )
+    tokens_file: Path | None = Field(None, description="file with one role:token a line")
+    allowed_origins: str = Field(
+        DEFAULT_ORIGINS,
+        description="comma-separated Origin allowlist: self, scheme://host[:port], "
+        "scheme://host:* or * (any)",
+    )
+    insecure: bool = Field(
+        False, description="allow listening on a non-loopback address without tokens"
     )
 
     # The default simulation.
@@ -50,3 +68,9 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(32, ge=2)
     max_json_members: int = Field(10_000, ge=1)
     max_agent_data_bytes: int = Field(8 * 1024, ge=2)
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        Origins(value)  # raises ValueError with what is wrong
+        return value
