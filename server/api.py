@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from generated import PROTOCOL_VERSION, SCHEMA_HASH, SimulationInfo
 from server.contract import SCHEMA_DIR, load_contract
 
-__all__ = ["Health", "SchemaIndex", "router"]
+__all__ = ["Health", "NotFound", "SchemaIndex", "router"]
 
 router = APIRouter()
 ASYNCAPI = Path(__file__).resolve().parent.parent / "generated" / "asyncapi.json"
@@ -37,6 +37,12 @@ class SchemaIndex(BaseModel):
     protocol_version: str
     schema_hash: str
     schemas: list[str] = Field(description="Paths relative to /schemas/.")
+
+
+class NotFound(BaseModel):
+    """Nothing at that path; `detail` says where to look instead."""
+
+    detail: str = Field(description="What was not found, for humans.")
 
 
 @router.get("/health", response_model=Health)
@@ -63,7 +69,7 @@ def schema_index() -> SchemaIndex:
 
 @router.get(
     "/schemas/{path:path}",
-    responses={404: {"description": "No schema file at that path."}},
+    responses={404: {"model": NotFound, "description": "No schema file at that path."}},
 )
 def schema_file(path: str) -> dict[str, Any]:
     """One raw JSON Schema file, e.g. `commands/start.json`."""

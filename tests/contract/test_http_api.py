@@ -1,0 +1,53 @@
+"""The HTTP API against its own OpenAPI document: schemathesis v4, in-process, all checks.
+
+`schemathesis.openapi.from_asgi` drives the app through the ASGI interface and runs its
+lifespan (so the simulation is started and /health has a runtime to report on); the
+schemathesis pytest plugin shuts the lifespan down after each test. Every phase
+(examples, coverage, fuzzing) and both positive and negative data are on by default;
+`checks` below names every built-in check so none can be silently disabled.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+from schemathesis.checks import CHECKS, is_check_class, load_all_checks
+
+from server.app import create_app
+from server.settings import Settings
+
+SETTINGS = Settings(seed_agents=2, tick_rate=7.5)
+app = create_app(SETTINGS)
+schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+
+load_all_checks()
+# Every built-in check, named explicitly: a check a future config turns off still runs here.
+ALL_CHECKS: list[Any] = [check for check in CHECKS.get_all() if not is_check_class(check)]
+
+
+def test_every_builtin_check_is_on() -> None:
+    """The explicit check list holds all of schemathesis's built-in response checks."""
+    names = {check.__name__ for check in ALL_CHECKS}
+    assert {"not_a_server_error", "response_schema_conformance", "unsupported_method"} <= names
+    assert len(names) >= 12
+
+
+def test_the_document_lists_the_http_api() -> None:
+    """The OpenAPI document has exactly the four GET operations the tests below fuzz."""
+    operations = {op.ok().label for op in schema.get_all_operations()}
+    assert operations == {
+        "GET /health",
+        "GET /schemas",
+        "GET /schemas/{path}",
+        "GET /asyncapi",
+    }
+
+
+@schema.parametrize()
+def test_http_api_conforms_to_its_openapi_document(case: schemathesis.Case) -> None:
+    """Every generated request gets a documented status, content type and body, never a 5xx."""
+    response = case.call_and_validate(checks=ALL_CHECKS)
+    if case.path == "/health" and response.status_code == 200:
+        # The lifespan ran: this is the configured simulation, not a default or a 500.
+        assert response.json()["simulation"]["tick_rate"] == SETTINGS.tick_rate
