@@ -51,7 +51,7 @@ class CommandItem:
 
     @property
     def command_type(self) -> str:
-        wire = self.command.model_fields["type"].default
+        wire = type(self.command).model_fields["type"].default
         assert isinstance(wire, str)
         return wire
 

@@ -1,0 +1,205 @@
+"""The simulation side of the boundary, without sockets: queues, lifecycle, the default world."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from generated import (
+    COMMAND_MODELS,
+    AgentUpdateEvent,
+    CommandAckEvent,
+    SimulationStateEvent,
+    TickStartEvent,
+    WorldEventEvent,
+)
+from server.boundary import Boundary, CommandItem, CommandQueue, EventItem, EventSink
+from server.world import SIZE, World
+
+pytestmark = pytest.mark.anyio
+
+
+def item(wire: str, connection: str = "c1", command_id: str | None = None, **fields: Any) -> Any:
+    model = COMMAND_MODELS[wire]
+    return CommandItem(model.model_validate({"type": wire, **fields}), connection, command_id)
+
+
+def test_command_queue_refuses_when_full_instead_of_waiting() -> None:
+    """put() never blocks: a full queue answers False (the caller replies queue_full)."""
+    queue = CommandQueue(2)
+    assert queue.put(item("stop")) and queue.put(item("stop"))
+    assert not queue.put(item("stop"))
+    assert len(queue) == 2
+
+
+def test_command_queue_get_wakes_on_put_and_on_close() -> None:
+    """A waiting get() returns as soon as a command arrives, and None once closed."""
+    queue = CommandQueue(4)
+    got: list[Any] = []
+    thread = threading.Thread(target=lambda: got.append(queue.get(timeout=10)))
+    thread.start()
+    queue.put(item("stop", command_id="first"))
+    thread.join(timeout=5)
+    assert got and got[0].command_id == "first"
+
+    thread = threading.Thread(target=lambda: got.append(queue.get(timeout=10)))
+    thread.start()
+    queue.close()
+    thread.join(timeout=5)
+    assert not thread.is_alive() and got[1] is None
+
+
+async def test_event_sink_delivers_in_order_from_another_thread() -> None:
+    """Events published on a thread reach the loop in publication order, none lost."""
+    delivered: list[EventItem] = []
+    sink = EventSink(asyncio.get_running_loop(), delivered.append)
+
+    def publish() -> None:
+        for tick in range(1, 2001):
+            sink.broadcast(TickStartEvent, tick=tick)
+
+    thread = threading.Thread(target=publish)
+    thread.start()
+    thread.join()
+    for _ in range(200):
+        if len(delivered) == 2000:
+            break
+        await asyncio.sleep(0.01)
+    assert [d.event.tick for d in delivered] == list(range(1, 2001))  # type: ignore[attr-defined]
+    assert all(d.to is None and b'"seq"' not in d.body for d in delivered)
+
+
+async def test_event_sink_refuses_replies_as_broadcasts_and_bad_fields() -> None:
+    """Only events with a seq can be broadcast, and their fields are validated at once."""
+    sink = EventSink(asyncio.get_running_loop(), lambda item: None)
+    with pytest.raises(ValueError, match="not a broadcast event"):
+        sink.broadcast(CommandAckEvent, command_type="stop", tick=0)
+    with pytest.raises(ValidationError):
+        sink.broadcast(AgentUpdateEvent, tick=-1, agent_id="a", data={})
+
+
+class Harness:
+    """A World on its own thread, its events collected on this loop."""
+
+    def __init__(self, world_kwargs: dict[str, Any]) -> None:
+        self.events: list[EventItem] = []
+        self.commands = CommandQueue(64)
+        sink = EventSink(asyncio.get_running_loop(), self.events.append)
+        self.world = World(Boundary(self.commands, sink), **world_kwargs)
+
+    async def send(self, wire: str, **fields: Any) -> BaseModel:
+        """Queue one command and return its reply (ack or error)."""
+        command_id = f"id{len(self.events)}-{time.monotonic_ns()}"
+        assert self.commands.put(item(wire, command_id=command_id, **fields))
+        for _ in range(500):
+            for event in self.events:
+                if event.to == "c1" and getattr(event.event, "command_id", None) == command_id:
+                    return event.event
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"no reply to {wire}")
+
+    def of(self, model: type[BaseModel]) -> list[Any]:
+        return [e.event for e in self.events if isinstance(e.event, model)]
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Harness]:
+    harness = Harness({"seed_agents": 2, "tick_rate": 50})
+    harness.world.start()
+    yield harness
+    harness.world.stop()
+
+
+@pytest.mark.parametrize(
+    ("steps", "codes"),
+    [
+        (["pause"], ["invalid_state"]),
+        (["resume"], ["invalid_state"]),
+        (["stop", "stop"], ["ack", "ack"]),
+        (["start", "start"], ["ack", "invalid_state"]),
+        (
+            ["start", "pause", "pause", "resume", "resume"],
+            ["ack", "ack", "invalid_state", "ack", "invalid_state"],
+        ),
+        (["start", "pause", "stop", "resume"], ["ack", "ack", "ack", "invalid_state"]),
+    ],
+)
+async def test_the_state_machine(sim: Harness, steps: list[str], codes: list[str]) -> None:
+    """stopped -start-> running -pause-> paused -resume-> running; stop from anywhere."""
+    replies = [await sim.send(step) for step in steps]
+    assert [getattr(r, "code", "ack") for r in replies] == codes
+
+
+async def test_state_is_broadcast_only_on_change(sim: Harness) -> None:
+    """A stop while stopped is acked and broadcasts nothing; set_tick_rate works when stopped."""
+    before = len(sim.of(SimulationStateEvent))
+    await sim.send("stop")
+    assert len(sim.of(SimulationStateEvent)) == before
+    await sim.send("set_tick_rate", tick_rate=7.5)
+    state = sim.of(SimulationStateEvent)[-1]
+    assert (state.status, state.tick_rate) == ("stopped", 7.5)
+
+
+async def test_ticks_bracket_updates_and_agents_stay_in_the_world(sim: Harness) -> None:
+    """Each tick is tick_start, its agent_updates, tick_end; positions stay within 0..SIZE."""
+    await sim.send("set_tick_rate", tick_rate=100)
+    await sim.send("add_agent", agent_id="fast", agent_kind="k", agent_data={"vx": 30, "vy": -45})
+    await sim.send("start")
+    for _ in range(300):
+        if len(sim.of(TickStartEvent)) >= 20:
+            break
+        await asyncio.sleep(0.01)
+    await sim.send("stop")
+    wires = [type(e.event).model_fields["type"].default for e in sim.events if e.to is None]
+    first = wires.index("tick_start")
+    tick = wires[first : wires.index("tick_end", first) + 1]
+    assert tick.count("agent_update") == 3 and tick[-1] == "tick_end"
+    fast = [u.data for u in sim.of(AgentUpdateEvent) if u.agent_id == "fast"]
+    assert len(fast) >= 19
+    assert all(0 <= d["x"] <= SIZE and 0 <= d["y"] <= SIZE for d in fast)
+    assert any(e.kind == "bounce" for e in sim.of(WorldEventEvent))
+
+
+async def test_agent_commands_and_their_errors(sim: Harness) -> None:
+    """Agents are added, merged into, removed; motion is filled in or refused when bad."""
+    ack = await sim.send("add_agent", agent_id="bob", agent_kind="cat", agent_data={"hue": 3})
+    assert isinstance(ack, CommandAckEvent)
+    data = sim.world.agents["bob"].data
+    assert data["hue"] == 3 and {"x", "y", "vx", "vy"} <= data.keys()
+    assert (await sim.send("add_agent", agent_id="bob", agent_kind="k")).code == (
+        "agent_exists"
+    )
+    await sim.send("modify_agent", agent_id="bob", agent_data={"hue": 4, "x": 1})
+    assert sim.world.agents["bob"].data["hue"] == 4 and sim.world.agents["bob"].data["x"] == 1
+    bad = await sim.send("modify_agent", agent_id="bob", agent_data={"x": 500, "vy": "up"})
+    assert bad.code == "invalid_message"
+    assert [d.path for d in bad.details] == ["/agent_data/x", "/agent_data/vy"]
+    assert getattr(await sim.send("delete_agent", agent_id="bob"), "code", "ack") == "ack"
+    missing = await sim.send("modify_agent", agent_id="bob", agent_data={"x": 1})
+    assert missing.code == "agent_not_found"
+
+
+async def test_max_agents_is_a_clear_error() -> None:
+    """Beyond max_agents, add_agent fails with limit_exceeded and nothing is added."""
+    harness = Harness({"seed_agents": 1, "max_agents": 1})
+    harness.world.start()
+    try:
+        reply = await harness.send("add_agent", agent_id="two", agent_kind="k")
+        assert reply.code == "limit_exceeded"
+        assert list(harness.world.agents) == ["agent-1"]
+    finally:
+        harness.world.stop()
+
+
+async def test_stop_ends_the_thread(sim: Harness) -> None:
+    """stop() closes the queue and joins the simulation thread."""
+    thread = sim.world._thread
+    assert thread is not None and thread.is_alive()
+    sim.world.stop()
+    assert not thread.is_alive() and sim.commands.closed
