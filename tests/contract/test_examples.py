@@ -8,7 +8,10 @@ case is checked, as its own test, by:
   (NaN, Infinity and numbers that overflow to infinity are not JSON and are refused);
 - `model`: the generated model for the type, `model_validate_json` on the text;
 - `union`: `TypeAdapter(Command | ServerEvent).validate_json`, which must also pick the
-  model of the type (the discriminator works).
+  model of the type (the discriminator works);
+- `wire` (commands only): `server.parse.parse_command`, the server's own path from a text
+  frame to a command, with the registry of the default simulation. It is the verdict a
+  client actually gets, so it must match the schema's on every case.
 
 A validator that disagrees with the recorded verdict is a contract bug. The known ones are
 listed in `KNOWN_DISAGREEMENTS` as strict xfails: each stays visible in the run, and the
@@ -32,6 +35,8 @@ from jsonschema import Draft202012Validator
 
 import generated
 from server.contract import load_contract
+from server.parse import ParseFailure, parse_command
+from server.registry import Registry
 
 MESSAGES = Path(__file__).parent / "messages"
 BUNDLE = Path(__file__).resolve().parents[2] / "generated" / "protocol.schema.json"
@@ -186,16 +191,35 @@ def accepted_by_union(case: Case) -> bool:
     return type(parsed) is MODELS[case.folder][case.wire]
 
 
+@cache
+def _wire_registry() -> Registry:
+    registry = Registry()
+    for model in generated.COMMAND_MODELS.values():
+        registry.register(model, lambda command: None)
+    return registry
+
+
+def accepted_by_wire(case: Case) -> bool:
+    try:
+        parsed = parse_command(case.text, _wire_registry())
+    except ParseFailure:
+        return False
+    return type(parsed) is MODELS[case.folder][case.wire]
+
+
 VALIDATORS: dict[str, Callable[[Case], bool]] = {
     "jsonschema": accepted_by_jsonschema,
     "model": accepted_by_model,
     "union": accepted_by_union,
+    "wire": accepted_by_wire,
 }
 
 
 def _params() -> Iterator[Any]:
     for case in CASES:
         for name in VALIDATORS:
+            if name == "wire" and case.folder != "commands":
+                continue  # the server parses commands only; events it builds from models
             reason = KNOWN_DISAGREEMENTS.get((name, case.id))
             marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
             yield pytest.param(name, case, id=f"{name}:{case.id}", marks=marks)
