@@ -172,9 +172,7 @@ async def test_agent_commands_and_their_errors(sim: Harness) -> None:
     assert isinstance(ack, CommandAckEvent)
     data = sim.world.agents["bob"].data
     assert data["hue"] == 3 and {"x", "y", "vx", "vy"} <= data.keys()
-    assert (await sim.send("add_agent", agent_id="bob", agent_kind="k")).code == (
-        "agent_exists"
-    )
+    assert (await sim.send("add_agent", agent_id="bob", agent_kind="k")).code == ("agent_exists")
     await sim.send("modify_agent", agent_id="bob", agent_data={"hue": 4, "x": 1})
     assert sim.world.agents["bob"].data["hue"] == 4 and sim.world.agents["bob"].data["x"] == 1
     bad = await sim.send("modify_agent", agent_id="bob", agent_data={"x": 500, "vy": "up"})
