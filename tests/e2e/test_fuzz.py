@@ -11,8 +11,10 @@
 
 Every frame the client receives is validated against schema/events by the harness.
 
-The knob: SPINE_FUZZ_EXAMPLES (default 60) examples per test; e.g.
-`SPINE_FUZZ_EXAMPLES=5000 .venv/bin/python -m pytest tests/e2e/test_fuzz.py -p no:timeout`.
+The knobs: SPINE_FUZZ_EXAMPLES (default 60) examples per fuzz test (the valid one and each
+kind of invalid frame), and SPINE_FUZZ_SHRINK=1 to shrink a failure to a minimal example.
+A long local run: `SPINE_FUZZ_EXAMPLES=5000 .venv/bin/python -m pytest tests/e2e/test_fuzz.py
+-o timeout=0`.
 """
 
 from __future__ import annotations
@@ -30,16 +32,21 @@ from typing import Any
 import jsonschema_rs
 import orjson
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 from tests.e2e.harness import ROOT, Client, Server, connect, run_server
 
 EXAMPLES = int(os.environ.get("SPINE_FUZZ_EXAMPLES", "60"))
+# Shrinking replays a failure thousands of times against the real server: minutes, past
+# the suite's timeout. Off by default (every assertion names the frame and the reply);
+# SPINE_FUZZ_SHRINK=1 turns it on to get a minimal example locally.
+SHRINK = os.environ.get("SPINE_FUZZ_SHRINK") == "1"
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, *([Phase.shrink] if SHRINK else [])],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -341,7 +348,7 @@ out_of_range = (
 
 @st.composite
 def mutated_commands(draw: st.DrawFn, how: str) -> str:
-    """A valid command broken one way: `how` is drop, retype, extra, range or type."""
+    """A valid command broken one way: `how` is drop, retype, bad_id, extra, range or type."""
     wire = draw(st.sampled_from(BOUNDED_COMMANDS if how == "range" else COMMANDS))
     schema = _schema_of(wire)
     command = dict(draw(_command_strategy(wire)))
@@ -350,6 +357,8 @@ def mutated_commands(draw: st.DrawFn, how: str) -> str:
     elif how == "retype":
         name = draw(st.sampled_from(sorted(schema["properties"])))
         command[name] = draw(_not_valid_for(schema["properties"][name]))
+    elif how == "bad_id":
+        command["id"] = draw(_not_valid_for(schema["properties"]["id"]) | st.text(max_size=70))
     elif how == "extra":
         name = draw(st.text(max_size=10).filter(lambda n: n not in schema["properties"]))
         command[name] = draw(json_values)
@@ -410,6 +419,7 @@ def deep_json(draw: st.DrawFn) -> str:
 INVALID_FRAMES: dict[str, st.SearchStrategy[str] | st.SearchStrategy[bytes]] = {
     "required_member_dropped": mutated_commands("drop"),
     "member_of_wrong_type_or_pattern": mutated_commands("retype"),
+    "command_id_not_a_command_id": mutated_commands("bad_id"),
     "extra_member": mutated_commands("extra"),
     "number_out_of_range": mutated_commands("range"),
     "wrong_type": mutated_commands("type"),
@@ -467,7 +477,8 @@ async def _run_valid(server: Server, commands: list[dict[str, Any]]) -> None:
         # A no-op through the same queue: any late second reply would arrive before it.
         sentinel = {"type": "set_tick_rate", "id": f"v{next(_ids)}", "tick_rate": model.tick_rate}
         await client.send_raw(json.dumps(sentinel))
-        assert (await _reply(client))["command_id"] == sentinel["id"]
+        last = await _reply(client)
+        assert last.get("command_id") == sentinel["id"], f"a reply nothing asked for: {last}"
         assert len(_replies(client)) == sent + 1, _replies(client)
         snapshot = await _snapshot(server)
         assert Model.from_snapshot(snapshot) == model, (snapshot, model)
