@@ -45,6 +45,9 @@ class NotFound(BaseModel):
     detail: str = Field(description="What was not found, for humans.")
 
 
+# HEAD too, for load balancers; left out of the OpenAPI document, where it would only
+# repeat the GET operation.
+@router.head("/health", include_in_schema=False)
 @router.get("/health", response_model=Health)
 def health(request: Request) -> Health:
     hub = request.app.state.spine.hub

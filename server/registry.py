@@ -85,7 +85,10 @@ class Registry:
             )
         for wire in sorted(set(expected) & set(self._entries)):
             if self._entries[wire].model is not expected[wire]:
-                problems.append(f"{wire!r} is bound to a model that is not its schema's")
+                problems.append(
+                    f"{wire!r} is bound to a model that is not its schema's: register "
+                    f"generated.{expected[wire].__name__}"
+                )
         if problems:
             raise RegistryError("; ".join(problems))
 

@@ -9,8 +9,10 @@ schemathesis pytest plugin shuts the lifespan down after each test. Every phase
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import httpx
 import schemathesis
 from schemathesis.checks import CHECKS, is_check_class, load_all_checks
 
@@ -51,3 +53,18 @@ def test_http_api_conforms_to_its_openapi_document(case: schemathesis.Case) -> N
     if case.path == "/health" and response.status_code == 200:
         # The lifespan ran: this is the configured simulation, not a default or a 500.
         assert response.json()["simulation"]["tick_rate"] == SETTINGS.tick_rate
+
+
+def test_head_health_answers_like_get() -> None:
+    """HEAD /health is 200 with no body (load balancers probe with HEAD), not the viewer's 404."""
+
+    async def head() -> httpx.Response:
+        app = create_app(SETTINGS)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                return await client.head("/health")
+
+    response = asyncio.run(head())
+    assert response.status_code == 200
+    assert response.content == b""

@@ -136,11 +136,6 @@ async def _emit_every_event() -> list[dict[str, Any]]:
     return connection.frames
 
 
-# server/hub.py and server/boundary.py read `model_fields` off command instances, which
-# pydantic 2.11 deprecates (gone in 3.0); reported, not ours to fix here.
-@pytest.mark.filterwarnings(
-    "ignore:Accessing the 'model_fields' attribute on the instance is deprecated"
-)
 def test_the_server_emits_every_event_type_and_each_validates() -> None:
     """A short scenario makes the server send every event in schema/events, all valid."""
     frames = asyncio.run(_emit_every_event())
