@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from generated import PROTOCOL_VERSION
 from server import api, endpoint
 from server.boundary import Boundary, CommandQueue, EventSink, Simulation, SimulationFactory
+from server.frames import Wire
 from server.hub import Hub
 from server.parse import Limits
 from server.settings import Settings
@@ -115,11 +116,12 @@ def load_factory(path: str) -> SimulationFactory:
 
 
 class TransportHook:
-    """Give the WebSocket endpoint a way to abort its TCP connection.
+    """Give the WebSocket endpoint a way to abort its TCP connection, and its `Wire`.
 
     A close frame queued behind a backlog the peer never reads is never flushed, and a
     plain close waits for the flush; only `transport.abort()` frees the memory. The ASGI
     interface has no such call, so take it from uvicorn's protocol when it is there.
+    The wire (`server.frames`) writes prebuilt frames without the ASGI round per message.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -130,5 +132,5 @@ class TransportHook:
             transport = getattr(getattr(send, "__self__", None), "transport", None)
             abort = getattr(transport, "abort", None)
             if abort is not None:
-                scope = {**scope, "spine.abort": abort}
+                scope = {**scope, "spine.abort": abort, "spine.wire": Wire.of(send)}
         await self.app(scope, receive, send)

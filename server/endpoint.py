@@ -39,6 +39,7 @@ async def serve(websocket: WebSocket) -> None:
 
     connection = Connection(
         hub.new_connection_id(),
+        websocket.scope.get("spine.wire"),
         send_text,
         close,
         websocket.scope.get("spine.abort"),

@@ -65,7 +65,7 @@ class Hub:
             simulation=self.mirror.simulation,
             agents=self.mirror.agent_states(),
         )
-        connection.send(snapshot.model_dump_json())
+        connection.send(snapshot.model_dump_json().encode())
         self.connections[connection.id] = connection
 
     def leave(self, connection: Connection) -> None:
@@ -76,16 +76,16 @@ class Hub:
         if item.to is not None:
             target = self.connections.get(item.to)
             if target is not None:
-                target.send(item.body.decode())
+                target.send(item.body)
             return
         self.seq += 1
         body = item.body
         # body is '{"type":"<type>",...}': seq goes right after the type member.
         cut = body.index(b",")
-        frame = (body[:cut] + b',"seq":%d' % self.seq + body[cut:]).decode()
+        message = body[:cut] + b',"seq":%d' % self.seq + body[cut:]
         self.mirror.apply(item.event)
         for connection in self.connections.values():
-            connection.send(frame)
+            connection.send(message)
 
     def submit(self, connection: Connection, text: str) -> None:
         """Handle one command frame; every frame gets exactly one reply, now or later."""
@@ -118,7 +118,7 @@ class Hub:
         command_id: str | None = None,
         command_type: str | None = None,
     ) -> None:
-        connection.send(error.to_event(command_id, command_type).model_dump_json())
+        connection.send(error.to_event(command_id, command_type).model_dump_json().encode())
 
     def _check_agent_data(self, command: BaseModel) -> None:
         data: Any = getattr(command, "agent_data", MISSING)
