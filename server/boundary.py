@@ -51,7 +51,8 @@ class CommandItem:
 
     @property
     def command_type(self) -> str:
-        wire = self.command.model_fields["type"].default
+        # On the class: instance access to model_fields is deprecated, and costly (a warning).
+        wire = type(self.command).model_fields["type"].default
         assert isinstance(wire, str)
         return wire
 

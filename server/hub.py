@@ -100,7 +100,7 @@ class Hub:
                     raise RateLimited(_RATE_MESSAGE) from None
                 raise failure.error from None
             command_id = _command_id(command)
-            command_type = command.model_fields["type"].default
+            command_type = type(command).model_fields["type"].default
             if not connection.allow_command():
                 raise RateLimited(_RATE_MESSAGE)
             if connection.role != "controller":
