@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -112,10 +112,12 @@ class CommandQueue:
 class EventSink:
     """Where a simulation publishes events; safe to call from any thread."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, deliver: Callable[[EventItem], None]):
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, deliver: Callable[[Sequence[EventItem]], None]
+    ):
         self._loop = loop
         self._deliver = deliver
-        self._pending: deque[EventItem] = deque()
+        self._pending: list[EventItem] = []
         self._lock = threading.Lock()
         self._wake_scheduled = False
 
@@ -164,9 +166,8 @@ class EventSink:
     def _drain(self) -> None:
         with self._lock:
             self._wake_scheduled = False
-            items, self._pending = self._pending, deque()
-        for item in items:
-            self._deliver(item)
+            items, self._pending = self._pending, []
+        self._deliver(items)
 
 
 @dataclass(frozen=True)

@@ -65,14 +65,26 @@ class Connection:
         return self._out.backlog()
 
     def send(self, message: bytes) -> None:
-        """Queue one text message (UTF-8 JSON); overflowing the queue closes the connection."""
-        if self._closing or self._out.closed:
+        """Queue one text message (UTF-8 JSON); `flush` sends it."""
+        if not self._closing:
+            self._out.send(message)
+
+    def flush(self) -> None:
+        """Send what was queued (the hub calls this after each burst of events).
+
+        A queue over its limits closes the connection instead. Checked once a burst, not
+        per message: the per-client work of a broadcast stays one append.
+        """
+        if self._closing:
+            return
+        if self._out.closed:
+            self._out.drop()
             return
         messages, size = self._out.backlog()
-        if messages >= self._max_messages or size + len(message) > self._max_bytes:
+        if messages > self._max_messages or size > self._max_bytes:
             self._shed()
         else:
-            self._out.send(message)
+            self._out.flush()
 
     def allow_command(self) -> bool:
         """Take one token from this connection's command bucket."""
@@ -120,6 +132,8 @@ class _Writer:
     def send(self, message: bytes) -> None:
         self._queue.append(message)
         self._queued_bytes += len(message)
+
+    def flush(self) -> None:
         self._wake.set()
 
     def backlog(self) -> tuple[int, int]:

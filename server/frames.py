@@ -40,14 +40,20 @@ def text_frame(payload: bytes) -> bytes:
 
 
 class Wire:
-    """The transport of one accepted uvicorn websockets-sansio connection."""
+    """The transport of one accepted uvicorn websockets-sansio connection.
 
-    __slots__ = ("_paused_frames", "_protocol", "_transport")
+    `send` only collects frames; `flush` writes them with one `transport.write` (one
+    syscall for a whole burst of events instead of one per event).
+    """
+
+    __slots__ = ("_paused_frames", "_pending", "_pending_bytes", "_protocol", "_transport")
 
     def __init__(self, protocol: WebSocketsSansIOProtocol) -> None:
         self._protocol = protocol
         self._transport: asyncio.Transport = protocol.transport
         self._paused_frames = 0
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
 
     @classmethod
     def of(cls, send: Any) -> Wire | None:
@@ -62,19 +68,36 @@ class Wire:
         return self._protocol.conn.state is not State.OPEN or self._transport.is_closing()
 
     def send(self, message: bytes) -> None:
-        """Write `message` as one text frame (check `closed` first)."""
+        """Add `message` as one text frame to the next `flush`."""
+        frame = text_frame(message)
+        self._pending.append(frame)
+        self._pending_bytes += len(frame)
+
+    def flush(self) -> None:
+        """Write what `send` collected, unless a close frame went meanwhile."""
+        frames = self._pending
+        if not frames:
+            return
+        self._pending = []
+        self._pending_bytes = 0
+        if self.closed:
+            return
         if not self._protocol.writable.is_set():
-            self._paused_frames += 1
-        self._transport.write(text_frame(message))
+            self._paused_frames += len(frames)
+        self._transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
 
     def backlog(self) -> tuple[int, int]:
-        """Frames written since the transport paused writing, and bytes not yet sent."""
+        """Frames collected or written since the transport paused, and bytes not yet sent."""
         if self._protocol.writable.is_set():
             self._paused_frames = 0
-        return self._paused_frames, self._transport.get_write_buffer_size()
+        buffered = self._transport.get_write_buffer_size()
+        return self._paused_frames + len(self._pending), buffered + self._pending_bytes
 
     def drop(self) -> None:
-        """Nothing to forget: what was written is the transport's to flush or abort."""
+        """Forget what was not flushed; what was is the transport's to send or abort."""
+        self._pending = []
+        self._pending_bytes = 0
 
     async def stop(self) -> None:
         """Nothing to stop: a wire has no task."""
+        self.drop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -66,26 +67,37 @@ class Hub:
             agents=self.mirror.agent_states(),
         )
         connection.send(snapshot.model_dump_json().encode())
+        connection.flush()
         self.connections[connection.id] = connection
 
     def leave(self, connection: Connection) -> None:
         self.connections.pop(connection.id, None)
 
-    def deliver(self, item: EventItem) -> None:
-        """Called on the loop, in publication order, for every event of the simulation."""
-        if item.to is not None:
-            target = self.connections.get(item.to)
-            if target is not None:
-                target.send(item.body)
-            return
-        self.seq += 1
-        body = item.body
-        # body is '{"type":"<type>",...}': seq goes right after the type member.
-        cut = body.index(b",")
-        message = body[:cut] + b',"seq":%d' % self.seq + body[cut:]
-        self.mirror.apply(item.event)
-        for connection in self.connections.values():
-            connection.send(message)
+    def deliver(self, items: Sequence[EventItem]) -> None:
+        """Called on the loop with each burst of events of the simulation, in order.
+
+        Each connection writes what the burst gave it at once, at the end.
+        """
+        replied: list[Connection] = []
+        broadcast = False
+        for item in items:
+            if item.to is not None:
+                target = self.connections.get(item.to)
+                if target is not None:
+                    target.send(item.body)
+                    replied.append(target)
+                continue
+            broadcast = True
+            self.seq += 1
+            body = item.body
+            # body is '{"type":"<type>",...}': seq goes right after the type member.
+            cut = body.index(b",")
+            message = body[:cut] + b',"seq":%d' % self.seq + body[cut:]
+            self.mirror.apply(item.event)
+            for connection in self.connections.values():
+                connection.send(message)
+        for connection in self.connections.values() if broadcast else replied:
+            connection.flush()
 
     def submit(self, connection: Connection, text: str) -> None:
         """Handle one command frame; every frame gets exactly one reply, now or later."""
@@ -119,6 +131,7 @@ class Hub:
         command_type: str | None = None,
     ) -> None:
         connection.send(error.to_event(command_id, command_type).model_dump_json().encode())
+        connection.flush()
 
     def _check_agent_data(self, command: BaseModel) -> None:
         data: Any = getattr(command, "agent_data", MISSING)
