@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from generated import BROADCAST_EVENT_TYPES, CommandAckEvent
 from server.errors import ProtocolError
-from server.registry import Registry
+from server.registry import Registry, wire_type
 
 __all__ = [
     "Boundary",
@@ -51,10 +51,7 @@ class CommandItem:
 
     @property
     def command_type(self) -> str:
-        # On the class: instance access to model_fields is deprecated, and costly (a warning).
-        wire = type(self.command).model_fields["type"].default
-        assert isinstance(wire, str)
-        return wire
+        return wire_type(type(self.command))
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +124,7 @@ class EventSink:
         `model` is a generated event model whose schema has `seq` (see
         `generated.BROADCAST_EVENT_TYPES`); `fields` are its other members.
         """
-        wire = model.model_fields["type"].default
+        wire = wire_type(model)
         if wire not in BROADCAST_EVENT_TYPES:
             raise ValueError(f"{model.__name__} is not a broadcast event (it has no seq)")
         event = model.model_validate({**fields, "seq": 1})

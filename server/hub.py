@@ -23,7 +23,7 @@ from server.connection import Connection
 from server.errors import Forbidden, LimitExceeded, ProtocolError, QueueFull, RateLimited
 from server.mirror import Mirror
 from server.parse import Limits, ParseFailure, parse_command
-from server.registry import Registry
+from server.registry import Registry, wire_type
 
 __all__ = ["Hub"]
 
@@ -112,7 +112,7 @@ class Hub:
                     raise RateLimited(_RATE_MESSAGE) from None
                 raise failure.error from None
             command_id = _command_id(command)
-            command_type = type(command).model_fields["type"].default
+            command_type = wire_type(type(command))
             if not connection.allow_command():
                 raise RateLimited(_RATE_MESSAGE)
             if connection.role != "controller":
