@@ -18,7 +18,7 @@ import orjson
 from pydantic import MISSING, BaseModel
 
 from generated import PROTOCOL_VERSION, SCHEMA_HASH, SnapshotEvent
-from server.boundary import CommandItem, CommandQueue, EventItem
+from server.boundary import CommandItem, CommandQueue, EventItem, to_json
 from server.connection import Connection
 from server.errors import Forbidden, LimitExceeded, ProtocolError, QueueFull, RateLimited
 from server.mirror import Mirror
@@ -66,7 +66,7 @@ class Hub:
             simulation=self.mirror.simulation,
             agents=self.mirror.agent_states(),
         )
-        connection.send(snapshot.model_dump_json().encode())
+        connection.send(to_json(snapshot))
         connection.flush()
         self.connections[connection.id] = connection
 
@@ -130,7 +130,7 @@ class Hub:
         command_id: str | None = None,
         command_type: str | None = None,
     ) -> None:
-        connection.send(error.to_event(command_id, command_type).model_dump_json().encode())
+        connection.send(to_json(error.to_event(command_id, command_type)))
         connection.flush()
 
     def _check_agent_data(self, command: BaseModel) -> None:
