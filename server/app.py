@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
+import socket
+import struct
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
@@ -124,9 +128,9 @@ class WebSocketRoute:
     (outside this one) still logs anything that escapes.
 
     A close frame queued behind a backlog the peer never reads is never flushed, and a
-    plain close waits for the flush; only `transport.abort()` frees the memory. The ASGI
-    interface has no such call, so take it from uvicorn's protocol when it is there,
-    with the `Wire` (`server.frames`) that writes prebuilt frames to its transport.
+    plain close waits for the flush; only an abort frees the memory. The ASGI interface
+    has no such call, so take the transport from uvicorn's protocol when it is there,
+    with the `Wire` (`server.frames`) that writes prebuilt frames to it.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -137,9 +141,21 @@ class WebSocketRoute:
             await self.app(scope, receive, send)
             return
         transport = getattr(getattr(send, "__self__", None), "transport", None)
-        abort = getattr(transport, "abort", None)
-        if abort is not None:
+        if callable(getattr(transport, "abort", None)):
             # In place, not a copy: the scope lives as long as the connection.
-            scope["spine.abort"] = abort
+            scope["spine.abort"] = partial(_reset, transport)
             scope["spine.wire"] = Wire.of(send)
         await endpoint.serve(WebSocket(scope, receive, send))
+
+
+def _reset(transport: Any) -> None:
+    """Abort with a TCP reset, so that the peer learns it at once.
+
+    `abort()` alone closes the socket, but the kernel still owes the peer the unsent
+    backlog and then the FIN; a peer that never reads never gets either, and keeps the
+    connection (and the kernel its buffers). Linger 0 makes the close a reset.
+    """
+    sock = transport.get_extra_info("socket")
+    with contextlib.suppress(AttributeError, OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
