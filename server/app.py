@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
+import socket
+import struct
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from generated import PROTOCOL_VERSION
 from server import api, endpoint
 from server.access import PerAddress, Policy, load_policy
 from server.boundary import Boundary, CommandQueue, EventSink, Simulation, SimulationFactory
+from server.frames import Wire
 from server.hub import Hub
 from server.parse import Limits
 from server.settings import Settings
 from server.world import default_simulation
 
-__all__ = ["Runtime", "create_app", "load_factory"]
+__all__ = ["Runtime", "WebSocketRoute", "create_app", "load_factory"]
 
 log = logging.getLogger("spine_ws")
 VIEWER_DIR = Path(__file__).resolve().parent.parent / "clients/ts/dist/viewer"
@@ -72,9 +78,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.include_router(api.router)
-    app.add_api_websocket_route("/ws", endpoint.serve)
     app.mount("/", StaticFiles(directory=VIEWER_DIR, html=True, check_dir=False), name="viewer")
-    app.add_middleware(TransportHook)
+    app.add_middleware(WebSocketRoute)
     return app
 
 
@@ -123,21 +128,43 @@ def load_factory(path: str) -> SimulationFactory:
     return result
 
 
-class TransportHook:
-    """Give the WebSocket endpoint a way to abort its TCP connection.
+class WebSocketRoute:
+    """Serve `/ws` ahead of FastAPI's router, with a way to abort the TCP connection.
+
+    Every open connection holds its whole ASGI call stack; FastAPI's router, exception
+    wrappers and exit stacks are about 8 KiB of it per connection, and `/ws` needs none
+    of them (it has no dependencies, and its own error handling). `ServerErrorMiddleware`
+    (outside this one) still logs anything that escapes.
 
     A close frame queued behind a backlog the peer never reads is never flushed, and a
-    plain close waits for the flush; only `transport.abort()` frees the memory. The ASGI
-    interface has no such call, so take it from uvicorn's protocol when it is there.
+    plain close waits for the flush; only an abort frees the memory. The ASGI interface
+    has no such call, so take the transport from uvicorn's protocol when it is there,
+    with the `Wire` (`server.frames`) that writes prebuilt frames to it.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            transport = getattr(getattr(send, "__self__", None), "transport", None)
-            abort = getattr(transport, "abort", None)
-            if abort is not None:
-                scope = {**scope, "spine.abort": abort}
-        await self.app(scope, receive, send)
+        if scope["type"] != "websocket" or scope["path"] != "/ws":
+            await self.app(scope, receive, send)
+            return
+        transport = getattr(getattr(send, "__self__", None), "transport", None)
+        if callable(getattr(transport, "abort", None)):
+            # In place, not a copy: the scope lives as long as the connection.
+            scope["spine.abort"] = partial(_reset, transport)
+            scope["spine.wire"] = Wire.of(send)
+        await endpoint.serve(WebSocket(scope, receive, send))
+
+
+def _reset(transport: Any) -> None:
+    """Abort with a TCP reset, so that the peer learns it at once.
+
+    `abort()` alone closes the socket, but the kernel still owes the peer the unsent
+    backlog and then the FIN; a peer that never reads never gets either, and keeps the
+    connection (and the kernel its buffers). Linger 0 makes the close a reset.
+    """
+    sock = transport.get_extra_info("socket")
+    with contextlib.suppress(AttributeError, OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import queue
 import threading
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from generated import BROADCAST_EVENT_TYPES, CommandAckEvent
 from server.errors import ProtocolError
-from server.registry import Registry
+from server.registry import Registry, wire_type
 
 __all__ = [
     "Boundary",
@@ -36,6 +36,7 @@ __all__ = [
     "EventSink",
     "Simulation",
     "SimulationFactory",
+    "to_json",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -51,9 +52,7 @@ class CommandItem:
 
     @property
     def command_type(self) -> str:
-        wire = type(self.command).model_fields["type"].default
-        assert isinstance(wire, str)
-        return wire
+        return wire_type(type(self.command))
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,51 +69,57 @@ class EventItem:
 
 
 class CommandQueue:
-    """Bounded FIFO of commands: non-blocking `put`, blocking `get` with a timeout."""
+    """Bounded FIFO of commands: non-blocking `put`, blocking `get` with a timeout.
+
+    A `queue.SimpleQueue` (C) underneath: a put and a get cost a fraction of what a
+    `threading.Condition` (Python) did, on the path of every command. Only the loop
+    puts, so checking the size before putting is not a race that could overfill it.
+    """
 
     def __init__(self, maxsize: int) -> None:
-        self._items: deque[CommandItem] = deque()
+        self._items: queue.SimpleQueue[CommandItem | None] = queue.SimpleQueue()
         self._maxsize = maxsize
-        self._ready = threading.Condition()
         self._closed = False
 
     def put(self, item: CommandItem) -> bool:
         """Enqueue unless full; False means the caller must reply `queue_full`."""
-        with self._ready:
-            if len(self._items) >= self._maxsize:
-                return False
-            self._items.append(item)
-            self._ready.notify()
-            return True
+        if self._items.qsize() >= self._maxsize:
+            return False
+        self._items.put(item)
+        return True
 
     def get(self, timeout: float | None) -> CommandItem | None:
         """The next command, or None after `timeout` seconds or once closed."""
-        with self._ready:
-            if not self._items and not self._closed:
-                self._ready.wait(timeout)
-            return self._items.popleft() if self._items else None
+        try:
+            item = self._items.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if item is None:  # closed: leave the marker for the next `get`
+            self._items.put(None)
+        return item
 
     def close(self) -> None:
         """Wake every waiting `get` for good (used to stop the simulation)."""
-        with self._ready:
-            self._closed = True
-            self._ready.notify_all()
+        self._closed = True
+        self._items.put(None)
 
     @property
     def closed(self) -> bool:
         return self._closed
 
     def __len__(self) -> int:
-        return len(self._items)
+        return self._items.qsize()
 
 
 class EventSink:
     """Where a simulation publishes events; safe to call from any thread."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, deliver: Callable[[EventItem], None]):
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, deliver: Callable[[Sequence[EventItem]], None]
+    ):
         self._loop = loop
         self._deliver = deliver
-        self._pending: deque[EventItem] = deque()
+        self._pending: list[EventItem] = []
         self._lock = threading.Lock()
         self._wake_scheduled = False
 
@@ -124,16 +129,16 @@ class EventSink:
         `model` is a generated event model whose schema has `seq` (see
         `generated.BROADCAST_EVENT_TYPES`); `fields` are its other members.
         """
-        wire = model.model_fields["type"].default
+        wire = wire_type(model)
         if wire not in BROADCAST_EVENT_TYPES:
             raise ValueError(f"{model.__name__} is not a broadcast event (it has no seq)")
         event = model.model_validate({**fields, "seq": 1})
-        body = event.model_dump_json(exclude={"seq"}).encode()
+        body = to_json(event, exclude={"seq"})
         self._put(EventItem(event, body))
 
     def reply(self, connection_id: str, event: BaseModel) -> None:
         """Send one event to one connection only (acks and errors); no `seq`."""
-        self._put(EventItem(event, event.model_dump_json().encode(), connection_id))
+        self._put(EventItem(event, to_json(event), connection_id))
 
     def ack(self, item: CommandItem, tick: int) -> None:
         """Reply `command_ack` to the command's sender."""
@@ -163,9 +168,13 @@ class EventSink:
     def _drain(self) -> None:
         with self._lock:
             self._wake_scheduled = False
-            items, self._pending = self._pending, deque()
-        for item in items:
-            self._deliver(item)
+            items, self._pending = self._pending, []
+        self._deliver(items)
+
+
+def to_json(event: BaseModel, exclude: set[str] | None = None) -> bytes:
+    """`model_dump_json(...).encode()` without the round trip through str (~2 us less)."""
+    return event.__pydantic_serializer__.to_json(event, exclude=exclude)
 
 
 @dataclass(frozen=True)

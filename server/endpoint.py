@@ -67,6 +67,7 @@ async def _session(websocket: WebSocket, runtime: Runtime, role: Role) -> None:
 
     connection = Connection(
         hub.new_connection_id(),
+        websocket.scope.get("spine.wire"),
         send_text,
         close,
         websocket.scope.get("spine.abort"),

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 from pydantic import MISSING, BaseModel
 
 from generated import PROTOCOL_VERSION, SCHEMA_HASH, SnapshotEvent
-from server.boundary import CommandItem, CommandQueue, EventItem
+from server.boundary import CommandItem, CommandQueue, EventItem, to_json
 from server.connection import Connection
 from server.errors import Forbidden, LimitExceeded, ProtocolError, QueueFull, RateLimited
 from server.mirror import Mirror
 from server.parse import Limits, ParseFailure, parse_command
-from server.registry import Registry
+from server.registry import Registry, wire_type
 
 __all__ = ["Hub"]
 
@@ -65,27 +66,38 @@ class Hub:
             simulation=self.mirror.simulation,
             agents=self.mirror.agent_states(),
         )
-        connection.send(snapshot.model_dump_json())
+        connection.send(to_json(snapshot))
+        connection.flush()
         self.connections[connection.id] = connection
 
     def leave(self, connection: Connection) -> None:
         self.connections.pop(connection.id, None)
 
-    def deliver(self, item: EventItem) -> None:
-        """Called on the loop, in publication order, for every event of the simulation."""
-        if item.to is not None:
-            target = self.connections.get(item.to)
-            if target is not None:
-                target.send(item.body.decode())
-            return
-        self.seq += 1
-        body = item.body
-        # body is '{"type":"<type>",...}': seq goes right after the type member.
-        cut = body.index(b",")
-        frame = (body[:cut] + b',"seq":%d' % self.seq + body[cut:]).decode()
-        self.mirror.apply(item.event)
-        for connection in self.connections.values():
-            connection.send(frame)
+    def deliver(self, items: Sequence[EventItem]) -> None:
+        """Called on the loop with each burst of events of the simulation, in order.
+
+        Each connection writes what the burst gave it at once, at the end.
+        """
+        replied: list[Connection] = []
+        broadcast = False
+        for item in items:
+            if item.to is not None:
+                target = self.connections.get(item.to)
+                if target is not None:
+                    target.send(item.body)
+                    replied.append(target)
+                continue
+            broadcast = True
+            self.seq += 1
+            body = item.body
+            # body is '{"type":"<type>",...}': seq goes right after the type member.
+            cut = body.index(b",")
+            message = body[:cut] + b',"seq":%d' % self.seq + body[cut:]
+            self.mirror.apply(item.event)
+            for connection in self.connections.values():
+                connection.send(message)
+        for connection in self.connections.values() if broadcast else replied:
+            connection.flush()
 
     def submit(self, connection: Connection, text: str) -> None:
         """Handle one command frame; every frame gets exactly one reply, now or later."""
@@ -100,7 +112,7 @@ class Hub:
                     raise RateLimited(_RATE_MESSAGE) from None
                 raise failure.error from None
             command_id = _command_id(command)
-            command_type = type(command).model_fields["type"].default
+            command_type = wire_type(type(command))
             if not connection.allow_command():
                 raise RateLimited(_RATE_MESSAGE)
             if connection.role != "controller":
@@ -118,7 +130,8 @@ class Hub:
         command_id: str | None = None,
         command_type: str | None = None,
     ) -> None:
-        connection.send(error.to_event(command_id, command_type).model_dump_json())
+        connection.send(to_json(error.to_event(command_id, command_type)))
+        connection.flush()
 
     def _check_agent_data(self, command: BaseModel) -> None:
         data: Any = getattr(command, "agent_data", MISSING)

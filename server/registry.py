@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
 from generated import COMMAND_MODELS
 
-__all__ = ["Handler", "Registry", "RegistryError"]
+__all__ = ["Handler", "Registry", "RegistryError", "wire_type"]
 
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[[Any], None]
@@ -37,7 +38,7 @@ class Registry:
         self._entries: dict[str, _Entry] = {}
 
     def register(self, model: type[M], handler: Callable[[M], None]) -> None:
-        wire = _wire_type(model)
+        wire = wire_type(model)
         if COMMAND_MODELS.get(wire) is not model:
             raise RegistryError(
                 f"{model.__name__} is not the generated model of a command schema; "
@@ -93,7 +94,11 @@ class Registry:
             raise RegistryError("; ".join(problems))
 
 
-def _wire_type(model: type[BaseModel]) -> str:
+# Cached: the hot command path asks once per command, and pydantic's `model_fields`
+# is a (deprecation-checking) descriptor, not a plain attribute.
+@cache
+def wire_type(model: type[BaseModel]) -> str:
+    """A generated message model's wire `type` (its literal default)."""
     field = model.model_fields.get("type")
     default = field.default if field else None
     if not isinstance(default, str):

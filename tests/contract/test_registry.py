@@ -90,7 +90,7 @@ def test_every_event_schema_has_a_generated_model(wire: str) -> None:
 
 
 class FakeConnection:
-    """What the hub needs of a connection: an id, a role, a token bucket and `send`."""
+    """What the hub needs of a connection: an id, a role, a token bucket, `send`, `flush`."""
 
     id = "fake-1"
     role = "controller"
@@ -98,8 +98,11 @@ class FakeConnection:
     def __init__(self) -> None:
         self.frames: list[dict[str, Any]] = []
 
-    def send(self, frame: str) -> None:
+    def send(self, frame: bytes) -> None:
         self.frames.append(json.loads(frame))
+
+    def flush(self) -> None:
+        """Frames are kept as they are sent; nothing to write."""
 
     def allow_command(self) -> bool:
         return True

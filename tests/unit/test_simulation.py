@@ -58,7 +58,7 @@ def test_command_queue_get_wakes_on_put_and_on_close() -> None:
 async def test_event_sink_delivers_in_order_from_another_thread() -> None:
     """Events published on a thread reach the loop in publication order, none lost."""
     delivered: list[EventItem] = []
-    sink = EventSink(asyncio.get_running_loop(), delivered.append)
+    sink = EventSink(asyncio.get_running_loop(), delivered.extend)
 
     def publish() -> None:
         for tick in range(1, 2001):
@@ -77,7 +77,7 @@ async def test_event_sink_delivers_in_order_from_another_thread() -> None:
 
 async def test_event_sink_refuses_replies_as_broadcasts_and_bad_fields() -> None:
     """Only events with a seq can be broadcast, and their fields are validated at once."""
-    sink = EventSink(asyncio.get_running_loop(), lambda item: None)
+    sink = EventSink(asyncio.get_running_loop(), lambda items: None)
     with pytest.raises(ValueError, match="not a broadcast event"):
         sink.broadcast(CommandAckEvent, command_type="stop", tick=0)
     with pytest.raises(ValidationError):
@@ -90,7 +90,7 @@ class Harness:
     def __init__(self, world_kwargs: dict[str, Any]) -> None:
         self.events: list[EventItem] = []
         self.commands = CommandQueue(64)
-        sink = EventSink(asyncio.get_running_loop(), self.events.append)
+        sink = EventSink(asyncio.get_running_loop(), self.events.extend)
         self.world = World(Boundary(self.commands, sink), **world_kwargs)
 
     async def send(self, wire: str, **fields: Any) -> BaseModel:
