@@ -29,13 +29,22 @@ gen: $(PY_READY) $(NODE_READY)
 check-gen: $(PY_READY) $(NODE_READY)
 	$(PY) -m server.codegen --check
 
+# The browser test drives Debian's chromium (`npx playwright install` cannot download here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian chromium for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	else echo "the browser test needs $(CHROMIUM): sudo apt-get install chromium" >&2; exit 1; fi
+
 $(VIEWER): $(NODE_READY) $(wildcard $(TS)/src/*.ts $(TS)/src/gen/*.ts $(TS)/viewer/*)
 	cd $(TS) && npm run --silent build
 
 run: $(PY_READY) $(VIEWER)
 	$(VENV)/bin/spine-ws serve --host $(HOST) --port $(PORT) $(ARGS)
 
-test: $(PY_READY) $(VIEWER)
+test: $(PY_READY) $(VIEWER) $(CHROMIUM)
 	$(PY) -m pytest
 	cd $(TS) && npm test --silent
 
