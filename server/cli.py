@@ -18,6 +18,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from server.access import Redactor, check_bind, load_policy
 from server.app import create_app
+from server.protocol import Protocol
 from server.settings import Settings
 
 __all__ = ["HandshakeDeadline", "main"]
@@ -65,7 +66,7 @@ def run(settings: Settings) -> int:
         create_app(settings),
         log_level=settings.log_level,
         access_log=False,
-        ws="websockets-sansio",
+        ws=Protocol,
         ws_max_size=settings.max_message_bytes,
         ws_per_message_deflate=False,
         ws_ping_interval=settings.ping_interval,

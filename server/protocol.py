@@ -1,0 +1,117 @@
+"""uvicorn's websockets-sansio protocol, lighter per open connection.
+
+An idle connection is mostly memory: every one holds its protocol object for as long as
+it is open. uvicorn gives each an `asyncio.Queue` (three deques and an `Event`, itself a
+deque) for the messages to the app, and an `asyncio.Event` (another deque) for `writable`:
+about 3.8 KB of empty deques per connection, kept for hours. `Inbox` and `Flag` do the
+same jobs with the few calls uvicorn makes (`put_nowait`/`get`/`empty`;
+`set`/`clear`/`is_set`/`wait`) and allocate only while something waits or is queued.
+
+Everything else is uvicorn's own code; `server.cli` passes this class as `ws=`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+__all__ = ["Flag", "Inbox", "Protocol"]
+
+
+class Protocol(WebSocketsSansIOProtocol):
+    """`WebSocketsSansIOProtocol` with an `Inbox` and a `Flag` instead of asyncio's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Replaced before any use: the queue and the event are only touched from
+        # connection_made on.
+        self.queue = Inbox()  # type: ignore[assignment]
+        self.writable = Flag()  # type: ignore[assignment]
+
+
+class _Waiters:
+    """Futures of the tasks waiting for a `_wake`; the list exists only while one waits."""
+
+    __slots__ = ("_waiters",)
+
+    def __init__(self) -> None:
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def _wake(self) -> None:
+        # Every waiter: each checks again what it waits for (like asyncio's, a waiter
+        # woken but cancelled before it runs takes nothing from the others).
+        for waiter in self._waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def _wait(self) -> None:
+        waiter = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        waiters = self._waiters
+        waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            waiters.remove(waiter)
+            if not waiters and self._waiters is waiters:
+                self._waiters = None
+
+
+class Inbox(_Waiters):
+    """A FIFO for one connection's ASGI receive events, like `asyncio.Queue()`.
+
+    Unbounded, as uvicorn's is (uvicorn pauses reading once a message is queued).
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._items: deque[Any] | None = None
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def put_nowait(self, item: Any) -> None:
+        if self._items is None:
+            self._items = deque()
+        self._items.append(item)
+        self._wake()
+
+    async def get(self) -> Any:
+        while not self._items:
+            await self._wait()
+        item = self._items.popleft()
+        if not self._items:
+            self._items = None
+        return item
+
+
+class Flag(_Waiters):
+    """A set/clear flag that can be awaited, like `asyncio.Event()` (but set to begin with)."""
+
+    __slots__ = ("_set",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        if not self._set:
+            self._set = True
+            self._wake()
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self) -> bool:
+        while not self._set:
+            await self._wait()
+        return True
