@@ -32,6 +32,21 @@ SLOW_CONSUMER = 1008
 class Connection:
     """Send side of one WebSocket; `send` never blocks and never raises."""
 
+    # Slots, here and below: these live as long as their connection.
+    __slots__ = (
+        "_abort",
+        "_bucket",
+        "_close",
+        "_close_timeout",
+        "_closing",
+        "_max_bytes",
+        "_max_messages",
+        "_out",
+        "_shedding",
+        "id",
+        "role",
+    )
+
     def __init__(
         self,
         connection_id: str,
@@ -120,6 +135,8 @@ class Connection:
 class _Writer:
     """The ASGI path (no `Wire`): a deque drained by one task awaiting `send_text`."""
 
+    __slots__ = ("_id", "_queue", "_queued_bytes", "_send_text", "_task", "_wake", "closed")
+
     def __init__(self, connection_id: str, send_text: Callable[[str], Awaitable[None]]) -> None:
         self._id = connection_id
         self._send_text = send_text
@@ -167,6 +184,8 @@ class _Writer:
 
 class TokenBucket:
     """`rate` tokens a second, at most `burst` saved up."""
+
+    __slots__ = ("_burst", "_rate", "_stamp", "_tokens")
 
     def __init__(self, rate: float, burst: int) -> None:
         self._rate = rate

@@ -10,7 +10,7 @@ from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.access import Denial, Handshake
-from server.connection import Connection, Role
+from server.connection import Connection
 from server.errors import InvalidMessage
 
 if TYPE_CHECKING:
@@ -50,60 +50,52 @@ async def serve(websocket: WebSocket) -> None:
         log.warning("refusing a connection: %d open from %s", runtime.addresses.limit, address)
         await websocket.close(SERVER_FULL, "too many connections from this address")
         return
+    # One coroutine for the whole connection (no nested session call): an idle
+    # connection holds this frame for as long as it is open.
     try:
-        await _session(websocket, runtime, verdict.role)
+        role = verdict.role
+        connection = Connection(
+            hub.new_connection_id(),
+            websocket.scope.get("spine.wire"),
+            websocket.send_text,
+            websocket.close,
+            websocket.scope.get("spine.abort"),
+            role=role,
+            max_messages=settings.send_queue_messages,
+            max_bytes=settings.send_queue_bytes,
+            close_timeout=settings.slow_close_timeout,
+            rate=settings.command_rate,
+            burst=settings.command_burst,
+        )
+        log.info("connect %s (%s) from %s:%s", connection.id, role, *(websocket.client or ("?", 0)))
+        hub.join(connection)
+        code = 1000
+        try:
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    code = message.get("code", 1000)
+                    break
+                text = message.get("text")
+                if text is None:
+                    hub.reply(
+                        connection, InvalidMessage("binary frames are not part of the protocol")
+                    )
+                elif len(text) > settings.max_message_bytes:
+                    code = MESSAGE_TOO_BIG
+                    await websocket.close(code, "message too big")
+                    break
+                else:
+                    hub.submit(connection, text)
+        except WebSocketDisconnect as exc:
+            code = exc.code
+        except Exception:
+            code = INTERNAL_ERROR
+            log.exception("closing %s after an unexpected fault", connection.id)
+            await websocket.close(code, "internal error")
+        finally:
+            hub.leave(connection)
+            await connection.finish()
+            log.info("disconnect %s (code %s)", connection.id, code)
     finally:
         runtime.addresses.release(address)
-
-
-async def _session(websocket: WebSocket, runtime: Runtime, role: Role) -> None:
-    settings, hub = runtime.settings, runtime.hub
-
-    async def send_text(text: str) -> None:
-        await websocket.send({"type": "websocket.send", "text": text})
-
-    async def close(code: int, reason: str) -> None:
-        await websocket.close(code, reason)
-
-    connection = Connection(
-        hub.new_connection_id(),
-        websocket.scope.get("spine.wire"),
-        send_text,
-        close,
-        websocket.scope.get("spine.abort"),
-        role=role,
-        max_messages=settings.send_queue_messages,
-        max_bytes=settings.send_queue_bytes,
-        close_timeout=settings.slow_close_timeout,
-        rate=settings.command_rate,
-        burst=settings.command_burst,
-    )
-    peer = websocket.client
-    log.info("connect %s (%s) from %s:%s", connection.id, role, *(peer or ("?", 0)))
-    hub.join(connection)
-    code = 1000
-    try:
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                code = message.get("code", 1000)
-                break
-            text = message.get("text")
-            if text is None:
-                hub.reply(connection, InvalidMessage("binary frames are not part of the protocol"))
-            elif len(text) > settings.max_message_bytes:
-                code = MESSAGE_TOO_BIG
-                await websocket.close(code, "message too big")
-                break
-            else:
-                hub.submit(connection, text)
-    except WebSocketDisconnect as exc:
-        code = exc.code
-    except Exception:
-        code = INTERNAL_ERROR
-        log.exception("closing %s after an unexpected fault", connection.id)
-        await websocket.close(code, "internal error")
-    finally:
-        hub.leave(connection)
-        await connection.finish()
-        log.info("disconnect %s (code %s)", connection.id, code)
