@@ -42,6 +42,9 @@ async def serve(websocket: WebSocket) -> None:
         await asyncio.sleep(0)
         return
     await websocket.accept(verdict.subprotocol)
+    # The scope lives as long as the connection, and its headers (~1 KB) were read above,
+    # by access control, for the last time. ASGI allows any iterable of pairs here.
+    websocket.scope["headers"] = ()
     if len(hub.connections) >= settings.max_connections:
         log.warning("refusing a connection: %d connections open", len(hub.connections))
         await websocket.close(SERVER_FULL, "server full")
