@@ -55,7 +55,8 @@ def create_app(
 
     `simulation_factory` receives the `Boundary` and returns a `Simulation`; by default
     the embedded world (or `settings.simulation`, a "module:factory" path) is used.
-    Raises ValueError if the tokens are misconfigured (the message names no token).
+    Raises ValueError if the tokens or the simulation path are misconfigured (the
+    message names no token).
     """
     settings = settings or Settings()
     factory = simulation_factory or _configured_factory(settings)
@@ -77,6 +78,7 @@ def create_app(
         summary="Schema-first WebSocket link between a simulation and its frontends.",
         lifespan=lifespan,
     )
+    app.state.access = policy  # for the CLI's bind check and log redaction
     app.include_router(api.router)
     app.mount("/", StaticFiles(directory=VIEWER_DIR, html=True, check_dir=False), name="viewer")
     app.add_middleware(WebSocketRoute)

@@ -16,7 +16,7 @@ import uvicorn
 from pydantic import ValidationError
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from server.access import Redactor, check_bind, load_policy
+from server.access import Policy, Redactor, check_bind
 from server.app import create_app
 from server.protocol import Protocol
 from server.settings import Settings
@@ -46,10 +46,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(settings: Settings) -> int:
     try:
-        policy = load_policy(settings)
-    except ValueError as exc:
+        app = create_app(settings)
+    except ValueError as exc:  # tokens, origins or --simulation (no token in the message)
         print(f"spine-ws: invalid configuration: {exc}", file=sys.stderr)
         return 2
+    policy: Policy = app.state.access
     bind = check_bind(settings.host, policy.tokens, settings.insecure)
     print(f"spine-ws: {bind.message}", file=sys.stdout if bind.allowed else sys.stderr, flush=True)
     if not bind.allowed:
@@ -63,7 +64,7 @@ def run(settings: Settings) -> int:
     sock.listen(2048)
     host, port = sock.getsockname()[:2]
     config = uvicorn.Config(
-        create_app(settings),
+        app,
         log_level=settings.log_level,
         access_log=False,
         ws=Protocol,
