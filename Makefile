@@ -24,10 +24,10 @@ $(NODE_READY): $(TS)/package.json $(TS)/package-lock.json
 	@touch $@
 
 gen: $(PY_READY) $(NODE_READY)
-	$(PY) -m server.codegen
+	$(PY) -m codegen
 
 check-gen: $(PY_READY) $(NODE_READY)
-	$(PY) -m server.codegen --check
+	$(PY) -m codegen --check
 
 # The browser test drives Debian's chromium (`npx playwright install` cannot download here).
 CHROMIUM := /usr/bin/chromium

@@ -71,7 +71,7 @@ def _exit_on_signal(signum: int, frame: Any) -> None:
 
 
 def _meta(args: argparse.Namespace, plan: scenario.Plan) -> dict[str, Any]:
-    from server.settings import Settings
+    from spine_ws.settings import Settings
 
     cpu = platform.processor() or platform.machine()
     try:

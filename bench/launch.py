@@ -91,7 +91,7 @@ def start_server(kind: str, log_dir: Path, name: str, extra: list[str] | None = 
     bin_dir = Path(sys.executable).parent
     if kind == "project":
         spine_ws = bin_dir / "spine-ws"
-        head = [str(spine_ws)] if spine_ws.exists() else [sys.executable, "-m", "server.cli"]
+        head = [str(spine_ws)] if spine_ws.exists() else [sys.executable, "-m", "spine_ws.cli"]
         argv = [
             *head,
             "serve",

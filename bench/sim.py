@@ -16,7 +16,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from generated import (
+from spine_ws.core.boundary import Boundary
+from spine_ws.core.errors import InvalidMessage
+from spine_ws.generated import (
     AddAgentCommand,
     AgentUpdateEvent,
     DeleteAgentCommand,
@@ -24,9 +26,7 @@ from generated import (
     StartCommand,
     StopCommand,
 )
-from server.boundary import Boundary
-from server.errors import InvalidMessage
-from server.ticking import TickingSimulation
+from spine_ws.sim.ticking import TickingSimulation
 
 __all__ = ["CONTROL_AGENT", "MAX_TICK_RATE", "BenchSimulation", "simulation"]
 

@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 import pytest
 
-from server.codegen import render
-from server.contract import load_contract
+from codegen.contract import load_contract
+from codegen.generate import render
 
 ROOT = Path(__file__).resolve().parents[2]
 COPIED = ["schema", "generated", "clients/ts/src/gen", "clients/ts/scripts"]
@@ -60,7 +60,7 @@ EDITS: dict[str, Callable[[Path], None]] = {
 def started_checks(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, subprocess.Popen[str]]]:
-    """`python -m server.codegen --check --root <copy>` started on each edited copy.
+    """`python -m codegen.generate --check --root <copy>` started on each edited copy.
 
     Each run regenerates everything (about 2 s of datamodel-code-generator), so the runs go
     in parallel with each other and with the in-process renders below.
@@ -71,7 +71,7 @@ def started_checks(
             root = copy_tree(tmp_path_factory.mktemp(name))
             edit(root)
             running[name] = subprocess.Popen(
-                [sys.executable, "-m", "server.codegen", "--check", "--root", str(root)],
+                [sys.executable, "-m", "codegen.generate", "--check", "--root", str(root)],
                 cwd=ROOT,  # `server` is imported from the real tree; the copy is only --root
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -147,10 +147,10 @@ def test_check_gen_reports_a_schema_change(check_gen: dict[str, Result]) -> None
     }
     # Every output that carries message fields or the schema hash must be reported.
     expected = {
-        "generated/models.py",
-        "generated/catalog.py",
-        "generated/protocol.schema.json",
-        "generated/asyncapi.json",
+        "generated/spine_ws/generated/models.py",
+        "generated/spine_ws/generated/catalog.py",
+        "generated/spine_ws/generated/protocol.schema.json",
+        "generated/spine_ws/generated/asyncapi.json",
         "clients/ts/src/gen/protocol.ts",
         "clients/ts/src/gen/contract.ts",
     }

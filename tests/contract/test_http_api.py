@@ -16,8 +16,8 @@ import httpx
 import schemathesis
 from schemathesis.checks import CHECKS, is_check_class, load_all_checks
 
-from server.app import create_app
-from server.settings import Settings
+from spine_ws.app import create_app
+from spine_ws.settings import Settings
 
 SETTINGS = Settings(seed_agents=2, tick_rate=7.5)
 app = create_app(SETTINGS)

@@ -17,13 +17,13 @@ from typing import Any, Literal
 import pytest
 from pydantic import BaseModel, create_model
 
-from generated import COMMAND_MODELS, EVENT_MODELS, AddAgentCommand, StopCommand
-from server.app import create_app
-from server.boundary import Boundary, CommandQueue, EventSink
-from server.contract import SCHEMA_DIR, load_contract
-from server.registry import Registry, RegistryError
-from server.settings import Settings
-from server.world import World
+from codegen.contract import SCHEMA_DIR, load_contract
+from spine_ws.app import create_app
+from spine_ws.core.boundary import Boundary, CommandQueue, EventSink
+from spine_ws.generated import COMMAND_MODELS, EVENT_MODELS, AddAgentCommand, StopCommand
+from spine_ws.settings import Settings
+from spine_ws.sim.registry import Registry, RegistryError
+from spine_ws.world import World
 from tests.e2e.harness import validate_event
 
 COMMAND_FILES = sorted(p.stem for p in (SCHEMA_DIR / "commands").glob("*.json"))

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from server.contract import SCHEMA_DIR, Contract, ContractError, load_contract
+from codegen.contract import SCHEMA_DIR, Contract, ContractError, load_contract
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 FILES = sorted(p.relative_to(SCHEMA_DIR).as_posix() for p in SCHEMA_DIR.rglob("*.json"))
 MESSAGE_FILES = [f for f in FILES if f.startswith(("commands/", "events/"))]
-BUNDLE = SCHEMA_DIR.parent / "generated" / "protocol.schema.json"
+BUNDLE = SCHEMA_DIR.parent / "generated/spine_ws/generated/protocol.schema.json"
 PASCAL = re.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)*$")
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 

@@ -130,7 +130,7 @@ def _event_validators() -> dict[str, Any]:
 
     jsonschema-rs: the suites validate tens of thousands of frames, at ~1 us each.
     """
-    bundle = json.loads((ROOT / "generated/protocol.schema.json").read_text())
+    bundle = json.loads((ROOT / "generated/spine_ws/generated/protocol.schema.json").read_text())
     mapping = bundle["$defs"]["ServerEvent"]["discriminator"]["mapping"]
     return {
         wire: jsonschema_rs.Draft202012Validator({**bundle, "$ref": ref})

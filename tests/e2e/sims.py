@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from generated import AddAgentCommand, DeleteAgentCommand, ModifyAgentCommand
-from server.boundary import Boundary
-from server.ticking import TickingSimulation
-from server.world import World
+from spine_ws.core.boundary import Boundary
+from spine_ws.generated import AddAgentCommand, DeleteAgentCommand, ModifyAgentCommand
+from spine_ws.sim.ticking import TickingSimulation
+from spine_ws.world import World
 
 
 def incomplete(boundary: Boundary) -> TickingSimulation:

@@ -50,7 +50,9 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-BUNDLE: dict[str, Any] = json.loads((ROOT / "generated/protocol.schema.json").read_text("utf-8"))
+BUNDLE: dict[str, Any] = json.loads(
+    (ROOT / "generated/spine_ws/generated/protocol.schema.json").read_text("utf-8")
+)
 DEFS: dict[str, Any] = BUNDLE["$defs"]
 COMMAND_REFS: dict[str, str] = DEFS["Command"]["discriminator"]["mapping"]
 COMMANDS = sorted(COMMAND_REFS)

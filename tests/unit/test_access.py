@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from server.access import (
+from spine_ws.access import (
     DEFAULT_ORIGINS,
     SUBPROTOCOL,
     Denial,

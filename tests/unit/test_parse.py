@@ -3,33 +3,35 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import pytest
+from pydantic import BaseModel
 
-from generated import COMMAND_MODELS, AddAgentCommand, StartCommand
-from server.parse import Limits, ParseFailure, parse_command
-from server.registry import Registry
+from spine_ws.core.parse import Limits, ParseFailure, parse_command
+from spine_ws.generated import COMMAND_MODELS, AddAgentCommand, StartCommand
 
 DEFAULT = Limits()
 
 
+Models = Mapping[str, type[BaseModel]]
+
+
 @pytest.fixture(scope="module")
-def registry() -> Registry:
-    registry = Registry()
-    for model in COMMAND_MODELS.values():
-        registry.register(model, lambda command: None)
-    return registry
+def models() -> Models:
+    """Every command schema's model: the table the hub parses with."""
+    return COMMAND_MODELS
 
 
-def failure(text: str, registry: Registry, limits: Limits = DEFAULT) -> ParseFailure:
+def failure(text: str, models: Models, limits: Limits = DEFAULT) -> ParseFailure:
     with pytest.raises(ParseFailure) as caught:
-        parse_command(text, registry, limits)
+        parse_command(text, limits, models)
     return caught.value
 
 
-def test_a_valid_command_becomes_its_generated_model(registry: Registry) -> None:
+def test_a_valid_command_becomes_its_generated_model(models: Models) -> None:
     """The `type` picks the model; absent optional members stay absent."""
-    command = parse_command('{"type": "start", "id": "a1"}', registry)
+    command = parse_command('{"type": "start", "id": "a1"}', models=models)
     assert isinstance(command, StartCommand)
     assert command.model_dump(exclude_unset=True) == {"type": "start", "id": "a1"}
 
@@ -37,30 +39,30 @@ def test_a_valid_command_becomes_its_generated_model(registry: Registry) -> None
 @pytest.mark.parametrize(
     "text", ["{", "", "[1,]", '{"type": "start"} trailing', "NaN", '{"x": Infinity}', "1e400"]
 )
-def test_text_that_is_not_strict_json_is_invalid_json(text: str, registry: Registry) -> None:
+def test_text_that_is_not_strict_json_is_invalid_json(text: str, models: Models) -> None:
     """Broken JSON, NaN, Infinity and numbers overflowing to infinity are invalid_json."""
-    assert failure(text, registry).error.code == "invalid_json"
+    assert failure(text, models).error.code == "invalid_json"
 
 
 @pytest.mark.parametrize("text", ["[]", '"start"', "3", "null", "true"])
-def test_json_that_is_not_an_object_is_an_invalid_message(text: str, registry: Registry) -> None:
+def test_json_that_is_not_an_object_is_an_invalid_message(text: str, models: Models) -> None:
     """A command is an object; anything else points at the root."""
-    error = failure(text, registry).error
+    error = failure(text, models).error
     assert error.code == "invalid_message"
     assert [d.path for d in error.details] == [""]
 
 
-def test_a_missing_type_is_an_invalid_message_that_echoes_the_id(registry: Registry) -> None:
+def test_a_missing_type_is_an_invalid_message_that_echoes_the_id(models: Models) -> None:
     """Without a string `type` nothing can be dispatched, but the id still comes back."""
-    caught = failure('{"id": "x7", "type": 5}', registry)
+    caught = failure('{"id": "x7", "type": 5}', models)
     assert caught.error.code == "invalid_message"
     assert caught.command_id == "x7"
     assert caught.command_type is None
 
 
-def test_an_unknown_type_names_the_known_ones(registry: Registry) -> None:
+def test_an_unknown_type_names_the_known_ones(models: Models) -> None:
     """unknown_command, without a command_type (the type is not a command's)."""
-    caught = failure('{"type": "warp", "id": "w"}', registry)
+    caught = failure('{"type": "warp", "id": "w"}', models)
     assert caught.error.code == "unknown_command"
     assert "add_agent" in caught.error.message and "stop" in caught.error.message
     assert (caught.command_id, caught.command_type) == ("w", None)
@@ -80,58 +82,58 @@ def test_an_unknown_type_names_the_known_ones(registry: Registry) -> None:
     ],
 )
 def test_schema_violations_point_at_the_member(
-    message: dict[str, object], path: str, registry: Registry
+    message: dict[str, object], path: str, models: Models
 ) -> None:
     """No coercion ("30", true), null is not absent, ranges hold; details use JSON Pointers."""
-    caught = failure(json.dumps({"id": "c", **message}), registry)
+    caught = failure(json.dumps({"id": "c", **message}), models)
     assert caught.error.code == "invalid_message"
     assert path in [d.path for d in caught.error.details]
     assert (caught.command_id, caught.command_type) == ("c", message["type"])
 
 
-def test_pointer_escapes_slash_and_tilde(registry: Registry) -> None:
+def test_pointer_escapes_slash_and_tilde(models: Models) -> None:
     """A member named "a/b~" is reported as /a~1b~0 (RFC 6901)."""
-    caught = failure('{"type": "stop", "a/b~": 1}', registry)
+    caught = failure('{"type": "stop", "a/b~": 1}', models)
     assert [d.path for d in caught.error.details] == ["/a~1b~0"]
 
 
 @pytest.mark.parametrize("bad_id", ["x\n", "", "a" * 65, "spa ce", 7])
-def test_an_id_that_breaks_its_pattern_is_not_echoed(bad_id: object, registry: Registry) -> None:
+def test_an_id_that_breaks_its_pattern_is_not_echoed(bad_id: object, models: Models) -> None:
     """Only a valid command_id is echoed: the reply itself must validate."""
-    caught = failure(json.dumps({"type": "start", "id": bad_id}), registry)
+    caught = failure(json.dumps({"type": "start", "id": bad_id}), models)
     assert caught.error.code == "invalid_message"
     assert caught.command_id is None
 
 
-def test_free_form_data_keeps_any_json(registry: Registry) -> None:
+def test_free_form_data_keeps_any_json(models: Models) -> None:
     """agent_data is any object: nested values survive untouched."""
     data = {"x": 1.5, "tags": ["a", {"b": None}], "ok": True}
     command = parse_command(
         json.dumps({"type": "add_agent", "agent_id": "a", "agent_kind": "k", "agent_data": data}),
-        registry,
+        models=models,
     )
     assert isinstance(command, AddAgentCommand)
     assert command.agent_data == data
 
 
-def test_nesting_deeper_than_the_limit_is_refused(registry: Registry) -> None:
+def test_nesting_deeper_than_the_limit_is_refused(models: Models) -> None:
     """Depth is checked before validation."""
     nested = '{"type": "stop", "x": ' + "[" * 40 + "]" * 40 + "}"
-    error = failure(nested, registry, Limits(max_depth=32)).error
+    error = failure(nested, models, Limits(max_depth=32)).error
     assert error.code == "invalid_message"
     assert "deeper than 32" in error.message
 
 
-def test_too_many_members_are_refused(registry: Registry) -> None:
+def test_too_many_members_are_refused(models: Models) -> None:
     """The member count bounds the work validation may do."""
     text = json.dumps({"type": "stop", "x": list(range(100))})
-    error = failure(text, registry, Limits(max_members=50)).error
+    error = failure(text, models, Limits(max_members=50)).error
     assert "more than 50" in error.message
 
 
-def test_ten_thousand_levels_are_too_deep_not_a_crash(registry: Registry) -> None:
+def test_ten_thousand_levels_are_too_deep_not_a_crash(models: Models) -> None:
     """Past orjson's own depth limit too, the reply is invalid_message, not a RecursionError."""
     for depth in (33, 1_000, 10_000):
-        error = failure("[" * depth + "]" * depth, registry).error
+        error = failure("[" * depth + "]" * depth, models).error
         assert error.code == "invalid_message", depth
         assert "deeper than 32" in error.message

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from server.protocol import Flag, Inbox
+from spine_ws.transport.protocol import Flag, Inbox
 
 pytestmark = pytest.mark.anyio
 

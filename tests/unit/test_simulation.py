@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from generated import (
+from spine_ws.core.boundary import Boundary, CommandItem, CommandQueue, EventItem, EventSink
+from spine_ws.generated import (
     COMMAND_MODELS,
     AgentUpdateEvent,
     CommandAckEvent,
@@ -19,8 +20,7 @@ from generated import (
     TickStartEvent,
     WorldEventEvent,
 )
-from server.boundary import Boundary, CommandItem, CommandQueue, EventItem, EventSink
-from server.world import SIZE, World
+from spine_ws.world import SIZE, World
 
 pytestmark = pytest.mark.anyio
 

@@ -8,7 +8,12 @@
  */
 
 import { CommandError, CommandTimeoutError, DisconnectedError } from "./errors.js";
-import { PROTOCOL_VERSION, SCHEMA_HASH } from "./gen/contract.js";
+import {
+  COMMAND_ID_PATTERN,
+  PROTOCOL_VERSION,
+  SCHEMA_HASH,
+  SUBPROTOCOL,
+} from "./gen/contract.js";
 import type { Command, CommandAckEvent, ServerEvent, SnapshotEvent } from "./gen/protocol.js";
 import { type SeqGap, SeqTracker } from "./seq.js";
 import {
@@ -20,12 +25,6 @@ import {
   frameText,
 } from "./socket.js";
 import { WorldState } from "./world.js";
-
-/** Ids the protocol accepts for commands (schema/defs/command_id.json). */
-export const COMMAND_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
-
-/** Subprotocol offered beside `token.<token>`; a server that checks tokens selects it. */
-export const SUBPROTOCOL = "spine.v1";
 
 /** Characters a subprotocol name may hold (an HTTP token, RFC 9110). */
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

@@ -1,7 +1,6 @@
 export * from "./gen/protocol.js";
 export * from "./gen/contract.js";
 export {
-  COMMAND_ID_PATTERN,
   type ConnectionState,
   type EventOf,
   type ReconnectOptions,
@@ -9,7 +8,6 @@ export {
   type SendOptions,
   SpineClient,
   type SpineClientOptions,
-  SUBPROTOCOL,
 } from "./client.js";
 export { CommandError, CommandTimeoutError, DisconnectedError, SpineError } from "./errors.js";
 export { broadcastSeq, type SeqGap, SeqTracker } from "./seq.js";

@@ -1,9 +1,13 @@
-// GENERATED from schema/ by `make gen` (server/codegen.py) - do not edit.
+// GENERATED from schema/ by `make gen` (server/codegen) - do not edit.
 
 /** Protocol version these types were generated for. */
 export const PROTOCOL_VERSION = "1.0.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
 export const SCHEMA_HASH = "4f54d98cec3e7834654a15ba989aa53c28adea80516c020deb89c26c3683a692";
+/** The WebSocket subprotocol of this major version. */
+export const SUBPROTOCOL = "spine.v1";
+/** A command `id` (schema/defs/command_id.json). */
+export const COMMAND_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 /** Wire type of every command. */
 export const COMMAND_TYPES = [
   "add_agent",

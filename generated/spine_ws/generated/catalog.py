@@ -1,0 +1,68 @@
+# GENERATED from schema/ by `make gen` (server/codegen) - do not edit.
+"""Lookup tables and constants of the protocol, generated with the models."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pydantic import BaseModel
+
+from . import models
+
+__all__ = [
+    "BROADCAST_EVENT_TYPES",
+    "COMMAND_ID_PATTERN",
+    "COMMAND_MODELS",
+    "EVENT_MODELS",
+    "PROTOCOL_VERSION",
+    "SCHEMA_HASH",
+    "SUBPROTOCOL",
+]
+
+PROTOCOL_VERSION: Final = "1.0.0"
+SCHEMA_HASH: Final = "4f54d98cec3e7834654a15ba989aa53c28adea80516c020deb89c26c3683a692"
+# The WebSocket subprotocol of this major version (offered by clients, selected by
+# the server).
+SUBPROTOCOL: Final = "spine.v1"
+# A command `id` (schema/defs/command_id.json), as a regular expression.
+COMMAND_ID_PATTERN: Final = '^[A-Za-z0-9._:-]{1,64}$'
+
+# Wire type -> model of every command (schema/commands/<type>.json).
+COMMAND_MODELS: Final[dict[str, type[BaseModel]]] = {
+    "add_agent": models.AddAgentCommand,
+    "delete_agent": models.DeleteAgentCommand,
+    "modify_agent": models.ModifyAgentCommand,
+    "pause": models.PauseCommand,
+    "resume": models.ResumeCommand,
+    "set_tick_rate": models.SetTickRateCommand,
+    "start": models.StartCommand,
+    "stop": models.StopCommand,
+}
+
+# Wire type -> model of every event (schema/events/<type>.json).
+EVENT_MODELS: Final[dict[str, type[BaseModel]]] = {
+    "agent_added": models.AgentAddedEvent,
+    "agent_removed": models.AgentRemovedEvent,
+    "agent_update": models.AgentUpdateEvent,
+    "command_ack": models.CommandAckEvent,
+    "error": models.ErrorEvent,
+    "simulation_state": models.SimulationStateEvent,
+    "snapshot": models.SnapshotEvent,
+    "tick_end": models.TickEndEvent,
+    "tick_start": models.TickStartEvent,
+    "world_event": models.WorldEventEvent,
+}
+
+# Events that may be broadcast to every client: they carry `seq` when they are.
+BROADCAST_EVENT_TYPES: Final = frozenset(
+    {
+        "agent_added",
+        "agent_removed",
+        "agent_update",
+        "error",
+        "simulation_state",
+        "tick_end",
+        "tick_start",
+        "world_event",
+    }
+)

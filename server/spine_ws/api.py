@@ -1,0 +1,84 @@
+"""The HTTP side: `/health` and the contract (`/schemas`, `/asyncapi`)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from spine_ws import resources
+from spine_ws.generated import PROTOCOL_VERSION, SCHEMA_HASH, SimulationInfo
+
+__all__ = ["Health", "NotFound", "SchemaIndex", "router"]
+
+router = APIRouter()
+
+
+class Health(BaseModel):
+    """The server is up; what it runs and how many clients it serves."""
+
+    status: Literal["ok"] = "ok"
+    connections: int = Field(ge=0, description="Open WebSocket connections.")
+    simulation: SimulationInfo
+    protocol_version: str
+    schema_hash: str
+    seq: int = Field(ge=0, description="Last broadcast event sequence number.")
+    epoch: str = Field(description="Identifies this server run.")
+
+
+class SchemaIndex(BaseModel):
+    """Every schema file, with the path to fetch it at."""
+
+    protocol_version: str
+    schema_hash: str
+    schemas: list[str] = Field(description="Paths relative to /schemas/.")
+
+
+class NotFound(BaseModel):
+    """Nothing at that path; `detail` says where to look instead."""
+
+    detail: str = Field(description="What was not found, for humans.")
+
+
+# HEAD too, for load balancers; left out of the OpenAPI document, where it would only
+# repeat the GET operation.
+@router.head("/health", include_in_schema=False)
+@router.get("/health", response_model=Health)
+def health(request: Request) -> Health:
+    hub = request.app.state.spine.hub
+    return Health(
+        connections=len(hub.connections),
+        simulation=hub.mirror.simulation,
+        protocol_version=PROTOCOL_VERSION,
+        schema_hash=SCHEMA_HASH,
+        seq=hub.seq,
+        epoch=hub.epoch,
+    )
+
+
+@router.get("/schemas", response_model=SchemaIndex)
+def schema_index() -> SchemaIndex:
+    return SchemaIndex(
+        protocol_version=PROTOCOL_VERSION,
+        schema_hash=SCHEMA_HASH,
+        schemas=sorted(resources.schema_files()),
+    )
+
+
+@router.get(
+    "/schemas/{path:path}",
+    responses={404: {"model": NotFound, "description": "No schema file at that path."}},
+)
+def schema_file(path: str) -> dict[str, Any]:
+    """One raw JSON Schema file, e.g. `commands/start.json`."""
+    files = resources.schema_files()
+    if path not in files:
+        raise HTTPException(404, f"no schema {path!r}; see /schemas for the list")
+    return files[path]
+
+
+@router.get("/asyncapi")
+def asyncapi() -> dict[str, Any]:
+    """The generated AsyncAPI 3.0 document of the `/ws` channel."""
+    return resources.asyncapi()

@@ -1,0 +1,124 @@
+"""`create_app`: the ASGI app, with the simulation started and stopped by its lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from spine_ws import api, resources, transport
+from spine_ws.access import Origins, PerAddress, Policy, is_loopback, load_tokens
+from spine_ws.core.boundary import Boundary, CommandQueue, EventSink
+from spine_ws.core.hub import Hub
+from spine_ws.core.parse import Limits
+from spine_ws.endpoint import WebSocketRoute
+from spine_ws.generated import PROTOCOL_VERSION
+from spine_ws.runtime import Runtime
+from spine_ws.settings import Settings
+from spine_ws.sim.simulation import SimulationFactory
+from spine_ws.world import default_simulation
+
+__all__ = ["create_app", "load_factory", "load_policy"]
+
+log = logging.getLogger("spine_ws")
+
+
+def create_app(
+    settings: Settings | None = None, simulation_factory: SimulationFactory | None = None
+) -> FastAPI:
+    """The server as an ASGI app; serve it with any ASGI server (the CLI uses uvicorn).
+
+    `simulation_factory` receives the `Boundary` and returns a `Simulation`; by default
+    the embedded world (or `settings.simulation`, a "module:factory" path) is used.
+    Raises ValueError if the tokens or the simulation path are misconfigured (the
+    message names no token).
+    """
+    settings = settings or Settings()
+    factory = simulation_factory or _configured_factory(settings)
+    policy = load_policy(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = _start(settings, factory, asyncio.get_running_loop(), policy)
+        app.state.spine = runtime
+        try:
+            yield
+        finally:
+            runtime.simulation.stop()
+            log.info("simulation stopped")
+
+    app = FastAPI(
+        title="spine-ws",
+        version=PROTOCOL_VERSION,
+        summary="Schema-first WebSocket link between a simulation and its frontends.",
+        lifespan=lifespan,
+    )
+    app.state.access = policy  # for the CLI's bind check and log redaction
+    app.include_router(api.router)
+    viewer = StaticFiles(directory=resources.viewer_dir(), html=True, check_dir=False)
+    app.mount("/", viewer, name="viewer")
+    app.add_middleware(WebSocketRoute)
+    return app
+
+
+def load_policy(settings: Settings) -> Policy:
+    """The access policy `settings` describe; ValueError (naming no token) if wrong."""
+    secret = settings.tokens.get_secret_value() if settings.tokens is not None else None
+    return Policy(
+        load_tokens(secret, settings.tokens_file),
+        Origins(settings.allowed_origins),
+        loopback_names_only=is_loopback(settings.host),
+    )
+
+
+def _start(
+    settings: Settings,
+    factory: SimulationFactory,
+    loop: asyncio.AbstractEventLoop,
+    policy: Policy,
+) -> Runtime:
+    commands = CommandQueue(settings.command_queue_size)
+    hub = Hub(
+        commands,
+        limits=Limits(settings.max_json_depth, settings.max_json_members),
+        max_agent_data_bytes=settings.max_agent_data_bytes,
+    )
+    simulation = factory(Boundary(commands, EventSink(loop, hub.deliver)))
+    # The hub parses against every command schema; this proves the simulation handles
+    # exactly those.
+    simulation.handlers.check_complete()
+    simulation.start()
+    log.info("simulation started (epoch %s)", hub.epoch)
+    log.info("%s", transport.describe(settings.transport))
+    addresses = PerAddress(settings.max_connections_per_address)
+    return Runtime(settings, hub, simulation, commands, policy, addresses)
+
+
+def _configured_factory(settings: Settings) -> SimulationFactory:
+    if settings.simulation:
+        return load_factory(settings.simulation)
+    return partial(
+        default_simulation,
+        tick_rate=settings.tick_rate,
+        seed_agents=settings.seed_agents,
+        max_agents=settings.max_agents,
+        autostart=settings.autostart,
+    )
+
+
+def load_factory(path: str) -> SimulationFactory:
+    """Import "package.module:factory"; fail with a message that says what is wrong."""
+    module_name, _, attribute = path.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"--simulation wants module:factory, got {path!r}")
+    factory = getattr(importlib.import_module(module_name), attribute, None)
+    if not callable(factory):
+        raise ValueError(f"{path!r} is not a callable simulation factory")
+    result: SimulationFactory = factory
+    return result

@@ -1,0 +1,177 @@
+"""The whole boundary between the server (asyncio) and a simulation (its own thread).
+
+Two thread-safe queues and nothing else:
+
+* `CommandQueue` (bounded): the server puts `CommandItem`s without waiting (a full queue
+  is a `queue_full` reply, never a wait); the simulation takes them, waking at once.
+* `EventSink`: the simulation puts events; they cross into the event loop in order,
+  without polling, batched into one wake-up per burst.
+
+A simulation never assigns `seq`: it passes the event's model class and fields, and
+the server stamps `seq` when it broadcasts. The fields are validated here, on the
+simulation's thread, so a bad event fails where it was made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from spine_ws.core.errors import ProtocolError
+from spine_ws.core.messages import to_json, wire_type
+from spine_ws.generated import BROADCAST_EVENT_TYPES, CommandAckEvent
+
+__all__ = [
+    "Boundary",
+    "CommandItem",
+    "CommandQueue",
+    "EventItem",
+    "EventSink",
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandItem:
+    """A validated command, the connection it came from, and its id (if it had one)."""
+
+    command: BaseModel
+    connection_id: str
+    command_id: str | None
+
+    @property
+    def command_type(self) -> str:
+        return wire_type(type(self.command))
+
+
+@dataclass(frozen=True, slots=True)
+class EventItem:
+    """An event on its way to the clients.
+
+    `to` is None for a broadcast (the server stamps `seq`), else the one connection a
+    reply is addressed to. `body` is the event's JSON, serialised once, without `seq`.
+    """
+
+    event: BaseModel
+    body: bytes
+    to: str | None = None
+
+
+class CommandQueue:
+    """Bounded FIFO of commands: non-blocking `put`, blocking `get` with a timeout.
+
+    A `queue.SimpleQueue` (C) underneath: a put and a get cost a fraction of what a
+    `threading.Condition` (Python) did, on the path of every command. Only the loop
+    puts, so checking the size before putting is not a race that could overfill it.
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        self._items: queue.SimpleQueue[CommandItem | None] = queue.SimpleQueue()
+        self._maxsize = maxsize
+        self._closed = False
+
+    def put(self, item: CommandItem) -> bool:
+        """Enqueue unless full; False means the caller must reply `queue_full`."""
+        if self._items.qsize() >= self._maxsize:
+            return False
+        self._items.put(item)
+        return True
+
+    def get(self, timeout: float | None) -> CommandItem | None:
+        """The next command, or None after `timeout` seconds or once closed."""
+        try:
+            item = self._items.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if item is None:  # closed: leave the marker for the next `get`
+            self._items.put(None)
+        return item
+
+    def close(self) -> None:
+        """Wake every waiting `get` for good (used to stop the simulation)."""
+        self._closed = True
+        self._items.put(None)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __len__(self) -> int:
+        return self._items.qsize()
+
+
+class EventSink:
+    """Where a simulation publishes events; safe to call from any thread."""
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, deliver: Callable[[Sequence[EventItem]], None]
+    ):
+        self._loop = loop
+        self._deliver = deliver
+        self._pending: list[EventItem] = []
+        self._lock = threading.Lock()
+        self._wake_scheduled = False
+
+    def broadcast(self, model: type[M], /, **fields: Any) -> None:
+        """Publish an event to every client; the server adds `seq`.
+
+        `model` is a generated event model whose schema has `seq` (see
+        `generated.BROADCAST_EVENT_TYPES`); `fields` are its other members.
+        """
+        wire = wire_type(model)
+        if wire not in BROADCAST_EVENT_TYPES:
+            raise ValueError(f"{model.__name__} is not a broadcast event (it has no seq)")
+        event = model.model_validate({**fields, "seq": 1})
+        body = to_json(event, exclude={"seq"})
+        self._put(EventItem(event, body))
+
+    def reply(self, connection_id: str, event: BaseModel) -> None:
+        """Send one event to one connection only (acks and errors); no `seq`."""
+        self._put(EventItem(event, to_json(event), connection_id))
+
+    def ack(self, item: CommandItem, tick: int) -> None:
+        """Reply `command_ack` to the command's sender."""
+        ack = (
+            CommandAckEvent(command_type=item.command_type, tick=tick)
+            if item.command_id is None
+            else CommandAckEvent(
+                command_type=item.command_type, command_id=item.command_id, tick=tick
+            )
+        )
+        self.reply(item.connection_id, ack)
+
+    def fail(self, item: CommandItem, error: ProtocolError) -> None:
+        """Reply `error` to the command's sender."""
+        self.reply(item.connection_id, error.to_event(item.command_id, item.command_type))
+
+    def _put(self, item: EventItem) -> None:
+        with self._lock:
+            self._pending.append(item)
+            if self._wake_scheduled:
+                return
+            self._wake_scheduled = True
+        # A closed loop means the server is gone: nobody is left to tell.
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> None:
+        with self._lock:
+            self._wake_scheduled = False
+            items, self._pending = self._pending, []
+        self._deliver(items)
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """What a simulation factory receives: its command source and its event sink."""
+
+    commands: CommandQueue
+    events: EventSink

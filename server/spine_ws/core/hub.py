@@ -1,0 +1,160 @@
+"""The server's side of the boundary, on the event loop: commands in, events fanned out.
+
+* `submit` takes a text frame from a client through parse -> rate limit -> role ->
+  size limits -> the simulation's command queue, or answers at once with an `error`.
+* `deliver` receives every event from the simulation, in order: broadcasts get the next
+  `seq` (spliced into the JSON serialised once on the simulation's thread) and go to
+  every client; replies go to their one client.
+
+Sans-I/O: clients are `Outbox`es, so tests drive the hub with no socket.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from pydantic import MISSING, BaseModel
+
+from spine_ws.core.boundary import CommandItem, CommandQueue, EventItem
+from spine_ws.core.errors import Forbidden, LimitExceeded, ProtocolError, QueueFull, RateLimited
+from spine_ws.core.messages import to_json, wire_type
+from spine_ws.core.mirror import Mirror
+from spine_ws.core.outbox import Outbox
+from spine_ws.core.parse import Limits, ParseFailure, parse_command
+from spine_ws.generated import PROTOCOL_VERSION, SCHEMA_HASH, SnapshotEvent
+
+__all__ = ["Hub", "stamp"]
+
+log = logging.getLogger("spine_ws.hub")
+
+
+class Hub:
+    """Clients, the broadcast sequence and the mirror of the world."""
+
+    def __init__(
+        self,
+        commands: CommandQueue,
+        *,
+        limits: Limits | None = None,
+        max_agent_data_bytes: int = 8 * 1024,
+        epoch: str | None = None,
+    ) -> None:
+        self.epoch = epoch or secrets.token_hex(8)
+        self.seq = 0
+        self.mirror = Mirror()
+        self.connections: dict[str, Outbox] = {}
+        self._commands = commands
+        self._limits = limits or Limits()
+        self._max_agent_data_bytes = max_agent_data_bytes
+        self._next_id = 0
+
+    def new_connection_id(self) -> str:
+        self._next_id += 1
+        return f"{self.epoch[:6]}-{self._next_id}"
+
+    def join(self, client: Outbox) -> None:
+        """Queue the snapshot, then subscribe: no event can fall between the two."""
+        snapshot = SnapshotEvent(
+            protocol_version=PROTOCOL_VERSION,
+            schema_hash=SCHEMA_HASH,
+            epoch=self.epoch,
+            seq=self.seq,
+            connection_id=client.id,
+            simulation=self.mirror.simulation,
+            agents=self.mirror.agent_states(),
+        )
+        client.send(to_json(snapshot))
+        client.flush()
+        self.connections[client.id] = client
+
+    def leave(self, client: Outbox) -> None:
+        self.connections.pop(client.id, None)
+
+    def deliver(self, items: Sequence[EventItem]) -> None:
+        """Called on the loop with each burst of events of the simulation, in order.
+
+        Each client writes what the burst gave it at once, at the end.
+        """
+        replied: list[Outbox] = []
+        broadcast = False
+        for item in items:
+            if item.to is not None:
+                target = self.connections.get(item.to)
+                if target is not None:
+                    target.send(item.body)
+                    replied.append(target)
+                continue
+            broadcast = True
+            self.seq += 1
+            message = stamp(item.body, self.seq)
+            self.mirror.apply(item.event)
+            for client in self.connections.values():
+                client.send(message)
+        for client in self.connections.values() if broadcast else replied:
+            client.flush()
+
+    def submit(self, client: Outbox, text: str) -> None:
+        """Handle one command frame; every frame gets exactly one reply, now or later."""
+        command_id: str | None = None
+        command_type: str | None = None
+        try:
+            try:
+                command = parse_command(text, self._limits)
+            except ParseFailure as failure:
+                command_id, command_type = failure.command_id, failure.command_type
+                if not client.allow_command():
+                    raise RateLimited(_RATE_MESSAGE) from None
+                raise failure.error from None
+            command_id = _command_id(command)
+            command_type = wire_type(type(command))
+            if not client.allow_command():
+                raise RateLimited(_RATE_MESSAGE)
+            if client.role != "controller":
+                raise Forbidden(f"a {client.role} connection may not send commands")
+            self._check_agent_data(command)
+            if not self._commands.put(CommandItem(command, client.id, command_id)):
+                raise QueueFull("the simulation's command queue is full; nothing was applied")
+        except ProtocolError as error:
+            self.reply(client, error, command_id, command_type)
+
+    def reply(
+        self,
+        client: Outbox,
+        error: ProtocolError,
+        command_id: str | None = None,
+        command_type: str | None = None,
+    ) -> None:
+        client.send(to_json(error.to_event(command_id, command_type)))
+        client.flush()
+
+    def _check_agent_data(self, command: BaseModel) -> None:
+        data: Any = getattr(command, "agent_data", MISSING)
+        if data is MISSING:
+            return
+        size = len(orjson.dumps(data))
+        if size > self._max_agent_data_bytes:
+            raise LimitExceeded(
+                f"agent_data is {size} bytes; the limit is {self._max_agent_data_bytes}"
+            )
+
+
+def stamp(body: bytes, seq: int) -> bytes:
+    """`body` (a JSON object without `seq`) with `"seq":<seq>` as its first member.
+
+    Whatever the order of the body's members: only its opening brace is assumed.
+    """
+    if body == b"{}":
+        return b'{"seq":%d}' % seq
+    return b'{"seq":%d,' % seq + body[1:]
+
+
+_RATE_MESSAGE = "too many commands from this connection; nothing was applied, slow down"
+
+
+def _command_id(command: BaseModel) -> str | None:
+    value = getattr(command, "id", MISSING)
+    return value if isinstance(value, str) else None

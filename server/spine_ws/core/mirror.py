@@ -1,0 +1,73 @@
+"""The world as the broadcast stream describes it, kept on the event loop for snapshots.
+
+Built only from broadcast events, so a snapshot at `seq` is exactly what a client that
+saw events 1..seq knows: snapshot + stream is gapless and duplicate-free by construction,
+for any simulation, with no lock on the simulation's state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from spine_ws.generated import (
+    AgentAddedEvent,
+    AgentRemovedEvent,
+    AgentState,
+    AgentUpdateEvent,
+    SimulationInfo,
+    SimulationStateEvent,
+    TickStartEvent,
+)
+
+__all__ = ["Mirror"]
+
+
+class Mirror:
+    """Simulation status, tick, rate and agents (in creation order), as broadcast."""
+
+    def __init__(self) -> None:
+        self.simulation = SimulationInfo(status="stopped", tick=0, tick_rate=20.0)
+        self.agents: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._apply: dict[type[BaseModel], Callable[[Any], None]] = {
+            SimulationStateEvent: self._state,
+            TickStartEvent: self._tick,
+            AgentAddedEvent: self._added,
+            AgentUpdateEvent: self._updated,
+            AgentRemovedEvent: self._removed,
+        }
+
+    def apply(self, event: BaseModel) -> None:
+        apply = self._apply.get(type(event))
+        if apply is not None:
+            apply(event)
+
+    def agent_states(self) -> list[AgentState]:
+        return [
+            AgentState(agent_id=agent_id, agent_kind=kind, data=data)
+            for agent_id, (kind, data) in self.agents.items()
+        ]
+
+    def _state(self, event: SimulationStateEvent) -> None:
+        self.simulation = SimulationInfo(
+            status=event.status, tick=event.tick, tick_rate=event.tick_rate
+        )
+
+    def _tick(self, event: TickStartEvent) -> None:
+        self.simulation.tick = event.tick
+
+    def _added(self, event: AgentAddedEvent) -> None:
+        self.agents[event.agent_id] = (event.agent_kind, event.data)
+
+    def _updated(self, event: AgentUpdateEvent) -> None:
+        # An update for an agent the stream never added is dropped, as clients do
+        # (clients/ts/src/world.ts): its kind is unknown, and inventing one would put
+        # an agent in the snapshot that no client following the stream has.
+        current = self.agents.get(event.agent_id)
+        if current is not None:
+            self.agents[event.agent_id] = (current[0], event.data)
+
+    def _removed(self, event: AgentRemovedEvent) -> None:
+        self.agents.pop(event.agent_id, None)

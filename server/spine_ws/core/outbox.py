@@ -1,0 +1,70 @@
+"""The two interfaces the core talks through: to a connection, and to its transport.
+
+    Hub ──Outbox──▶ Connection ──Transport──▶ spine_ws.transport (uvicorn fast path,
+                                                                  or plain ASGI)
+
+The hub sees each client as an `Outbox`: queue a serialised message, flush once a
+burst. A `Connection` is the outbox with the policy (send-queue limits, slow-consumer
+shedding, the command rate); it writes through a `Transport`, the one place that knows
+how frames reach the socket. Tests drive the hub with a fake outbox, and the connection
+with a fake transport: no sockets.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+__all__ = ["Outbox", "Role", "Transport"]
+
+Role = Literal["viewer", "controller"]
+
+
+class Outbox(Protocol):
+    """One client as the hub sees it."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def role(self) -> Role: ...
+
+    def send(self, message: bytes) -> None:
+        """Queue one text message (UTF-8 JSON); never blocks, never raises."""
+
+    def flush(self) -> None:
+        """Write what was queued (the hub calls it once per burst of events)."""
+
+    def allow_command(self) -> bool:
+        """Take one token of this client's command rate; False means `rate_limited`."""
+
+
+class Transport(Protocol):
+    """How text frames reach one accepted WebSocket.
+
+    `send` adds a message to the next write and `flush` writes them (one syscall for a
+    burst on the fast path). "Backlog" has one meaning on every transport: messages and
+    bytes the server holds for this client that the socket has not taken yet.
+    """
+
+    @property
+    def closed(self) -> bool:
+        """A close frame went either way: no data frame may follow."""
+
+    def send(self, message: bytes) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def backlog(self) -> tuple[int, int]:
+        """Messages and bytes held for this client and not yet taken by the socket."""
+
+    def drop(self) -> None:
+        """Forget what is held and write no more data (the connection is going)."""
+
+    async def close(self, code: int, reason: str) -> None:
+        """Send a close frame with `code` and `reason` (waits for the write)."""
+
+    def abort(self) -> None:
+        """Drop the TCP connection now (a reset), whatever is unsent."""
+
+    async def stop(self) -> None:
+        """Release what the transport runs (a writer task); the socket is gone or going."""

@@ -1,0 +1,130 @@
+"""`/ws`: admit (access.py decides), accept, snapshot, read frames; the hub does the rest."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from spine_ws.access import Denial, Handshake
+from spine_ws.core.connection import Connection
+from spine_ws.core.errors import InvalidMessage
+from spine_ws.core.outbox import Transport
+from spine_ws.core.status import (
+    WS_1000_NORMAL_CLOSURE,
+    WS_1009_MESSAGE_TOO_BIG,
+    WS_1011_INTERNAL_ERROR,
+    WS_1013_TRY_AGAIN_LATER,
+)
+from spine_ws.runtime import Runtime
+from spine_ws.transport import TransportUnavailable, open_transport
+
+__all__ = ["WebSocketRoute", "serve"]
+
+log = logging.getLogger("spine_ws.connection")
+
+
+class WebSocketRoute:
+    """Serve `/ws` ahead of FastAPI's router, on the transport the settings choose.
+
+    Every open connection holds its whole ASGI call stack; FastAPI's router, exception
+    wrappers and exit stacks are about 8 KiB of it per connection, and `/ws` needs none
+    of them (it has no dependencies, and its own error handling). `ServerErrorMiddleware`
+    (outside this one) still logs anything that escapes.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket" or scope["path"] != "/ws":
+            await self.app(scope, receive, send)
+            return
+        runtime: Runtime = scope["app"].state.spine
+        websocket = WebSocket(scope, receive, send)
+        try:
+            transport = open_transport(runtime.settings.transport, websocket, send)
+        except TransportUnavailable as exc:
+            # Loudly: a silent fallback would hide a broken fast path (and its cost).
+            log.error("refusing a connection: %s", exc)
+            await websocket.close(WS_1011_INTERNAL_ERROR, "server misconfigured")
+            return
+        await serve(websocket, transport, runtime)
+
+
+async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) -> None:
+    """Refuse the handshake (HTTP 401/403) or accept it within the connection limits."""
+    settings, hub = runtime.settings, runtime.hub
+    address = websocket.client.host if websocket.client else "?"
+    verdict = runtime.access.admit(Handshake.from_scope(websocket.scope))
+    if isinstance(verdict, Denial):
+        log.info("refused a handshake from %s: %d %s", address, verdict.status, verdict.reason)
+        await websocket.send_denial_response(
+            PlainTextResponse(verdict.reason + "\n", verdict.status, verdict.headers)
+        )
+        # uvicorn's websockets-sansio marks the handshake complete only once the transport
+        # is lost (Kludex/uvicorn#3138): returning at once logs a spurious ERROR per
+        # refusal. The loss is already scheduled (the short response fits the socket).
+        await asyncio.sleep(0)
+        return
+    await websocket.accept(verdict.subprotocol)
+    # The scope lives as long as the connection, and its headers (~1 KB) were read above,
+    # by access control, for the last time. ASGI allows any iterable of pairs here.
+    websocket.scope["headers"] = ()
+    if len(hub.connections) >= settings.max_connections:
+        log.warning("refusing a connection: %d connections open", len(hub.connections))
+        await websocket.close(WS_1013_TRY_AGAIN_LATER, "server full")
+        return
+    if not runtime.addresses.acquire(address):
+        log.warning("refusing a connection: %d open from %s", runtime.addresses.limit, address)
+        await websocket.close(WS_1013_TRY_AGAIN_LATER, "too many connections from this address")
+        return
+    # One coroutine for the whole connection (no nested session call): an idle
+    # connection holds this frame for as long as it is open.
+    try:
+        role = verdict.role
+        connection = Connection(
+            hub.new_connection_id(),
+            transport,
+            role=role,
+            max_messages=settings.send_queue_messages,
+            max_bytes=settings.send_queue_bytes,
+            close_timeout=settings.slow_close_timeout,
+            rate=settings.command_rate,
+            burst=settings.command_burst,
+        )
+        log.info("connect %s (%s) from %s:%s", connection.id, role, *(websocket.client or ("?", 0)))
+        hub.join(connection)
+        code = WS_1000_NORMAL_CLOSURE
+        try:
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    code = message.get("code", WS_1000_NORMAL_CLOSURE)
+                    break
+                text = message.get("text")
+                if text is None:
+                    hub.reply(
+                        connection, InvalidMessage("binary frames are not part of the protocol")
+                    )
+                elif len(text) > settings.max_message_bytes:
+                    code = WS_1009_MESSAGE_TOO_BIG
+                    await websocket.close(code, "message too big")
+                    break
+                else:
+                    hub.submit(connection, text)
+        except WebSocketDisconnect as exc:
+            code = exc.code
+        except Exception:
+            code = WS_1011_INTERNAL_ERROR
+            log.exception("closing %s after an unexpected fault", connection.id)
+            await websocket.close(code, "internal error")
+        finally:
+            hub.leave(connection)
+            await connection.finish()
+            log.info("disconnect %s (code %s)", connection.id, code)
+    finally:
+        runtime.addresses.release(address)

@@ -1,0 +1,81 @@
+"""Configuration: CLI flags and `SPINE_WS_*` environment variables, one model for both."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from spine_ws.access import DEFAULT_ORIGINS, Origins
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Every knob of the server, with defaults a real deployment can keep.
+
+    Each field is also the environment variable `SPINE_WS_<NAME>` and the CLI flag
+    `--<name-with-dashes>`, except `tokens`: environment only, since a command line is
+    visible to every user of the machine.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SPINE_WS_", extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    simulation: str | None = Field(
+        None, description="module:factory of a simulation to run instead of the default one"
+    )
+    transport: Literal["auto", "fast", "asgi"] = Field(
+        "auto",
+        description="how /ws writes frames: fast (uvicorn's TCP transport, what spine-ws serve "
+        "uses for auto), asgi (ASGI send, any server), auto (fast when available)",
+    )
+
+    # Access.
+    tokens: SecretStr | None = Field(
+        None, description="role:token,... (viewer or controller); SPINE_WS_TOKENS only"
+    )
+    tokens_file: Path | None = Field(None, description="file with one role:token a line")
+    allowed_origins: str = Field(
+        DEFAULT_ORIGINS,
+        description="comma-separated Origin allowlist: self, scheme://host[:port], "
+        "scheme://host:* or * (any)",
+    )
+    insecure: bool = Field(
+        False, description="allow listening on a non-loopback address without tokens"
+    )
+
+    # The default simulation.
+    autostart: bool = False
+    tick_rate: float = Field(20.0, ge=0.1, le=100)
+    seed_agents: int = Field(8, ge=0)
+    max_agents: int = Field(10_000, ge=1)
+
+    # Connections.
+    max_connections: int = Field(1000, ge=1)
+    max_connections_per_address: int = Field(100, ge=1)
+    max_message_bytes: int = Field(64 * 1024, ge=1024)
+    send_queue_messages: int = Field(4096, ge=1)
+    send_queue_bytes: int = Field(1024 * 1024, ge=1024)
+    slow_close_timeout: float = Field(1.0, gt=0)
+    ping_interval: float = Field(20.0, gt=0)
+    ping_timeout: float = Field(20.0, gt=0)
+    handshake_timeout: float = Field(10.0, gt=0)
+
+    # Commands.
+    command_queue_size: int = Field(1024, ge=1)
+    command_rate: float = Field(200.0, gt=0, description="commands per second per connection")
+    command_burst: int = Field(400, ge=1)
+    max_json_depth: int = Field(32, ge=2)
+    max_json_members: int = Field(10_000, ge=1)
+    max_agent_data_bytes: int = Field(8 * 1024, ge=2)
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        Origins(value)  # raises ValueError with what is wrong
+        return value

@@ -1,0 +1,58 @@
+"""The plug-in API: everything a simulation author imports, in one place.
+
+    from spine_ws.sim import TickingSimulation, Boundary, AgentExists, AddAgentCommand
+
+A simulation is a factory that takes a `Boundary` (its `CommandQueue` and `EventSink`)
+and returns a `Simulation` (`handlers`, `start`, `stop`); `TickingSimulation` is one
+with the thread, the ticks and the lifecycle commands done. Its handlers raise the
+`ProtocolError`s below to refuse a command. The generated message models
+(`spine_ws.generated`) are re-exported here too. Nothing else in `spine_ws` is public.
+"""
+
+from spine_ws import generated
+from spine_ws.core.boundary import Boundary, CommandItem, CommandQueue, EventSink
+from spine_ws.core.errors import (
+    AgentExists,
+    AgentNotFound,
+    Forbidden,
+    InternalError,
+    InvalidJson,
+    InvalidMessage,
+    InvalidState,
+    LimitExceeded,
+    ProtocolError,
+    QueueFull,
+    RateLimited,
+    SimulationError,
+    UnknownCommand,
+)
+from spine_ws.generated import *  # noqa: F403
+from spine_ws.sim.registry import Registry, RegistryError
+from spine_ws.sim.simulation import Simulation, SimulationFactory
+from spine_ws.sim.ticking import TickingSimulation
+
+__all__ = [
+    "AgentExists",
+    "AgentNotFound",
+    "Boundary",
+    "CommandItem",
+    "CommandQueue",
+    "EventSink",
+    "Forbidden",
+    "InternalError",
+    "InvalidJson",
+    "InvalidMessage",
+    "InvalidState",
+    "LimitExceeded",
+    "ProtocolError",
+    "QueueFull",
+    "RateLimited",
+    "Registry",
+    "RegistryError",
+    "Simulation",
+    "SimulationError",
+    "SimulationFactory",
+    "TickingSimulation",
+    "UnknownCommand",
+]
+__all__ += generated.__all__

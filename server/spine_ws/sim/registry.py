@@ -1,0 +1,97 @@
+"""The one registry: wire `type` -> (generated command model, the simulation's handler).
+
+The simulation dispatches with it, and `check_complete` proves at start-up that it
+covers exactly the commands in `schema/commands/`, the table the server parses with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from pydantic import BaseModel
+
+from spine_ws.core.messages import NotAMessage, wire_type
+from spine_ws.generated import COMMAND_MODELS
+
+__all__ = ["Handler", "Registry", "RegistryError"]
+
+M = TypeVar("M", bound=BaseModel)
+Handler = Callable[[Any], None]
+
+
+class RegistryError(Exception):
+    """The handlers do not match the command schemas; the message names the types."""
+
+
+@dataclass(frozen=True)
+class _Entry:
+    model: type[BaseModel]
+    handler: Handler
+
+
+class Registry:
+    """Command type -> model and handler. Refuses duplicates and non-generated models."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _Entry] = {}
+
+    def register(self, model: type[M], handler: Callable[[M], None]) -> None:
+        try:
+            wire = wire_type(model)
+        except NotAMessage as exc:
+            raise RegistryError(str(exc)) from None
+        if COMMAND_MODELS.get(wire) is not model:
+            raise RegistryError(
+                f"{model.__name__} is not the generated model of a command schema; "
+                f"register a model from `generated` (schema/commands/{wire}.json)"
+            )
+        if wire in self._entries:
+            raise RegistryError(
+                f"command type {wire!r} is registered twice; keep one handler for it"
+            )
+        self._entries[wire] = _Entry(model, cast(Handler, handler))
+
+    def on(self, model: type[M]) -> Callable[[Callable[[M], None]], Callable[[M], None]]:
+        """Decorator form of `register`."""
+
+        def decorate(handler: Callable[[M], None]) -> Callable[[M], None]:
+            self.register(model, handler)
+            return handler
+
+        return decorate
+
+    def model_for(self, wire_type: str) -> type[BaseModel] | None:
+        entry = self._entries.get(wire_type)
+        return entry.model if entry else None
+
+    def handler_for(self, wire_type: str) -> Handler:
+        return self._entries[wire_type].handler
+
+    def types(self) -> list[str]:
+        return sorted(self._entries)
+
+    def check_complete(self, expected: Mapping[str, type[BaseModel]] = COMMAND_MODELS) -> None:
+        """Raise `RegistryError` naming every command type without a handler or schema."""
+        missing = sorted(set(expected) - set(self._entries))
+        orphans = sorted(set(self._entries) - set(expected))
+        problems = []
+        if missing:
+            problems.append(
+                f"no handler for command type(s) {', '.join(missing)}: register one per "
+                "schema/commands/<type>.json with Registry.register(<Model>, handler)"
+            )
+        if orphans:
+            problems.append(
+                f"handler(s) for {', '.join(orphans)} but no schema/commands/<type>.json: "
+                "add the schema and run `make gen`, or drop the handler"
+            )
+        for wire in sorted(set(expected) & set(self._entries)):
+            if self._entries[wire].model is not expected[wire]:
+                problems.append(
+                    f"{wire!r} is bound to a model that is not its schema's: register "
+                    f"generated.{expected[wire].__name__}"
+                )
+        if problems:
+            raise RegistryError("; ".join(problems))

@@ -1,0 +1,160 @@
+"""A simulation that ticks on deadlines in its own thread: the lifecycle, done once.
+
+Subclasses implement `on_tick` and register handlers for their own commands; this class
+handles start/stop/pause/resume/set_tick_rate, applies commands in arrival order,
+replies to each, and survives exceptions from the subclass.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Literal
+
+from pydantic import MISSING
+
+from spine_ws.core.boundary import Boundary, CommandItem
+from spine_ws.core.errors import InvalidState, ProtocolError, SimulationError
+from spine_ws.generated import (
+    ErrorEvent,
+    PauseCommand,
+    ResumeCommand,
+    SetTickRateCommand,
+    SimulationStateEvent,
+    StartCommand,
+    StopCommand,
+    TickEndEvent,
+    TickStartEvent,
+)
+from spine_ws.sim.registry import Registry
+
+__all__ = ["TickingSimulation"]
+
+log = logging.getLogger("spine_ws.simulation")
+Status = Literal["running", "paused", "stopped"]
+
+
+class TickingSimulation:
+    """Deadline-scheduled ticks, the lifecycle state machine and command dispatch.
+
+    Ticks are scheduled against absolute deadlines, so the rate does not drift; a
+    command wakes the loop at once instead of waiting for the next tick. If the loop
+    falls more than one tick behind, it skips the missed deadlines rather than bursting.
+    """
+
+    def __init__(self, boundary: Boundary, tick_rate: float = 20.0) -> None:
+        self.commands = boundary.commands
+        self.events = boundary.events
+        self.status: Status = "stopped"
+        self.tick = 0
+        self.tick_rate = tick_rate
+        self._registry = Registry()
+        self._registry.register(StartCommand, self._start)
+        self._registry.register(StopCommand, self._stop)
+        self._registry.register(PauseCommand, self._pause)
+        self._registry.register(ResumeCommand, self._resume)
+        self._registry.register(SetTickRateCommand, self._set_tick_rate)
+        self._deadline = 0.0
+        self._thread: threading.Thread | None = None
+
+    @property
+    def handlers(self) -> Registry:
+        return self._registry
+
+    def on_tick(self) -> None:
+        """Advance the world by one tick and publish what changed (override)."""
+
+    def start(self) -> None:
+        self._publish_state()
+        self._thread = threading.Thread(target=self._run, name="simulation", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.commands.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self.commands.closed:
+            timeout = None
+            if self.status == "running":
+                timeout = max(0.0, self._deadline - time.monotonic())
+            item = self.commands.get(timeout)
+            if item is not None:
+                self._dispatch(item)
+            if self.status == "running" and time.monotonic() >= self._deadline:
+                self._advance()
+
+    def _advance(self) -> None:
+        self.tick += 1
+        self.events.broadcast(TickStartEvent, tick=self.tick)
+        try:
+            self.on_tick()
+        except Exception as exc:
+            self._report_fault(f"tick {self.tick} failed", exc)
+        self.events.broadcast(TickEndEvent, tick=self.tick)
+        period = 1.0 / self.tick_rate
+        self._deadline += period
+        now = time.monotonic()
+        if self._deadline < now - period:
+            self._deadline = now
+
+    def _dispatch(self, item: CommandItem) -> None:
+        try:
+            self._registry.handler_for(item.command_type)(item.command)
+        except ProtocolError as error:
+            self.events.fail(item, error)
+        except Exception as exc:
+            self._report_fault(f"handler for {item.command_type} failed", exc)
+            self.events.fail(item, SimulationError(f"{item.command_type} failed: {exc}"))
+        else:
+            self.events.ack(item, self.tick)
+
+    def _report_fault(self, what: str, exc: Exception) -> None:
+        log.error("%s", what, exc_info=exc)
+        self.events.broadcast(
+            ErrorEvent, code="simulation_error", message=f"{what}: {type(exc).__name__}: {exc}"
+        )
+
+    def _publish_state(self) -> None:
+        self.events.broadcast(
+            SimulationStateEvent, status=self.status, tick=self.tick, tick_rate=self.tick_rate
+        )
+
+    def _require(self, command: str, *allowed: Status) -> None:
+        if self.status not in allowed:
+            raise InvalidState(
+                f"{command} needs a {' or '.join(allowed)} simulation; it is {self.status}"
+            )
+
+    def _start(self, command: StartCommand) -> None:
+        self._require("start", "stopped")
+        if command.tick_rate is not MISSING:
+            self.tick_rate = command.tick_rate
+        self.status = "running"
+        self._deadline = time.monotonic()
+        self._publish_state()
+
+    def _stop(self, command: StopCommand) -> None:
+        if self.status != "stopped":
+            self.status = "stopped"
+            self._publish_state()
+
+    def _pause(self, command: PauseCommand) -> None:
+        self._require("pause", "running")
+        self.status = "paused"
+        self._publish_state()
+
+    def _resume(self, command: ResumeCommand) -> None:
+        self._require("resume", "paused")
+        self.status = "running"
+        self._deadline = time.monotonic()
+        self._publish_state()
+
+    def _set_tick_rate(self, command: SetTickRateCommand) -> None:
+        if command.tick_rate != self.tick_rate:
+            # Keep the phase: the next tick comes one new period after the last one.
+            self._deadline += 1.0 / command.tick_rate - 1.0 / self.tick_rate
+            self.tick_rate = command.tick_rate
+            self._publish_state()

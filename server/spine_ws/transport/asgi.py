@@ -1,0 +1,93 @@
+"""The fallback: frames through the ASGI interface, for any ASGI server.
+
+A deque drained by one writer task per connection that awaits `websocket.send`. Slower
+than the fast path (a coroutine and a re-framing per message per client), and it cannot
+abort a TCP connection (ASGI has no such call), but it needs nothing of the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+__all__ = ["AsgiTransport"]
+
+log = logging.getLogger("spine_ws.connection")
+
+
+class AsgiTransport:
+    """The `Transport` of one connection on the ASGI path."""
+
+    __slots__ = (
+        "_close",
+        "_queue",
+        "_queued_bytes",
+        "_send_text",
+        "_task",
+        "_wake",
+        "closed",
+    )
+
+    def __init__(
+        self,
+        send_text: Callable[[str], Awaitable[None]],
+        close: Callable[[int, str], Awaitable[None]],
+    ) -> None:
+        self._send_text = send_text
+        self._close = close
+        self._queue: deque[bytes] = deque()
+        self._queued_bytes = 0
+        self._wake = asyncio.Event()
+        self.closed = False
+        # Started by the first flush: a refused handshake never starts it.
+        self._task: asyncio.Task[None] | None = None
+
+    def send(self, message: bytes) -> None:
+        self._queue.append(message)
+        self._queued_bytes += len(message)
+
+    def flush(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._write())
+        self._wake.set()
+
+    def backlog(self) -> tuple[int, int]:
+        """Messages in the queue (not yet handed to the server) and their bytes."""
+        return len(self._queue), self._queued_bytes
+
+    def drop(self) -> None:
+        """Forget the backlog and stop writing (the connection is being closed)."""
+        self._queue.clear()
+        self._queued_bytes = 0
+        if self._task is not None:
+            self._task.cancel()
+
+    async def close(self, code: int, reason: str) -> None:
+        await self._close(code, reason)
+
+    def abort(self) -> None:
+        """ASGI cannot abort a connection: the close already sent is all there is."""
+        log.debug("no abort on the ASGI path: left to the server's close timeout")
+
+    async def stop(self) -> None:
+        self.drop()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _write(self) -> None:
+        queue = self._queue
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                while queue:
+                    message = queue.popleft()
+                    self._queued_bytes -= len(message)
+                    await self._send_text(message.decode())
+        except Exception as exc:  # the peer went away mid-send: the endpoint cleans up
+            log.debug("ASGI writer stopped: %r", exc)
+            self.closed = True

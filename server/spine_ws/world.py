@@ -1,0 +1,167 @@
+"""The embedded default simulation: agents moving in a bounded 2D world, bouncing off walls.
+
+Small but real, so `make run` shows something moving on a fresh machine. Agent data
+members `x`, `y` (position, 0..SIZE) and `vx`, `vy` (units per tick) are numbers; missing
+ones are chosen at random; any other members are kept and echoed.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import MISSING
+
+# Through the public plug-in API only, as any other simulation.
+from spine_ws.sim import (
+    AddAgentCommand,
+    AgentAddedEvent,
+    AgentExists,
+    AgentNotFound,
+    AgentRemovedEvent,
+    AgentUpdateEvent,
+    Boundary,
+    DeleteAgentCommand,
+    InvalidMessage,
+    LimitExceeded,
+    ModifyAgentCommand,
+    TickingSimulation,
+    WorldEventEvent,
+)
+
+__all__ = ["SIZE", "World", "default_simulation"]
+
+SIZE = 100.0
+MOTION = ("x", "y", "vx", "vy")
+
+
+@dataclass
+class Agent:
+    kind: str
+    data: dict[str, Any]
+
+
+class World(TickingSimulation):
+    """The default simulation; `seed_agents` are created before the first client joins."""
+
+    def __init__(
+        self,
+        boundary: Boundary,
+        *,
+        tick_rate: float = 20.0,
+        seed_agents: int = 8,
+        max_agents: int = 10_000,
+        autostart: bool = False,
+        rng: random.Random | None = None,
+    ) -> None:
+        super().__init__(boundary, tick_rate)
+        self.agents: dict[str, Agent] = {}
+        self.max_agents = max_agents
+        self._autostart = autostart
+        self._seed_agents = seed_agents
+        self._rng = rng or random.Random()
+        self.handlers.register(AddAgentCommand, self._add)
+        self.handlers.register(DeleteAgentCommand, self._delete)
+        self.handlers.register(ModifyAgentCommand, self._modify)
+
+    def start(self) -> None:
+        for n in range(1, self._seed_agents + 1):
+            self._add(AddAgentCommand(agent_id=f"agent-{n}", agent_kind="walker"))
+        if self._autostart:
+            self.status = "running"
+        super().start()
+
+    def on_tick(self) -> None:
+        for agent_id, agent in self.agents.items():
+            data = agent.data
+            for axis, velocity in (("x", "vx"), ("y", "vy")):
+                position = data[axis] + data[velocity]
+                wall = None
+                if position < 0:
+                    position, wall = -position, f"{axis}=0"
+                elif position > SIZE:
+                    position, wall = 2 * SIZE - position, f"{axis}={SIZE:g}"
+                if wall:
+                    data[velocity] = -data[velocity]
+                    self.events.broadcast(
+                        WorldEventEvent,
+                        tick=self.tick,
+                        kind="bounce",
+                        data={"agent_id": agent_id, "wall": wall},
+                    )
+                data[axis] = min(max(position, 0.0), SIZE)
+            self.events.broadcast(AgentUpdateEvent, tick=self.tick, agent_id=agent_id, data=data)
+
+    def _add(self, command: AddAgentCommand) -> None:
+        if command.agent_id in self.agents:
+            raise AgentExists(f"an agent with id {command.agent_id!r} already exists")
+        if len(self.agents) >= self.max_agents:
+            raise LimitExceeded(f"the world holds at most {self.max_agents} agents")
+        data = dict(command.agent_data) if command.agent_data is not MISSING else {}
+        _check_motion(data, "/agent_data")
+        data.setdefault("x", round(self._rng.uniform(0, SIZE), 3))
+        data.setdefault("y", round(self._rng.uniform(0, SIZE), 3))
+        data.setdefault("vx", round(self._rng.uniform(-1.5, 1.5), 3))
+        data.setdefault("vy", round(self._rng.uniform(-1.5, 1.5), 3))
+        self.agents[command.agent_id] = Agent(command.agent_kind, data)
+        self.events.broadcast(
+            AgentAddedEvent,
+            tick=self.tick,
+            agent_id=command.agent_id,
+            agent_kind=command.agent_kind,
+            data=data,
+        )
+
+    def _delete(self, command: DeleteAgentCommand) -> None:
+        if self.agents.pop(command.agent_id, None) is None:
+            raise AgentNotFound(f"no agent has id {command.agent_id!r}")
+        self.events.broadcast(AgentRemovedEvent, tick=self.tick, agent_id=command.agent_id)
+
+    def _modify(self, command: ModifyAgentCommand) -> None:
+        agent = self.agents.get(command.agent_id)
+        if agent is None:
+            raise AgentNotFound(f"no agent has id {command.agent_id!r}")
+        _check_motion(command.agent_data, "/agent_data")
+        agent.data.update(command.agent_data)
+        self.events.broadcast(
+            AgentUpdateEvent, tick=self.tick, agent_id=command.agent_id, data=agent.data
+        )
+
+
+def _check_motion(data: dict[str, Any], path: str) -> None:
+    """Positions and velocities must be finite numbers, positions inside the world."""
+    problems = []
+    for key in MOTION:
+        if key not in data:
+            continue
+        value = data[key]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            problems.append((f"{path}/{key}", "must be a number"))
+        elif key in ("x", "y") and not 0 <= value <= SIZE:
+            problems.append((f"{path}/{key}", f"must be within 0..{SIZE:g}"))
+    if problems:
+        raise InvalidMessage("agent_data has invalid motion members", problems)
+
+
+def default_simulation(
+    boundary: Boundary,
+    *,
+    tick_rate: float = 20.0,
+    seed_agents: int = 8,
+    max_agents: int = 10_000,
+    autostart: bool = False,
+) -> World:
+    """The simulation `make run` serves unless `--simulation module:factory` is given."""
+    return World(
+        boundary,
+        tick_rate=tick_rate,
+        seed_agents=seed_agents,
+        max_agents=max_agents,
+        autostart=autostart,
+    )
