@@ -11,7 +11,7 @@ TS := clients/ts
 NODE_READY := $(TS)/node_modules/.installed
 VIEWER := $(TS)/dist/viewer/viewer.js
 
-.PHONY: gen check-gen run test check bench clean
+.PHONY: gen check-gen run test test-fast check wheel bench clean
 
 $(PY_READY): pyproject.toml uv.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -30,6 +30,7 @@ check-gen: $(PY_READY) $(NODE_READY)
 	$(PY) -m codegen --check
 
 # The browser test drives Debian's chromium (`npx playwright install` cannot download here).
+# The one installer of it: .ci/run relies on this target too.
 CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -44,9 +45,16 @@ $(VIEWER): $(NODE_READY) $(wildcard $(TS)/src/*.ts $(TS)/src/gen/*.ts $(TS)/view
 run: $(PY_READY) $(VIEWER)
 	$(VENV)/bin/spine-ws serve --host $(HOST) --port $(PORT) $(ARGS)
 
+# Everything, then the /ws end-to-end suite again on the ASGI fallback transport (the
+# tests that need the fast path's TCP abort are marked fast_path and skipped there).
 test: $(PY_READY) $(VIEWER) $(CHROMIUM)
 	$(PY) -m pytest
+	$(PY) -m pytest tests/e2e --transport asgi -q
 	cd $(TS) && npm test --silent
+
+# The inner loop: unit and contract tests, no server process, no browser (seconds).
+test-fast: $(PY_READY)
+	$(PY) -m pytest tests/unit tests/contract -q
 
 check: $(PY_READY) $(NODE_READY) check-gen
 	$(VENV)/bin/ruff format --check .
@@ -54,9 +62,13 @@ check: $(PY_READY) $(NODE_READY) check-gen
 	$(VENV)/bin/mypy --strict server/
 	cd $(TS) && npm run --silent typecheck
 
+# The installable package (schemas and viewer inside) in dist/.
+wheel: $(PY_READY) $(VIEWER)
+	$(VENV)/bin/uv build --wheel --out-dir dist
+
 bench: $(PY_READY)
 	$(PY) -m bench $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(TS)/node_modules $(TS)/dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) dist $(TS)/node_modules $(TS)/dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -10,7 +10,9 @@ from contextlib import asynccontextmanager
 from functools import partial
 
 from fastapi import FastAPI
+from starlette.responses import PlainTextResponse
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from spine_ws import api, resources, transport
 from spine_ws.access import Origins, PerAddress, Policy, is_loopback, load_tokens
@@ -61,10 +63,19 @@ def create_app(
     )
     app.state.access = policy  # for the CLI's bind check and log redaction
     app.include_router(api.router)
-    viewer = StaticFiles(directory=resources.viewer_dir(), html=True, check_dir=False)
-    app.mount("/", viewer, name="viewer")
+    app.mount("/", _viewer(), name="viewer")
     app.add_middleware(WebSocketRoute)
     return app
+
+
+def _viewer() -> ASGIApp:
+    """The viewer page at `/`, or, in a checkout where it is not built, a 404 saying so."""
+    directory = resources.viewer_dir()
+    if directory.is_dir():
+        return StaticFiles(directory=directory, html=True)
+    return PlainTextResponse(
+        "the viewer is not built: run `make run` (or `npm run build` in clients/ts)\n", 404
+    )
 
 
 def load_policy(settings: Settings) -> Policy:

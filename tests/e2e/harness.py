@@ -57,11 +57,16 @@ class Server:
 
 
 @contextmanager
-def run_server(*flags: str, env: dict[str, str] | None = None) -> Iterator[Server]:
+def run_server(
+    *flags: str,
+    env: dict[str, str] | None = None,
+    executable: Path = SPINE_WS,
+    cwd: Path = ROOT,
+) -> Iterator[Server]:
     """Start `spine-ws serve --port 0 <flags>`, wait for its listening line, stop it after."""
     process = subprocess.Popen(
-        [str(SPINE_WS), "serve", "--host", "127.0.0.1", "--port", "0", *flags],
-        cwd=ROOT,
+        [str(executable), "serve", "--host", "127.0.0.1", "--port", "0", *flags],
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -94,6 +94,7 @@ def raw_peer(port: int) -> socket.socket:
     return sock
 
 
+@pytest.mark.fast_path  # ASGI cannot abort: the close frame waits behind the backlog
 async def test_a_client_that_stops_reading_is_closed_and_the_others_are_unaffected() -> None:
     """A stalled client is closed (1008, then aborted); 10 others get every tick; RSS bounded."""
     flags = (
@@ -231,3 +232,16 @@ async def test_health_reports_connections_and_the_simulation() -> None:
         assert simulation["status"] == "running" and simulation["tick_rate"] == 12
         await client.close()
         assert json.loads(json.dumps(health))["protocol_version"] == "1.0.0"
+
+
+async def test_the_log_says_which_transport_serves_ws(transport: str) -> None:
+    """One line at start-up names the /ws transport, and clients are served on it."""
+    with run_server() as server:
+        client = await connect(server)
+        assert client.snapshot["type"] == "snapshot"
+        await client.close()
+        deadline = time.monotonic() + 5
+        while f"/ws transport: {transport} (" not in server.output():
+            assert time.monotonic() < deadline, server.output()
+            await asyncio.sleep(0.05)
+        assert "refusing a connection" not in server.output()

@@ -26,7 +26,8 @@ def readme_example() -> str:
 async def test_the_readme_simulation_plugs_in_and_moves_its_agents(tmp_path: Path) -> None:
     """orbit.py from the README serves commands, replies and moving agents."""
     (tmp_path / "orbit.py").write_text(readme_example(), encoding="utf-8")
-    with run_server("--simulation", "orbit:create", env={"PYTHONPATH": str(tmp_path)}) as server:
+    # Run from the folder that holds orbit.py, as the README says: no PYTHONPATH.
+    with run_server("--simulation", "orbit:create", cwd=tmp_path) as server:
         client = await connect(server)
         assert client.snapshot["simulation"]["tick_rate"] == 30
 

@@ -108,7 +108,7 @@ function hasNonFinite(node: unknown): boolean {
 }
 
 const BUNDLE_ID = "https://spine-ws.invalid/protocol.schema.json";
-const bundleUrl = new URL("generated/protocol.schema.json", ROOT);
+const bundleUrl = new URL("generated/spine_ws/generated/protocol.schema.json", ROOT);
 const bundle = withoutDiscriminator(readJson(bundleUrl)) as object;
 // Strict, except strictTypes: it wants `type` beside every type-specific keyword, and
 // modify_agent's `agent_data` puts `minProperties` beside a `$ref` to an object schema,
@@ -146,7 +146,7 @@ function accepts(c: Case): { ok: boolean; why: string } {
 
 const cases = loadCases();
 
-describe("example messages, validated with ajv against generated/protocol.schema.json", () => {
+describe("example messages, validated with ajv against the bundled schema (spine_ws.generated)", () => {
   it("there are examples for every command and event type", () => {
     // Each type has examples (and no example file lacks a schema); names the missing type.
     for (const folder of FOLDERS) {
@@ -178,8 +178,8 @@ describe("example messages, validated with ajv against generated/protocol.schema
   });
 });
 
-describe("generated/asyncapi.json", () => {
-  const text = readFileSync(new URL("generated/asyncapi.json", ROOT), "utf8");
+describe("the generated AsyncAPI document", () => {
+  const text = readFileSync(new URL("generated/spine_ws/generated/asyncapi.json", ROOT), "utf8");
   // Parsed once (the parser is the slow part); both tests await the same result.
   const parsed = new Parser().parse(text);
 

@@ -221,4 +221,13 @@ describe("WorldState", () => {
     expect([...world.agents.keys()]).toEqual(["b"]);
     expect(world.simulation).toEqual({ status: "paused", tick: 9, tick_rate: 5 });
   });
+
+  it("drops an update for an agent the stream never added, as the server's mirror does", () => {
+    const world = new WorldState();
+    world.reset(snapshot("e", 0));
+    const before = [...world.agents.keys()];
+    world.apply({ type: "agent_update", seq: 1, tick: 8, agent_id: "ghost", data: { x: 1 } });
+    expect(world.agents.has("ghost")).toBe(false);
+    expect([...world.agents.keys()]).toEqual(before);
+  });
 });

@@ -1,0 +1,228 @@
+"""The hub without sockets: commands in, events out, against fake outboxes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+from pydantic import BaseModel
+
+from spine_ws.core.boundary import CommandQueue, EventItem
+from spine_ws.core.hub import Hub, stamp
+from spine_ws.core.messages import to_json
+from spine_ws.core.outbox import Role
+from spine_ws.core.parse import Limits
+from spine_ws.generated import (
+    AgentAddedEvent,
+    AgentUpdateEvent,
+    CommandAckEvent,
+    TickStartEvent,
+)
+
+
+class FakeOutbox:
+    """An `Outbox` that records what it was given and when it was flushed."""
+
+    def __init__(self, client_id: str, role: Role = "controller", tokens: int = 1000) -> None:
+        self.id = client_id
+        self.role: Role = role
+        self.pending: list[bytes] = []
+        self.flushed: list[list[bytes]] = []
+        self.tokens = tokens
+
+    def send(self, message: bytes) -> None:
+        self.pending.append(message)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.flushed.append(self.pending)
+            self.pending = []
+
+    def allow_command(self) -> bool:
+        self.tokens -= 1
+        return self.tokens >= 0
+
+    def frames(self) -> list[dict[str, Any]]:
+        """Every message flushed so far, parsed."""
+        return [orjson.loads(m) for burst in self.flushed for m in burst]
+
+
+def broadcast(model: type[BaseModel], **fields: Any) -> EventItem:
+    """An event as `EventSink.broadcast` makes it: validated, serialised without `seq`."""
+    event = model.model_validate({**fields, "seq": 1})
+    return EventItem(event, to_json(event, exclude={"seq"}))
+
+
+def reply(to: str, event: BaseModel) -> EventItem:
+    return EventItem(event, to_json(event), to)
+
+
+@pytest.fixture
+def queue() -> CommandQueue:
+    return CommandQueue(4)
+
+
+@pytest.fixture
+def hub(queue: CommandQueue) -> Hub:
+    return Hub(queue, limits=Limits(max_depth=8, max_members=100), max_agent_data_bytes=64)
+
+
+def test_join_sends_the_snapshot_first_and_alone(hub: Hub) -> None:
+    """A new client's first (flushed) message is a snapshot at the hub's current seq."""
+    hub.deliver([broadcast(TickStartEvent, tick=1)])
+    client = FakeOutbox("a")
+    hub.join(client)
+    [snapshot] = client.frames()
+    assert snapshot["type"] == "snapshot"
+    assert snapshot["seq"] == 1 and snapshot["epoch"] == hub.epoch
+    assert snapshot["connection_id"] == "a"
+    assert snapshot["simulation"]["tick"] == 1
+
+
+def test_deliver_stamps_consecutive_seq_and_gives_every_client_the_same_bytes(hub: Hub) -> None:
+    """Each broadcast gets the next seq; all clients get byte-identical messages."""
+    first, second = FakeOutbox("a"), FakeOutbox("b")
+    hub.join(first)
+    hub.join(second)
+    hub.deliver([broadcast(TickStartEvent, tick=1), broadcast(TickStartEvent, tick=2)])
+    assert first.flushed[1:] == second.flushed[1:]
+    assert [f["seq"] for f in first.frames()[1:]] == [1, 2]
+    assert hub.seq == 2
+
+
+def test_a_burst_is_flushed_once_per_client(hub: Hub) -> None:
+    """One flush per client per burst, however many events it held."""
+    client = FakeOutbox("a")
+    hub.join(client)
+    hub.deliver([broadcast(TickStartEvent, tick=t) for t in range(1, 6)])
+    assert len(client.flushed) == 2  # the snapshot, then the burst
+    assert len(client.flushed[1]) == 5
+
+
+def test_a_reply_goes_to_its_client_only_and_carries_no_seq(hub: Hub) -> None:
+    """Replies are addressed; they neither advance seq nor reach other clients."""
+    sender, other = FakeOutbox("a"), FakeOutbox("b")
+    hub.join(sender)
+    hub.join(other)
+    ack = CommandAckEvent(command_type="stop", command_id="c1", tick=0)
+    hub.deliver([reply("a", ack)])
+    assert sender.frames()[-1] == {
+        "type": "command_ack",
+        "command_type": "stop",
+        "command_id": "c1",
+        "tick": 0,
+    }
+    assert len(other.flushed) == 1 and hub.seq == 0
+
+
+def test_a_reply_to_a_client_that_left_is_dropped(hub: Hub) -> None:
+    """A reply for a connection that is gone is dropped, not an error."""
+    client = FakeOutbox("a")
+    hub.join(client)
+    hub.leave(client)
+    hub.deliver([reply("a", CommandAckEvent(command_type="stop", tick=0))])
+    assert len(client.flushed) == 1
+
+
+def test_the_mirror_follows_the_broadcasts(hub: Hub) -> None:
+    """A later joiner's snapshot has what the stream said, including updates."""
+    hub.deliver(
+        [
+            broadcast(AgentAddedEvent, tick=0, agent_id="x", agent_kind="car", data={"v": 1}),
+            broadcast(AgentUpdateEvent, tick=1, agent_id="x", data={"v": 2}),
+        ]
+    )
+    late = FakeOutbox("late")
+    hub.join(late)
+    [snapshot] = late.frames()
+    assert snapshot["agents"] == [{"agent_id": "x", "agent_kind": "car", "data": {"v": 2}}]
+
+
+def test_an_update_for_an_agent_never_added_is_not_invented(hub: Hub) -> None:
+    """The mirror drops it, as the TS WorldState does: no agent of kind "unknown"."""
+    hub.deliver([broadcast(AgentUpdateEvent, tick=1, agent_id="ghost", data={"v": 2})])
+    late = FakeOutbox("late")
+    hub.join(late)
+    assert late.frames()[0]["agents"] == []
+
+
+def test_submit_queues_a_valid_command_with_its_sender_and_id(
+    hub: Hub, queue: CommandQueue
+) -> None:
+    """A valid command from a controller is queued for the simulation, no reply yet."""
+    client = FakeOutbox("a")
+    hub.submit(client, '{"type": "stop", "id": "s1"}')
+    item = queue.get(timeout=0)
+    assert item is not None
+    assert (item.command_type, item.connection_id, item.command_id) == ("stop", "a", "s1")
+    assert client.flushed == []
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("{", "invalid_json"),
+        ('{"type": "warp", "id": "w1"}', "unknown_command"),
+        ('{"type": "set_tick_rate", "id": "w1", "tick_rate": 1000}', "invalid_message"),
+        (
+            '{"type": "add_agent", "id": "w1", "agent_id": "a", "agent_kind": "k",'
+            ' "agent_data": {"pad": "' + "x" * 100 + '"}}',
+            "limit_exceeded",
+        ),
+    ],
+)
+def test_submit_answers_a_bad_command_at_once_with_one_error(
+    hub: Hub, queue: CommandQueue, text: str, code: str
+) -> None:
+    """Every refused frame gets exactly one error, echoing what of the id it could read."""
+    client = FakeOutbox("a")
+    hub.submit(client, text)
+    [error] = client.frames()
+    assert error["type"] == "error" and error["code"] == code
+    assert error.get("command_id") == (None if code == "invalid_json" else "w1")
+    assert len(queue) == 0
+
+
+def test_a_viewer_may_not_command(hub: Hub, queue: CommandQueue) -> None:
+    """A viewer's valid command is refused as forbidden and never queued."""
+    viewer = FakeOutbox("v", role="viewer")
+    hub.submit(viewer, '{"type": "stop", "id": "s1"}')
+    assert viewer.frames()[0]["code"] == "forbidden"
+    assert len(queue) == 0
+
+
+def test_a_client_over_its_rate_is_refused(hub: Hub, queue: CommandQueue) -> None:
+    """Once the client's bucket is empty, commands (valid or not) are rate_limited."""
+    client = FakeOutbox("a", tokens=1)
+    hub.submit(client, '{"type": "stop"}')
+    hub.submit(client, '{"type": "stop"}')
+    hub.submit(client, "{")
+    assert [e["code"] for e in client.frames()] == ["rate_limited", "rate_limited"]
+    assert len(queue) == 1
+
+
+def test_a_full_command_queue_is_told(hub: Hub, queue: CommandQueue) -> None:
+    """Beyond the queue's size, the sender gets queue_full: nothing was applied."""
+    client = FakeOutbox("a")
+    for n in range(5):
+        hub.submit(client, f'{{"type": "stop", "id": "s{n}"}}')
+    [error] = client.frames()
+    assert (error["code"], error["command_id"]) == ("queue_full", "s4")
+    assert len(queue) == 4
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"type":"tick_start","tick":3}', b'{"tick":3,"type":"tick_start"}', b'{"type":"x"}'],
+)
+def test_stamp_puts_seq_first_whatever_the_member_order(body: bytes) -> None:
+    """The stamped message is the body plus `seq`, for any member order."""
+    stamped = stamp(body, 41)
+    assert stamped.startswith(b'{"seq":41,')
+    assert orjson.loads(stamped) == {**orjson.loads(body), "seq": 41}
+
+
+def test_stamp_of_an_empty_object() -> None:
+    """An empty body still makes valid JSON."""
+    assert orjson.loads(stamp(b"{}", 7)) == {"seq": 7}
