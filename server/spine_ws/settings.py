@@ -59,8 +59,15 @@ class Settings(BaseSettings):
     max_connections: int = Field(1000, ge=1)
     max_connections_per_address: int = Field(100, ge=1)
     max_message_bytes: int = Field(64 * 1024, ge=1024)
-    send_queue_messages: int = Field(4096, ge=1)
-    send_queue_bytes: int = Field(1024 * 1024, ge=1024)
+    send_queue_messages: int = Field(
+        4096,
+        ge=1,
+        description="messages held for one client and not yet taken by its socket, beyond "
+        "which it is closed 1008 (slow consumer)",
+    )
+    send_queue_bytes: int = Field(
+        1024 * 1024, ge=1024, description="the same limit, in bytes held for one client"
+    )
     slow_close_timeout: float = Field(1.0, gt=0)
     ping_interval: float = Field(20.0, gt=0)
     ping_timeout: float = Field(20.0, gt=0)
