@@ -16,17 +16,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from spine_ws.core.boundary import Boundary
-from spine_ws.core.errors import InvalidMessage
-from spine_ws.generated import (
+from spine_ws.sim import (
     AddAgentCommand,
     AgentUpdateEvent,
+    Boundary,
     DeleteAgentCommand,
+    InvalidMessage,
     ModifyAgentCommand,
     StartCommand,
     StopCommand,
+    TickingSimulation,
 )
-from spine_ws.sim.ticking import TickingSimulation
 
 __all__ = ["CONTROL_AGENT", "MAX_TICK_RATE", "BenchSimulation", "simulation"]
 
