@@ -133,7 +133,7 @@ KNOWN_DISAGREEMENTS: dict[tuple[str, str], str] = {
     **{
         (validator, case_id): (
             "pydantic's JSON parser accepts NaN/Infinity/1e400 and free-form `Data` "
-            "(dict[str, Any]) keeps them; only the wire parser (server/parse.py, orjson) refuses"
+            "(dict[str, Any]) keeps them; only the wire parser (core/parse.py, orjson) refuses"
         )
         for validator in ("model", "union")
         for case_id in (

@@ -10,7 +10,7 @@ It also keeps the handshake's request and response (headers and all) after the a
 and has too many attributes for CPython to share its instances' key table: `Protocol`
 fixes these too.
 
-Everything else is uvicorn's own code; `server.cli` passes this class as `ws=`.
+Everything else is uvicorn's own code; `transport.server` passes this class as `ws=`.
 """
 
 from __future__ import annotations
