@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from spine_ws import resources
@@ -16,9 +16,18 @@ router = APIRouter()
 
 
 class Health(BaseModel):
-    """The server is up; what it runs and how many clients it serves."""
+    """The server is up; how its simulation is, what it runs, how many clients it serves.
 
-    status: Literal["ok"] = "ok"
+    `status` is `ok`, `stalled` (the simulation has taken no command and started no tick
+    for a while although there is work; its commands stay queued) or `failed` (the
+    simulation is gone: every command gets an error; HTTP 503).
+    """
+
+    status: Literal["ok", "stalled", "failed"]
+    detail: str | None = Field(None, description="Why the status is not ok.")
+    oldest_command_age: float | None = Field(
+        None, description="Seconds the oldest queued command has waited, if any waits."
+    )
     connections: int = Field(ge=0, description="Open WebSocket connections.")
     simulation: SimulationInfo
     protocol_version: str
@@ -44,10 +53,22 @@ class NotFound(BaseModel):
 # HEAD too, for load balancers; left out of the OpenAPI document, where it would only
 # repeat the GET operation.
 @router.head("/health", include_in_schema=False)
-@router.get("/health", response_model=Health)
-def health(request: Request) -> Health:
-    hub = request.app.state.spine.hub
+@router.get(
+    "/health",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "The simulation has failed."}},
+)
+async def health(request: Request, response: Response) -> Health:
+    # async: on the loop, where the hub lives (the watchdog may act on what it finds).
+    runtime = request.app.state.spine
+    hub = runtime.hub
+    verdict = runtime.watchdog.check()
+    if verdict.status == "failed":
+        response.status_code = 503
     return Health(
+        status=verdict.status,
+        detail=verdict.detail,
+        oldest_command_age=verdict.oldest_command_age,
         connections=len(hub.connections),
         simulation=hub.mirror.simulation,
         protocol_version=PROTOCOL_VERSION,

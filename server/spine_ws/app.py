@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.responses import PlainTextResponse
@@ -19,6 +22,7 @@ from spine_ws.access import Origins, PerAddress, Policy, is_loopback, load_token
 from spine_ws.core.boundary import Boundary, CommandQueue, EventSink
 from spine_ws.core.hub import Hub
 from spine_ws.core.parse import Limits
+from spine_ws.core.watchdog import Status, Watchdog
 from spine_ws.endpoint import WebSocketRoute
 from spine_ws.generated import PROTOCOL_VERSION
 from spine_ws.runtime import Runtime
@@ -47,13 +51,23 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = _start(settings, factory, asyncio.get_running_loop(), policy)
+        loop = asyncio.get_running_loop()
+        runtime = _start(settings, factory, loop, policy)
         app.state.spine = runtime
+        previous_hook = threading.excepthook
+        threading.excepthook = partial(_thread_died, runtime, loop, previous_hook)
+        watching = loop.create_task(_watch(runtime.watchdog))
         try:
             yield
         finally:
+            watching.cancel()
             runtime.simulation.stop()
-            log.info("simulation stopped")
+            threading.excepthook = previous_hook
+            taker = runtime.commands.consumer
+            if taker is not None and taker.is_alive():
+                log.warning("the simulation's thread %r is still running after stop()", taker.name)
+            else:
+                log.info("simulation stopped")
 
     app = FastAPI(
         title="spine-ws",
@@ -108,7 +122,43 @@ def _start(
     log.info("simulation started (epoch %s)", hub.epoch)
     log.info("%s", transport.describe(settings.transport))
     addresses = PerAddress(settings.max_connections_per_address)
-    return Runtime(settings, hub, simulation, commands, policy, addresses)
+    watchdog = Watchdog(commands, hub, stall_after=settings.stall_timeout)
+    return Runtime(settings, hub, simulation, commands, policy, addresses, watchdog)
+
+
+async def _watch(watchdog: Watchdog) -> None:
+    """Check the simulation twice a second, so a failure is acted on without a request."""
+    last: Status = "ok"
+    while True:
+        await asyncio.sleep(0.5)
+        health = watchdog.check()
+        if health.status != last and health.status == "stalled":
+            log.warning("%s", health.detail)
+        elif health.status != last and last == "stalled":
+            log.info("the simulation is taking commands again")
+        last = health.status
+
+
+def _thread_died(
+    runtime: Runtime,
+    loop: asyncio.AbstractEventLoop,
+    previous: Callable[[threading.ExceptHookArgs], Any],
+    args: threading.ExceptHookArgs,
+) -> None:
+    """`threading.excepthook`: the simulation's thread is logged and reported, others
+    go to the hook that was there before."""
+    if args.thread is None or args.thread is not runtime.commands.consumer:
+        previous(args)
+        return
+    log.critical(
+        "the simulation's thread %r died",
+        args.thread.name,
+        exc_info=args.exc_value if args.exc_value is not None else True,
+    )
+    runtime.watchdog.died(f"{args.exc_type.__name__}: {args.exc_value}")
+    # Act now rather than at the next periodic check (the loop may be closing).
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(runtime.watchdog.check)
 
 
 def _configured_factory(settings: Settings) -> SimulationFactory:

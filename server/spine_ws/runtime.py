@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from spine_ws.access import PerAddress, Policy
 from spine_ws.core.boundary import CommandQueue
 from spine_ws.core.hub import Hub
+from spine_ws.core.watchdog import Watchdog
 from spine_ws.settings import Settings
 from spine_ws.sim.simulation import Simulation
 
@@ -23,3 +24,4 @@ class Runtime:
     commands: CommandQueue
     access: Policy
     addresses: PerAddress
+    watchdog: Watchdog

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     handshake_timeout: float = Field(10.0, gt=0)
 
     # Commands.
+    stall_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="seconds without a command taken or a tick started, while there is "
+        "work, after which /health reports the simulation stalled",
+    )
     command_queue_size: int = Field(1024, ge=1)
     command_rate: float = Field(200.0, gt=0, description="commands per second per connection")
     command_burst: int = Field(400, ge=1)

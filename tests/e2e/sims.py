@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import time
 
-from spine_ws.core.boundary import Boundary
-from spine_ws.generated import AddAgentCommand, DeleteAgentCommand, ModifyAgentCommand
-from spine_ws.sim.ticking import TickingSimulation
+from spine_ws.sim import (
+    AddAgentCommand,
+    Boundary,
+    DeleteAgentCommand,
+    ModifyAgentCommand,
+    TickingSimulation,
+)
 from spine_ws.world import World
 
 
@@ -47,3 +51,19 @@ class Sluggish(World):
 
 def sluggish(boundary: Boundary) -> Sluggish:
     return Sluggish(boundary, seed_agents=0)
+
+
+class Fragile(World):
+    """`modify_agent` with `{"exit": true}` ends the thread (SystemExit escapes the
+    loop); with `{"block": seconds}` its handler blocks that long."""
+
+    def _modify(self, command: ModifyAgentCommand) -> None:
+        if command.agent_data.get("exit"):
+            raise SystemExit("the plug-in called sys.exit")
+        if block := command.agent_data.get("block"):
+            time.sleep(float(block))
+        super()._modify(command)
+
+
+def fragile(boundary: Boundary) -> Fragile:
+    return Fragile(boundary, seed_agents=1)

@@ -226,3 +226,35 @@ def test_stamp_puts_seq_first_whatever_the_member_order(body: bytes) -> None:
 def test_stamp_of_an_empty_object() -> None:
     """An empty body still makes valid JSON."""
     assert orjson.loads(stamp(b"{}", 7)) == {"seq": 7}
+
+
+def test_a_failed_simulation_answers_what_it_owed_and_everything_after(
+    hub: Hub, queue: CommandQueue
+) -> None:
+    """fail(): the error is broadcast, each unanswered command gets one error reply,
+    answered ones get nothing more, and later commands are refused at once."""
+    client, watcher = FakeOutbox("a"), FakeOutbox("w")
+    hub.join(client)
+    hub.join(watcher)
+    for n in range(3):
+        hub.submit(client, f'{{"type": "stop", "id": "s{n}"}}')
+    first = queue.get(timeout=0)
+    assert first is not None
+    hub.deliver(
+        [
+            EventItem(
+                ack := CommandAckEvent(command_type="stop", command_id="s0", tick=0),
+                to_json(ack),
+                "a",
+                first.ticket,
+            )
+        ]
+    )
+    hub.fail("the simulation failed: boom")
+    errors = [f for f in client.frames() if f["type"] == "error"]
+    assert sorted(e.get("command_id") for e in errors if "command_id" in e) == ["s1", "s2"]
+    assert [f["message"] for f in watcher.frames()[1:]] == ["the simulation failed: boom"]
+    assert len(queue) == 0 and hub.outstanding == {}
+    hub.submit(client, '{"type": "stop", "id": "late"}')
+    assert client.frames()[-1]["code"] == "simulation_error"
+    assert client.frames()[-1]["command_id"] == "late"

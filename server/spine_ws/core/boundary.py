@@ -18,6 +18,8 @@ import asyncio
 import contextlib
 import queue
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -46,6 +48,9 @@ class CommandItem:
     command: BaseModel
     connection_id: str
     command_id: str | None
+    # The hub's number for this command: its reply carries it back (`EventItem.ticket`),
+    # so the hub knows which commands are still owed a reply.
+    ticket: int = 0
 
     @property
     def command_type(self) -> str:
@@ -63,6 +68,8 @@ class EventItem:
     event: BaseModel
     body: bytes
     to: str | None = None
+    # The ticket of the command this replies to (an ack or an error), if any.
+    ticket: int | None = None
 
 
 class CommandQueue:
@@ -75,25 +82,58 @@ class CommandQueue:
 
     def __init__(self, maxsize: int) -> None:
         self._items: queue.SimpleQueue[CommandItem | None] = queue.SimpleQueue()
+        # When each queued command was put (deque appends and pops are atomic).
+        self._queued_at: deque[float] = deque()
         self._maxsize = maxsize
         self._closed = False
+        # What the server's watchdog reads: who takes commands, and when it last did.
+        self.consumer: threading.Thread | None = None
+        self.last_taken = time.monotonic()
+        self.taken_ticket: int | None = None
 
     def put(self, item: CommandItem) -> bool:
         """Enqueue unless full; False means the caller must reply `queue_full`."""
         if self._items.qsize() >= self._maxsize:
             return False
+        self._queued_at.append(time.monotonic())
         self._items.put(item)
         return True
 
     def get(self, timeout: float | None) -> CommandItem | None:
         """The next command, or None after `timeout` seconds or once closed."""
+        if self.consumer is None:
+            self.consumer = threading.current_thread()
         try:
             item = self._items.get(timeout=timeout)
         except queue.Empty:
             return None
         if item is None:  # closed: leave the marker for the next `get`
             self._items.put(None)
+            return None
+        with contextlib.suppress(IndexError):
+            self._queued_at.popleft()
+        self.last_taken = time.monotonic()
+        self.taken_ticket = item.ticket
         return item
+
+    def oldest_age(self, now: float) -> float | None:
+        """Seconds the oldest queued command has waited, or None if none waits."""
+        try:
+            return now - self._queued_at[0]
+        except IndexError:
+            return None
+
+    def discard(self) -> int:
+        """Empty the queue (its consumer is gone); how many commands it held."""
+        count = 0
+        with contextlib.suppress(queue.Empty):
+            while True:
+                if self._items.get_nowait() is None:
+                    self._items.put(None)
+                    break
+                count += 1
+        self._queued_at.clear()
+        return count
 
     def close(self) -> None:
         """Wake every waiting `get` for good (used to stop the simulation)."""
@@ -137,6 +177,9 @@ class EventSink:
         """Send one event to one connection only (acks and errors); no `seq`."""
         self._put(EventItem(event, to_json(event), connection_id))
 
+    def _answer(self, item: CommandItem, event: BaseModel) -> None:
+        self._put(EventItem(event, to_json(event), item.connection_id, item.ticket))
+
     def ack(self, item: CommandItem, tick: int) -> None:
         """Reply `command_ack` to the command's sender."""
         ack = (
@@ -146,11 +189,11 @@ class EventSink:
                 command_type=item.command_type, command_id=item.command_id, tick=tick
             )
         )
-        self.reply(item.connection_id, ack)
+        self._answer(item, ack)
 
     def fail(self, item: CommandItem, error: ProtocolError) -> None:
         """Reply `error` to the command's sender."""
-        self.reply(item.connection_id, error.to_event(item.command_id, item.command_type))
+        self._answer(item, error.to_event(item.command_id, item.command_type))
 
     def _put(self, item: EventItem) -> None:
         with self._lock:

@@ -20,12 +20,19 @@ import orjson
 from pydantic import MISSING, BaseModel
 
 from spine_ws.core.boundary import CommandItem, CommandQueue, EventItem
-from spine_ws.core.errors import Forbidden, LimitExceeded, ProtocolError, QueueFull, RateLimited
+from spine_ws.core.errors import (
+    Forbidden,
+    LimitExceeded,
+    ProtocolError,
+    QueueFull,
+    RateLimited,
+    SimulationError,
+)
 from spine_ws.core.messages import to_json, wire_type
 from spine_ws.core.mirror import Mirror
 from spine_ws.core.outbox import Outbox
 from spine_ws.core.parse import Limits, ParseFailure, parse_command
-from spine_ws.generated import PROTOCOL_VERSION, SCHEMA_HASH, SnapshotEvent
+from spine_ws.generated import PROTOCOL_VERSION, SCHEMA_HASH, ErrorEvent, SnapshotEvent
 
 __all__ = ["Hub", "stamp"]
 
@@ -51,6 +58,12 @@ class Hub:
         self._limits = limits or Limits()
         self._max_agent_data_bytes = max_agent_data_bytes
         self._next_id = 0
+        # Commands queued to the simulation and not answered yet, by ticket: if the
+        # simulation fails, each still gets its one reply.
+        self.outstanding: dict[int, CommandItem] = {}
+        self._next_ticket = 0
+        # Why the simulation failed, once it has: from then on no command is queued.
+        self.failure: str | None = None
 
     def new_connection_id(self) -> str:
         self._next_id += 1
@@ -83,6 +96,8 @@ class Hub:
         broadcast = False
         for item in items:
             if item.to is not None:
+                if item.ticket is not None:
+                    self.outstanding.pop(item.ticket, None)
                 target = self.connections.get(item.to)
                 if target is not None:
                     target.send(item.body)
@@ -116,10 +131,37 @@ class Hub:
             if client.role != "controller":
                 raise Forbidden(f"a {client.role} connection may not send commands")
             self._check_agent_data(command)
-            if not self._commands.put(CommandItem(command, client.id, command_id)):
+            if self.failure is not None:
+                raise SimulationError(f"{self.failure}; nothing was applied")
+            self._next_ticket += 1
+            item = CommandItem(command, client.id, command_id, self._next_ticket)
+            if not self._commands.put(item):
                 raise QueueFull("the simulation's command queue is full; nothing was applied")
+            self.outstanding[item.ticket] = item
         except ProtocolError as error:
             self.reply(client, error, command_id, command_type)
+
+    def fail(self, reason: str) -> None:
+        """The simulation is gone for good: say so to every client, and answer every
+        command it still owed a reply (and every later one) with an error."""
+        if self.failure is not None:
+            return
+        self.failure = reason
+        log.critical("%s: every queued and later command gets an error reply", reason)
+        event = ErrorEvent(code="simulation_error", message=reason, seq=1)
+        items = [EventItem(event, to_json(event, exclude={"seq"}))]
+        in_flight = self._commands.taken_ticket
+        for ticket, command in self.outstanding.items():
+            outcome = (
+                "it may have been partly applied"
+                if ticket == in_flight
+                else "it was not applied"
+            )
+            error = SimulationError(f"{reason} before answering this command; {outcome}")
+            reply = error.to_event(command.command_id, command.command_type)
+            items.append(EventItem(reply, to_json(reply), command.connection_id, ticket))
+        self._commands.discard()
+        self.deliver(items)
 
     def reply(
         self,

@@ -7,6 +7,7 @@ for any simulation, with no lock on the simulation's state.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,8 @@ class Mirror:
     def __init__(self) -> None:
         self.simulation = SimulationInfo(status="stopped", tick=0, tick_rate=20.0)
         self.agents: dict[str, tuple[str, dict[str, Any]]] = {}
+        # When the last tick began (monotonic): the watchdog's sign of life.
+        self.tick_at = time.monotonic()
         self._apply: dict[type[BaseModel], Callable[[Any], None]] = {
             SimulationStateEvent: self._state,
             TickStartEvent: self._tick,
@@ -57,6 +60,7 @@ class Mirror:
 
     def _tick(self, event: TickStartEvent) -> None:
         self.simulation.tick = event.tick
+        self.tick_at = time.monotonic()
 
     def _added(self, event: AgentAddedEvent) -> None:
         self.agents[event.agent_id] = (event.agent_kind, event.data)
