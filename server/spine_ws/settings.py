@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         1024 * 1024, ge=1024, description="the same limit, in bytes held for one client"
     )
     slow_close_timeout: float = Field(1.0, gt=0)
+    close_timeout: float = Field(
+        5.0,
+        gt=0,
+        description="seconds a closing connection (keepalive timeout, close handshake, "
+        "server close) may take before it is reset",
+    )
     ping_interval: float = Field(20.0, gt=0)
     ping_timeout: float = Field(20.0, gt=0)
     handshake_timeout: float = Field(10.0, gt=0)

@@ -153,9 +153,7 @@ class Hub:
         in_flight = self._commands.taken_ticket
         for ticket, command in self.outstanding.items():
             outcome = (
-                "it may have been partly applied"
-                if ticket == in_flight
-                else "it was not applied"
+                "it may have been partly applied" if ticket == in_flight else "it was not applied"
             )
             error = SimulationError(f"{reason} before answering this command; {outcome}")
             reply = error.to_event(command.command_id, command.command_type)

@@ -24,7 +24,7 @@ from typing import Any
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
 
-__all__ = ["FastTransport", "text_frame"]
+__all__ = ["FastTransport", "reset", "text_frame"]
 
 _FIN_TEXT = 0x81
 
@@ -41,6 +41,19 @@ def text_frame(payload: bytes) -> bytes:
     else:
         header = bytes((_FIN_TEXT, 127)) + size.to_bytes(8, "big")
     return header + payload
+
+
+def reset(transport: asyncio.Transport) -> None:
+    """Abort with a TCP reset, so that the peer learns it at once.
+
+    `abort()` alone closes the socket, but the kernel still owes the peer the unsent
+    backlog and then the FIN; a peer that never reads never gets either, and keeps the
+    connection (and the kernel its buffers). Linger 0 makes the close a reset.
+    """
+    sock = transport.get_extra_info("socket")
+    with contextlib.suppress(AttributeError, OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
 
 
 class FastTransport:
@@ -120,16 +133,7 @@ class FastTransport:
         await self._close(code, reason)
 
     def abort(self) -> None:
-        """Abort with a TCP reset, so that the peer learns it at once.
-
-        `abort()` alone closes the socket, but the kernel still owes the peer the unsent
-        backlog and then the FIN; a peer that never reads never gets either, and keeps
-        the connection (and the kernel its buffers). Linger 0 makes the close a reset.
-        """
-        sock = self._transport.get_extra_info("socket")
-        with contextlib.suppress(AttributeError, OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self._transport.abort()
+        reset(self._transport)
 
     async def stop(self) -> None:
         """Nothing to stop: this transport has no task."""

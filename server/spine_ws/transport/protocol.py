@@ -10,6 +10,13 @@ It also keeps the handshake's request and response (headers and all) after the a
 and has too many attributes for CPython to share its instances' key table: `Protocol`
 fixes these too.
 
+And it makes every close finish. uvicorn ends a connection with `transport.close()`
+(after a keepalive timeout, a close handshake, or when the app returns), which waits
+for the write buffer to drain: a peer that stops reading never lets it, and would keep
+the connection, its buffers and a connection slot forever. Here each close has a
+deadline (`close_timeout`), after which the TCP connection is reset, as
+python-websockets does after its `close_timeout`.
+
 Everything else is uvicorn's own code; `transport.server` passes this class as `ws=`.
 """
 
@@ -19,10 +26,17 @@ import asyncio
 from collections import deque
 from typing import Any
 
+import logging
+
 from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame
+
+from spine_ws.transport.fast import reset
 
 __all__ = ["Flag", "Inbox", "Protocol"]
+
+log = logging.getLogger("spine_ws.connection")
 
 
 class Protocol(WebSocketsSansIOProtocol):
@@ -45,14 +59,59 @@ class Protocol(WebSocketsSansIOProtocol):
         "tasks",
     )
 
+    # Seconds a close may take before the connection is reset (set per server by
+    # `transport.server`, on a subclass).
+    close_deadline: float = 10.0
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Replaced before any use: the queue and the event are only touched from
         # connection_made on.
         self.queue = Inbox()  # type: ignore[assignment]
         self.writable = Flag()  # type: ignore[assignment]
+        self.close_timeout = self.close_deadline
+        self._reaper: asyncio.TimerHandle | None = None
+
+    def keepalive_timeout(self) -> None:
+        super().keepalive_timeout()
+        self._close_within_deadline("keepalive ping timeout")
+
+    def handle_close(self, event: Frame) -> None:
+        super().handle_close(event)
+        self._close_within_deadline("close handshake")
+
+    def on_task_complete(self, task: asyncio.Task[None]) -> None:
+        super().on_task_complete(task)
+        self._close_within_deadline("end of the connection")
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self._reaper is not None:
+            self._reaper.cancel()
+            self._reaper = None
+
+    def _close_within_deadline(self, why: str) -> None:
+        if self.disconnected or self._reaper is not None:
+            return
+        self._reaper = self.loop.call_later(self.close_deadline, self._reap, why)
+
+    def _reap(self, why: str) -> None:
+        self._reaper = None
+        if not self.disconnected:
+            client = "%s:%d" % self.client if self.client else "?"
+            log.info(
+                "resetting the connection from %s: its close (%s) did not complete in %.1f s",
+                client,
+                why,
+                self.close_deadline,
+            )
+            reset(self.transport)
 
     async def send(self, message: ASGISendEvent) -> None:
+        if message["type"] == "websocket.close" and self.handshake_complete:
+            # Before the send: it waits for the transport to be writable, which a peer
+            # that stopped reading never makes it.
+            self._close_within_deadline("close sent by the server")
         await super().send(message)
         if message["type"] == "websocket.accept" and self.handshake_complete:
             # The 101 response is written: uvicorn reads neither again. The request

@@ -20,7 +20,10 @@ def config(app: ASGIApp, settings: Settings) -> uvicorn.Config:
         app,
         log_level=settings.log_level,
         access_log=False,
-        ws=Protocol,
+        # A subclass per server for the deadline; no __dict__ of its own per connection.
+        ws=type(
+            "Protocol", (Protocol,), {"__slots__": (), "close_deadline": settings.close_timeout}
+        ),
         ws_max_size=settings.max_message_bytes,
         # The fast path writes uncompressed frames.
         ws_per_message_deflate=False,
