@@ -95,6 +95,8 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
             close_timeout=settings.slow_close_timeout,
             rate=settings.command_rate,
             burst=settings.command_burst,
+            grace=settings.slow_consumer_grace,
+            max_snapshot_bytes=settings.max_snapshot_bytes,
         )
         log.info("connect %s (%s) from %s:%s", connection.id, role, *(websocket.client or ("?", 0)))
         hub.join(connection)

@@ -68,6 +68,19 @@ class Settings(BaseSettings):
     send_queue_bytes: int = Field(
         1024 * 1024, ge=1024, description="the same limit, in bytes held for one client"
     )
+    slow_consumer_grace: float = Field(
+        2.0,
+        gt=0,
+        description="seconds a client may stay over the send-queue limits (or take none of "
+        "its snapshot) before it is closed as a slow consumer; 4x the byte limit closes it "
+        "at once",
+    )
+    max_snapshot_bytes: int = Field(
+        128 * 1024 * 1024,
+        ge=1024,
+        description="largest snapshot a joining client is sent; a larger world closes the "
+        "join with 1009 'snapshot too large'",
+    )
     slow_close_timeout: float = Field(1.0, gt=0)
     close_timeout: float = Field(
         5.0,

@@ -6,6 +6,7 @@ import time
 
 from spine_ws.sim import (
     AddAgentCommand,
+    AgentUpdateEvent,
     Boundary,
     DeleteAgentCommand,
     ModifyAgentCommand,
@@ -67,3 +68,28 @@ class Fragile(World):
 
 def fragile(boundary: Boundary) -> Fragile:
     return Fragile(boundary, seed_agents=1)
+
+
+class Crowd(World):
+    """5,000 agents with 1 KB of data each, running; only ten move per tick (light live
+    traffic beside a large snapshot)."""
+
+    def start(self) -> None:
+        for n in range(1, 5001):
+            self._add(
+                AddAgentCommand(
+                    agent_id=f"a{n}", agent_kind="walker", agent_data={"pad": "x" * 1000}
+                )
+            )
+        self.status = "running"
+        super().start()
+
+    def on_tick(self) -> None:
+        for agent_id in ("a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "a10"):
+            data = self.agents[agent_id].data
+            data["x"] = (data["x"] + 1) % 100
+            self.events.broadcast(AgentUpdateEvent, tick=self.tick, agent_id=agent_id, data=data)
+
+
+def crowd(boundary: Boundary) -> Crowd:
+    return Crowd(boundary, seed_agents=0, tick_rate=20)

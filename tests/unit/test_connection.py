@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pytest
 
-from spine_ws.core.connection import Connection
-from spine_ws.core.status import WS_1008_POLICY_VIOLATION
+from spine_ws.core.connection import HARD_FACTOR, SMALL_SNAPSHOT, Connection
+from spine_ws.core.status import WS_1008_POLICY_VIOLATION, WS_1009_MESSAGE_TOO_BIG
 
 pytestmark = pytest.mark.anyio
 
@@ -24,6 +26,8 @@ class FakeTransport:
         self.stopped = False
         self.closed = False
         self._close_hangs = close_hangs
+        self.large: list[bytes] = []
+        self.large_released = asyncio.Event()
 
     def send(self, message: bytes) -> None:
         self.pending.append(message)
@@ -32,6 +36,13 @@ class FakeTransport:
         self.written += self.pending
         self.unsent += len(self.pending)
         self.pending = []
+
+    async def send_large(
+        self, parts: Sequence[bytes | memoryview], progress: Callable[[], None]
+    ) -> None:
+        self.large.append(b"".join(parts))
+        progress()
+        await self.large_released.wait()
 
     def backlog(self) -> tuple[int, int]:
         held = self.unsent + len(self.pending)
@@ -55,16 +66,20 @@ class FakeTransport:
         self.stopped = True
 
 
-def connection(transport: FakeTransport, max_messages: int = 3) -> Connection:
+def connection(
+    transport: FakeTransport, max_messages: int = 3, grace: float = 0.05, **kwargs: Any
+) -> Connection:
     return Connection(
         "c1",
         transport,
         role="controller",
         max_messages=max_messages,
-        max_bytes=1_000_000,
+        max_bytes=kwargs.pop("max_bytes", 1_000_000),
         close_timeout=0.05,
         rate=1.0,
         burst=2,
+        grace=grace,
+        **kwargs,
     )
 
 
@@ -90,26 +105,101 @@ async def test_a_client_that_drains_is_never_shed() -> None:
     assert len(transport.written) == 20 and not client.shed
 
 
-async def test_a_backlog_over_the_limit_sheds_with_1008_then_aborts() -> None:
-    """Crossing the limit drops the backlog, sends close 1008, and aborts after the timeout."""
+async def test_one_burst_over_the_limit_is_not_shed_if_it_drains_in_time() -> None:
+    """A burst the server caused (a stalled loop, a join storm) gets `grace` to drain."""
     transport = FakeTransport()
-    client = connection(transport, max_messages=3)
-    for n in range(4):
+    client = connection(transport, max_messages=3, grace=0.2)
+    for n in range(6):
+        client.send(b"%d" % n)
+    client.flush()
+    assert not client.shed and len(transport.written) == 6
+    transport.drain()
+    await asyncio.sleep(0.3)
+    client.send(b"after")
+    client.flush()
+    assert not client.shed
+
+
+async def test_a_backlog_over_the_limit_for_longer_than_grace_sheds_with_1008() -> None:
+    """Still over the limits after `grace`: backlog dropped, close 1008, then abort."""
+    transport = FakeTransport()
+    client = connection(transport, max_messages=3, grace=0.05)
+    for n in range(5):
         client.send(b"%d" % n)
         client.flush()
+    assert not client.shed
+    await asyncio.sleep(0.1)
+    client.send(b"late")
+    client.flush()
     assert client.shed
-    assert transport.written == [b"0", b"1", b"2"]  # the 4th was dropped, not written
+    assert b"late" not in transport.written
     await client.finish()
     assert transport.closes == [(WS_1008_POLICY_VIOLATION, "slow consumer")]
     assert transport.aborted and transport.stopped
 
 
+async def test_a_backlog_over_the_hard_limit_sheds_at_once() -> None:
+    """HARD_FACTOR x max_bytes bounds what one client costs, grace or not."""
+    transport = FakeTransport()
+    client = connection(transport, max_messages=10**6, max_bytes=1024, grace=60)
+    for _ in range(HARD_FACTOR * 1024 // 10 + 1):
+        client.send(b"x")
+    client.flush()
+    client.send(b"x")
+    client.flush()
+    assert client.shed
+    await client.finish()
+
+
+async def test_events_wait_behind_a_streaming_snapshot_in_order() -> None:
+    """A large snapshot streams first; what was sent meanwhile follows, in order."""
+    transport = FakeTransport()
+    client = connection(transport, max_messages=2, grace=5)
+    client.send_snapshot((b'{"a":', b"0" * SMALL_SNAPSHOT + b"}"))
+    await asyncio.sleep(0)
+    for n in range(10):  # more than max_messages: held, not judged by the limits
+        client.send(b"%d" % n)
+        client.flush()
+    assert transport.written == [] and not client.shed
+    transport.large_released.set()
+    await asyncio.sleep(0.01)
+    assert transport.large[0].startswith(b'{"a":')
+    assert transport.written == [b"%d" % n for n in range(10)]
+    await client.finish()
+
+
+async def test_a_client_that_takes_none_of_its_snapshot_is_shed() -> None:
+    """No progress on the snapshot for `grace`: slow consumer."""
+    transport = FakeTransport()
+    client = connection(transport, grace=0.05)
+    client.send_snapshot((b"{", b"0" * SMALL_SNAPSHOT + b"}"))
+    await asyncio.sleep(0.1)
+    client.send(b"event")
+    client.flush()
+    assert client.shed
+    await client.finish()
+
+
+async def test_a_snapshot_over_the_ceiling_is_refused_with_1009() -> None:
+    """Beyond max_snapshot_bytes the join is closed with a reason, nothing sent."""
+    transport = FakeTransport()
+    client = connection(transport, max_snapshot_bytes=1024)
+    client.send_snapshot((b"{", b"0" * 2000 + b"}"))
+    await client.finish()
+    assert transport.closes == [(WS_1009_MESSAGE_TOO_BIG, "snapshot too large")]
+    assert transport.large == [] and transport.written == []
+
+
 async def test_a_close_that_never_completes_is_cut_short_by_the_abort() -> None:
     """A close stuck behind an unread backlog does not hold the connection."""
     transport = FakeTransport(close_hangs=True)
-    client = connection(transport, max_messages=0)
+    client = connection(transport, max_messages=0, grace=0.01)
     client.send(b"x")
     client.flush()
+    await asyncio.sleep(0.02)
+    client.send(b"y")
+    client.flush()
+    assert client.shed
     await asyncio.wait_for(client.finish(), 2)
     assert transport.aborted
 

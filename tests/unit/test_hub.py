@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -17,6 +18,7 @@ from spine_ws.generated import (
     AgentAddedEvent,
     AgentUpdateEvent,
     CommandAckEvent,
+    SnapshotEvent,
     TickStartEvent,
 )
 
@@ -29,10 +31,16 @@ class FakeOutbox:
         self.role: Role = role
         self.pending: list[bytes] = []
         self.flushed: list[list[bytes]] = []
+        self.snapshots: list[bytes] = []
         self.tokens = tokens
 
     def send(self, message: bytes) -> None:
         self.pending.append(message)
+
+    def send_snapshot(self, parts: Sequence[bytes | memoryview]) -> None:
+        self.snapshots.append(b"".join(parts))
+        self.send(self.snapshots[-1])
+        self.flush()
 
     def flush(self) -> None:
         if self.pending:
@@ -258,3 +266,29 @@ def test_a_failed_simulation_answers_what_it_owed_and_everything_after(
     hub.submit(client, '{"type": "stop", "id": "late"}')
     assert client.frames()[-1]["code"] == "simulation_error"
     assert client.frames()[-1]["command_id"] == "late"
+
+
+def test_joiners_at_one_seq_share_one_serialised_snapshot(hub: Hub) -> None:
+    """One serialisation per seq, however many join; a broadcast makes a new one."""
+    hub.deliver([broadcast(AgentAddedEvent, tick=0, agent_id="x", agent_kind="k", data={})])
+    first = hub.snapshot()
+    assert hub.snapshot() is first
+    a, b = FakeOutbox("a"), FakeOutbox("b")
+    hub.join(a)
+    hub.join(b)
+    assert [s["connection_id"] for s in (a.frames()[0], b.frames()[0])] == ["a", "b"]
+    assert a.frames()[0]["agents"] == b.frames()[0]["agents"]
+    hub.deliver([broadcast(TickStartEvent, tick=1)])
+    assert hub.snapshot() is not first
+    assert orjson.loads(hub.snapshot())["seq"] == 2
+
+
+def test_the_snapshot_is_a_valid_snapshot_event(hub: Hub) -> None:
+    """What orjson writes straight from the mirror is what the schema describes."""
+    hub.deliver(
+        [broadcast(AgentAddedEvent, tick=0, agent_id="x", agent_kind="k", data={"n": [1, 2.5]})]
+    )
+    client = FakeOutbox("a")
+    hub.join(client)
+    snapshot = SnapshotEvent.model_validate_json(client.snapshots[0])
+    assert snapshot.connection_id == "a" and snapshot.agents[0].data == {"n": [1, 2.5]}

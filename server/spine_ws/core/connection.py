@@ -2,9 +2,16 @@
 
 Broadcasting hands each connection an already-serialised message (`send`, synchronous);
 the `Transport` holds it until the socket takes it. A slow client delays nobody but
-itself: one whose backlog crosses a limit is closed with 1008 "slow consumer", and if the
+itself, and is judged by whether it drains, not by one burst: a backlog over the limits
+(`max_messages`, `max_bytes`) for longer than `grace` seconds, or over the hard ceiling
+(`HARD_FACTOR` × `max_bytes`) at any time, closes it with 1008 "slow consumer"; if the
 close frame cannot be flushed quickly (it waits behind the backlog of a client that
 stopped reading), the TCP connection is aborted so its memory is released.
+
+The snapshot is not in that queue: however large, it is streamed as the socket takes it
+(`Transport.send_large`), and the live events that arrive meanwhile wait behind it,
+judged by the snapshot's progress (a client that takes none of it for `grace` seconds
+is slow) and by the hard ceiling, not by the limits.
 """
 
 from __future__ import annotations
@@ -13,13 +20,20 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 
 from spine_ws.core.outbox import Role, Transport
-from spine_ws.core.status import WS_1008_POLICY_VIOLATION
+from spine_ws.core.status import WS_1008_POLICY_VIOLATION, WS_1009_MESSAGE_TOO_BIG
 
-__all__ = ["Connection", "TokenBucket"]
+__all__ = ["HARD_FACTOR", "SMALL_SNAPSHOT", "Connection", "TokenBucket"]
 
 log = logging.getLogger("spine_ws.connection")
+
+# The backlog that sheds a client at once, in multiples of `max_bytes`: what one
+# client may cost in memory while it is given `grace` to catch up.
+HARD_FACTOR = 4
+# A snapshot up to this size goes through the send queue like any message.
+SMALL_SNAPSHOT = 64 * 1024
 
 
 class Connection:
@@ -30,9 +44,16 @@ class Connection:
         "_bucket",
         "_close_timeout",
         "_closing",
+        "_grace",
+        "_held",
+        "_held_bytes",
         "_max_bytes",
         "_max_messages",
+        "_max_snapshot",
+        "_over_since",
+        "_progress_at",
         "_shedding",
+        "_streaming",
         "_transport",
         "id",
         "role",
@@ -49,6 +70,8 @@ class Connection:
         close_timeout: float,
         rate: float,
         burst: int,
+        grace: float = 2.0,
+        max_snapshot_bytes: int = 128 * 1024 * 1024,
     ) -> None:
         self.id = connection_id
         self.role = role
@@ -56,14 +79,24 @@ class Connection:
         self._max_messages = max_messages
         self._max_bytes = max_bytes
         self._close_timeout = close_timeout
+        self._grace = grace
+        self._max_snapshot = max_snapshot_bytes
         self._closing = False
         self._shedding: asyncio.Task[None] | None = None
         self._bucket = TokenBucket(rate, burst)
+        # Since when the backlog has been over the limits (None: it is not).
+        self._over_since: float | None = None
+        # While a snapshot streams: the events held behind it, and its last progress.
+        self._streaming: asyncio.Task[None] | None = None
+        self._held: list[bytes] = []
+        self._held_bytes = 0
+        self._progress_at = 0.0
 
     @property
     def queued(self) -> tuple[int, int]:
         """Messages and bytes waiting to be written."""
-        return self._transport.backlog()
+        messages, size = self._transport.backlog()
+        return messages + len(self._held), size + self._held_bytes
 
     @property
     def shed(self) -> bool:
@@ -72,25 +105,56 @@ class Connection:
 
     def send(self, message: bytes) -> None:
         """Queue one text message (UTF-8 JSON); `flush` sends it."""
-        if not self._closing:
+        if self._closing:
+            return
+        if self._streaming is not None:
+            self._held.append(message)
+            self._held_bytes += len(message)
+        else:
             self._transport.send(message)
+
+    def send_snapshot(self, parts: Sequence[bytes | memoryview]) -> None:
+        """Stream the snapshot (`parts` joined) ahead of everything sent after it."""
+        size = sum(len(part) for part in parts)
+        if size > self._max_snapshot:
+            self._refuse(size)
+        elif size <= SMALL_SNAPSHOT:
+            self.send(b"".join(parts))
+            self.flush()
+        else:
+            self._progress_at = time.monotonic()
+            self._streaming = asyncio.get_running_loop().create_task(self._stream(parts))
 
     def flush(self) -> None:
         """Send what was queued (the hub calls this after each burst of events).
 
-        A queue over its limits closes the connection instead. Checked once a burst, not
-        per message: the per-client work of a broadcast stays one append.
+        Checked once a burst, not per message: the per-client work of a broadcast stays
+        one append.
         """
         if self._closing:
             return
         if self._transport.closed:
             self._transport.drop()
             return
+        now = time.monotonic()
+        if self._streaming is not None:
+            if self._held_bytes > HARD_FACTOR * self._max_bytes:
+                self._shed("too much held behind the snapshot")
+            elif now - self._progress_at > self._grace:
+                self._shed("took none of its snapshot")
+            return
         messages, size = self._transport.backlog()
-        if messages > self._max_messages or size > self._max_bytes:
-            self._shed()
-        else:
-            self._transport.flush()
+        if messages <= self._max_messages and size <= self._max_bytes:
+            self._over_since = None
+        elif size > HARD_FACTOR * self._max_bytes:
+            self._shed("over the hard limit")
+            return
+        elif self._over_since is None:
+            self._over_since = now
+        elif now - self._over_since > self._grace:
+            self._shed(f"over the limits for {now - self._over_since:.1f} s")
+            return
+        self._transport.flush()
 
     def allow_command(self) -> bool:
         """Take one token from this connection's command bucket."""
@@ -99,26 +163,64 @@ class Connection:
     async def finish(self) -> None:
         """Stop the transport (the socket is gone or going); drop what was queued."""
         self._closing = True
+        self._held = []
+        if self._streaming is not None:
+            self._streaming.cancel()
+            await asyncio.gather(self._streaming, return_exceptions=True)
         await self._transport.stop()
         if self._shedding is not None:
             await asyncio.gather(self._shedding, return_exceptions=True)
 
-    def _shed(self) -> None:
+    async def _stream(self, parts: Sequence[bytes | memoryview]) -> None:
+        try:
+            await self._transport.send_large(parts, self._progressed)
+        except Exception as exc:  # the peer went away: the endpoint cleans up
+            log.debug("snapshot to %s not finished: %r", self.id, exc)
+            return
+        finally:
+            self._streaming = None
+        held, self._held, self._held_bytes = self._held, [], 0
+        if not self._closing:
+            for message in held:
+                self._transport.send(message)
+            self.flush()
+
+    def _progressed(self) -> None:
+        self._progress_at = time.monotonic()
+
+    def _refuse(self, size: int) -> None:
         self._closing = True
         log.warning(
-            "closing %s: slow consumer (%d messages, %d bytes queued)", self.id, *self.queued
+            "closing %s: its snapshot is %d bytes, over --max-snapshot-bytes %d",
+            self.id,
+            size,
+            self._max_snapshot,
+        )
+        self._shedding = asyncio.get_running_loop().create_task(
+            self._close_then_abort(WS_1009_MESSAGE_TOO_BIG, "snapshot too large")
+        )
+
+    def _shed(self, why: str) -> None:
+        self._closing = True
+        log.warning(
+            "closing %s: slow consumer, %s (%d messages, %d bytes queued)",
+            self.id,
+            why,
+            *self.queued,
         )
         self._transport.drop()
-        self._shedding = asyncio.get_running_loop().create_task(self._close_slow())
+        self._held = []
+        if self._streaming is not None:
+            self._streaming.cancel()
+        self._shedding = asyncio.get_running_loop().create_task(
+            self._close_then_abort(WS_1008_POLICY_VIOLATION, "slow consumer")
+        )
 
-    async def _close_slow(self) -> None:
+    async def _close_then_abort(self, code: int, reason: str) -> None:
         deadline = time.monotonic() + self._close_timeout
         # A timeout, or the socket is already gone: either way, abort below.
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(
-                self._transport.close(WS_1008_POLICY_VIOLATION, "slow consumer"),
-                self._close_timeout,
-            )
+            await asyncio.wait_for(self._transport.close(code, reason), self._close_timeout)
         # Even a close frame that was written may sit behind a backlog the peer never
         # reads; give it the rest of the timeout, then drop the TCP connection.
         await asyncio.sleep(max(0.0, deadline - time.monotonic()))

@@ -31,7 +31,9 @@ class Mirror:
 
     def __init__(self) -> None:
         self.simulation = SimulationInfo(status="stopped", tick=0, tick_rate=20.0)
-        self.agents: dict[str, tuple[str, dict[str, Any]]] = {}
+        # Each agent as the snapshot lists it ({agent_id, agent_kind, data}): replaced,
+        # never changed in place, so a snapshot serialises straight from here.
+        self.agents: dict[str, dict[str, Any]] = {}
         # When the last tick began (monotonic): the watchdog's sign of life.
         self.tick_at = time.monotonic()
         self._apply: dict[type[BaseModel], Callable[[Any], None]] = {
@@ -48,10 +50,7 @@ class Mirror:
             apply(event)
 
     def agent_states(self) -> list[AgentState]:
-        return [
-            AgentState(agent_id=agent_id, agent_kind=kind, data=data)
-            for agent_id, (kind, data) in self.agents.items()
-        ]
+        return [AgentState.model_validate(agent) for agent in self.agents.values()]
 
     def _state(self, event: SimulationStateEvent) -> None:
         self.simulation = SimulationInfo(
@@ -63,7 +62,11 @@ class Mirror:
         self.tick_at = time.monotonic()
 
     def _added(self, event: AgentAddedEvent) -> None:
-        self.agents[event.agent_id] = (event.agent_kind, event.data)
+        self.agents[event.agent_id] = {
+            "agent_id": event.agent_id,
+            "agent_kind": event.agent_kind,
+            "data": event.data,
+        }
 
     def _updated(self, event: AgentUpdateEvent) -> None:
         # An update for an agent the stream never added is dropped, as clients do
@@ -71,7 +74,7 @@ class Mirror:
         # an agent in the snapshot that no client following the stream has.
         current = self.agents.get(event.agent_id)
         if current is not None:
-            self.agents[event.agent_id] = (current[0], event.data)
+            self.agents[event.agent_id] = {**current, "data": event.data}
 
     def _removed(self, event: AgentRemovedEvent) -> None:
         self.agents.pop(event.agent_id, None)

@@ -12,6 +12,7 @@ with a fake transport: no sockets.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Literal, Protocol
 
 __all__ = ["Outbox", "Role", "Transport"]
@@ -34,6 +35,10 @@ class Outbox(Protocol):
     def flush(self) -> None:
         """Write what was queued (the hub calls it once per burst of events)."""
 
+    def send_snapshot(self, parts: Sequence[bytes | memoryview]) -> None:
+        """Start the client's first message, the snapshot (`parts` joined); what `send`
+        queues meanwhile follows it. It may be large: it is streamed, not queued."""
+
     def allow_command(self) -> bool:
         """Take one token of this client's command rate; False means `rate_limited`."""
 
@@ -53,6 +58,13 @@ class Transport(Protocol):
     def send(self, message: bytes) -> None: ...
 
     def flush(self) -> None: ...
+
+    async def send_large(
+        self, parts: Sequence[bytes | memoryview], progress: Callable[[], None]
+    ) -> None:
+        """Write one message (`parts` joined) as it is taken, calling `progress` each time
+        some of it was; nothing else is sent meanwhile. Returns once all of it is written
+        (or the connection closed). Nothing else may be queued when it is called."""
 
     def backlog(self) -> tuple[int, int]:
         """Messages and bytes held for this client and not yet taken by the socket."""

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 __all__ = ["AsgiTransport"]
 
@@ -53,6 +53,14 @@ class AsgiTransport:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._write())
         self._wake.set()
+
+    async def send_large(
+        self, parts: Sequence[bytes | memoryview], progress: Callable[[], None]
+    ) -> None:
+        """One ASGI send of the whole message: ASGI has no way to stream a message, so
+        the server holds a copy of it until the socket takes it."""
+        await self._send_text(b"".join(parts).decode())
+        progress()
 
     def backlog(self) -> tuple[int, int]:
         """Messages in the queue (not yet handed to the server) and their bytes."""

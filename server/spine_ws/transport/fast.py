@@ -17,30 +17,50 @@ import asyncio
 import contextlib
 import socket
 import struct
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
 
-__all__ = ["FastTransport", "reset", "text_frame"]
+__all__ = ["FRAGMENT", "FastTransport", "fragments", "reset", "text_frame"]
 
-_FIN_TEXT = 0x81
+_FIN = 0x80
+_TEXT = 0x1
+_CONTINUATION = 0x0
+# A large message goes out in fragments of this size (RFC 6455 §5.4): uvicorn may write
+# a ping or a pong between two of them, never inside one.
+FRAGMENT = 128 * 1024
+
+
+def _header(first_byte: int, size: int) -> bytes:
+    if size < 126:
+        return bytes((first_byte, size))
+    if size < 1 << 16:
+        return bytes((first_byte, 126)) + size.to_bytes(2, "big")
+    return bytes((first_byte, 127)) + size.to_bytes(8, "big")
 
 
 # A broadcast hands the same payload object to every connection: frame it once.
 @lru_cache(maxsize=1)
 def text_frame(payload: bytes) -> bytes:
     """One unfragmented, unmasked text frame carrying `payload` (UTF-8 JSON)."""
-    size = len(payload)
-    if size < 126:
-        header = bytes((_FIN_TEXT, size))
-    elif size < 1 << 16:
-        header = bytes((_FIN_TEXT, 126)) + size.to_bytes(2, "big")
-    else:
-        header = bytes((_FIN_TEXT, 127)) + size.to_bytes(8, "big")
-    return header + payload
+    return _header(_FIN | _TEXT, len(payload)) + payload
+
+
+def fragments(parts: Sequence[bytes | memoryview]) -> Iterator[tuple[bytes, memoryview]]:
+    """(header, payload) of each frame of one text message made of `parts`, fragmented."""
+    pieces = [
+        view[start : start + FRAGMENT]
+        for part in parts
+        if len(view := memoryview(part))
+        for start in range(0, len(view), FRAGMENT)
+    ]
+    for number, piece in enumerate(pieces):
+        opcode = _TEXT if number == 0 else _CONTINUATION
+        fin = _FIN if number == len(pieces) - 1 else 0
+        yield _header(fin | opcode, len(piece)), piece
 
 
 def reset(transport: asyncio.Transport) -> None:
@@ -112,6 +132,24 @@ class FastTransport:
         if not self._protocol.writable.is_set():
             self._paused_frames += len(frames)
         self._transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
+
+    async def send_large(
+        self, parts: Sequence[bytes | memoryview], progress: Callable[[], None]
+    ) -> None:
+        """Write one message in fragments, each once the transport has room for it.
+
+        The transport copies only what the socket does not take at once, so a large
+        snapshot shared by many joiners costs each about one fragment of memory.
+        """
+        writable = self._protocol.writable
+        for header, piece in fragments(parts):
+            while not writable.is_set():
+                await writable.wait()
+            if self.closed:
+                return
+            self._transport.write(header)
+            self._transport.write(piece)
+            progress()
 
     def backlog(self) -> tuple[int, int]:
         """Frames collected, or written since the transport paused, and their bytes.
