@@ -25,6 +25,7 @@ SCENARIOS = {
     "memory": scenario.memory,
     "commands": scenario.commands,
     "slow": scenario.slow_consumer,
+    "storm": scenario.join_storm,
 }
 
 

@@ -111,6 +111,18 @@ def rows(results: dict[str, Any]) -> list[Row]:
         out.append(Row(section, "server RSS growth", growth, b["rss_growth"] / MiB, "MiB",
                        f"<={2 * limit / MiB:.0f} MiB (2x queue limit)",
                        growth <= 2 * limit / MiB))  # fmt: skip
+    storm = _get(results, "storm", "project")
+    if storm:
+        section = (f"join storm {storm['joiners']} joiners x {storm['agents']} agents "
+                   f"({storm['snapshot_bytes'] / MiB:.1f} MiB), 5 readers")  # fmt: skip
+        out.append(Row(section, "time to snapshot p50", storm["snapshot_p50_s"], None, "s"))
+        out.append(Row(section, "time to snapshot max", storm["snapshot_max_s"], None, "s"))
+        out.append(Row(section, "worst tick gap at readers", storm["max_tick_gap_ms"], None,
+                       "ms"))  # fmt: skip
+        out.append(Row(section, "server RSS growth", storm["rss_growth"] / MiB, None, "MiB"))
+        shed = storm["readers_shed"] + storm["joiners_failed"]
+        out.append(Row(section, "readers shed + joiners failed", shed, None, "", "0",
+                       shed == 0))  # fmt: skip
     return out
 
 

@@ -13,12 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import command
+from bench import command, joinstorm
 from bench.launch import HOST, start_server
 from bench.session import Session, Step
 from bench.slow import SlowReader
 
-__all__ = ["Plan", "commands", "fanout", "memory", "slow_consumer"]
+__all__ = ["Plan", "commands", "fanout", "join_storm", "memory", "slow_consumer"]
 
 KINDS = ("project", "bare")
 
@@ -40,16 +40,18 @@ class Plan:
     slow_healthy: int
     slow_seconds: float
     baseline_seconds: float
+    storm_joiners: int
+    storm_agents: int
 
     @classmethod
     def full(cls, processes: int = 2) -> Plan:
         return cls((1, 10, 100, 1000), 600, 4.0, 1.5, 4, processes, 1000, 5000, 30000,
-                   3000, 10, 20.0, 10.0)  # fmt: skip
+                   3000, 10, 20.0, 10.0, 40, 5000)  # fmt: skip
 
     @classmethod
     def quick(cls, processes: int = 2) -> Plan:
         return cls((1, 10), 600, 1.0, 1.0, 1, processes, 50, 300, 2000,
-                   3000, 10, 3.0, 1.5)  # fmt: skip
+                   3000, 10, 3.0, 1.5, 10, 2000)  # fmt: skip
 
 
 def _say(message: str) -> None:
@@ -175,6 +177,22 @@ def commands(plan: Plan, log_dir: Path) -> dict[str, Any]:
         f"commands project: sequential {seq['per_second']:.0f}/s p50 {seq['p50_ms']:.3f} "
         f"p99 {seq['p99_ms']:.3f} ms; pipelined {pipe['per_second']:.0f}/s "
         f"p50 {pipe['p50_ms']:.2f} p99 {pipe['p99_ms']:.2f} ms errors {pipe['errors'] or '-'}"
+    )
+    return {"project": result, "bare": None}
+
+
+def join_storm(plan: Plan, log_dir: Path) -> dict[str, Any]:
+    """K joiners at once into a large world, five readers keeping up (project only)."""
+    result = joinstorm.measure(log_dir, plan.storm_joiners, plan.storm_agents)
+    if result["joiners_failed"] or result["max_tick_gap_ms"] is None:
+        _say(f"join storm project: {result}")
+        return {"project": result, "bare": None}
+    _say(
+        f"join storm project: {result['joiners']} joiners x {result['snapshot_bytes'] / 2**20:.1f}"
+        f" MiB, snapshot p50 {result['snapshot_p50_s']:.2f} s max {result['snapshot_max_s']:.2f}"
+        f" s, worst tick gap {result['max_tick_gap_ms']:.0f} ms, RSS "
+        f"+{result['rss_growth'] / 2**20:.1f} MiB, readers shed {result['readers_shed']}, "
+        f"joiners failed {result['joiners_failed']}"
     )
     return {"project": result, "bare": None}
 

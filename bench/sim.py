@@ -13,11 +13,13 @@ the server's path (parse, validate, queue, the simulation thread, the ack) and n
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
 from spine_ws.sim import (
     AddAgentCommand,
+    AgentAddedEvent,
     AgentUpdateEvent,
     Boundary,
     DeleteAgentCommand,
@@ -28,7 +30,7 @@ from spine_ws.sim import (
     TickingSimulation,
 )
 
-__all__ = ["CONTROL_AGENT", "MAX_TICK_RATE", "BenchSimulation", "simulation"]
+__all__ = ["CONTROL_AGENT", "MAX_TICK_RATE", "BenchSimulation", "Crowd", "crowd", "simulation"]
 
 CONTROL_AGENT = "bench"
 MAX_TICK_RATE = 60.0
@@ -95,3 +97,31 @@ def _ignore(command: Any) -> None:
 def simulation(boundary: Boundary) -> BenchSimulation:
     """The factory for `spine-ws serve --simulation bench.sim:simulation`."""
     return BenchSimulation(boundary)
+
+
+class Crowd(BenchSimulation):
+    """A large world for the join storm: `CROWD_AGENTS` agents with 1 KB of data each,
+    running at 20 ticks/s with ten of them moving per tick (light live traffic)."""
+
+    def start(self) -> None:
+        pad = "x" * 1000
+        for n in range(CROWD_AGENTS):
+            self.events.broadcast(
+                AgentAddedEvent, tick=0, agent_id=f"c{n}", agent_kind="walker", data={"pad": pad}
+            )
+        self.status, self.tick_rate = "running", 20.0
+        super().start()
+
+    def on_tick(self) -> None:
+        for n in range(10):
+            self.events.broadcast(
+                AgentUpdateEvent, tick=self.tick, agent_id=f"c{n}", data={"t": time.time_ns()}
+            )
+
+
+CROWD_AGENTS = int(os.environ.get("SPINE_BENCH_CROWD", "5000"))
+
+
+def crowd(boundary: Boundary) -> Crowd:
+    """`--simulation bench.sim:crowd` (SPINE_BENCH_CROWD agents, default 5,000)."""
+    return Crowd(boundary)

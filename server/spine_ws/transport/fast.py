@@ -143,6 +143,9 @@ class FastTransport:
         """
         writable = self._protocol.writable
         for header, piece in fragments(parts):
+            # Yield between fragments even when there is room: one joiner's megabytes
+            # must not hold up the loop (the other clients' events, other joiners).
+            await asyncio.sleep(0)
             while not writable.is_set():
                 await writable.wait()
             if self.closed:
