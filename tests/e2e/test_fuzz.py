@@ -78,6 +78,8 @@ DOCUMENTED_REFUSALS: dict[str, set[str]] = {
     "delete_agent": {"agent_not_found"},
     "modify_agent": {"agent_not_found", "limit_exceeded", "invalid_message"},
 }
+# orjson refuses deeper JSON outright, so nothing of such a frame can be echoed.
+ORJSON_MAX_DEPTH = 1024
 PARSE_ERRORS = {"invalid_json", "invalid_message", "unknown_command"}
 
 _ids = itertools.count(1)
@@ -148,6 +150,20 @@ def _measure(message: Any) -> tuple[int, int, bool]:
     return depth, members, finite
 
 
+def _unsafe_integer(frame: str) -> bool:
+    """Whether the frame holds an integer beyond ±(2^53-1): refused, never rounded."""
+    found: list[int] = []
+
+    def integer(literal: str) -> int:
+        value = int(literal)
+        if abs(value) > 2**53 - 1:
+            found.append(value)
+        return value
+
+    json.loads(frame, parse_int=integer)
+    return bool(found)
+
+
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
@@ -174,18 +190,21 @@ def classify(frame: str | bytes) -> Refusal | None:
     depth, members, finite = _measure(message)
     if not finite:
         return Refusal("invalid_json")
-    if depth > MAX_DEPTH or members > MAX_MEMBERS:
+    # The top-level id is echoed whenever the frame is an object that holds a valid one.
+    raw_id = message.get("id") if isinstance(message, dict) else None
+    command_id = raw_id if _validator("#/$defs/CommandId").is_valid(raw_id) else None
+    if depth > ORJSON_MAX_DEPTH:  # the server's parser gives up before it reads the id
         return Refusal("invalid_message")
+    if depth > MAX_DEPTH or members > MAX_MEMBERS:
+        return Refusal("invalid_message", command_id)
     if not isinstance(message, dict):
         return Refusal("invalid_message")
-    raw_id = message.get("id")
-    command_id = raw_id if _validator("#/$defs/CommandId").is_valid(raw_id) else None
     wire = message.get("type")
     if not isinstance(wire, str):
         return Refusal("invalid_message", command_id)
     if wire not in COMMAND_REFS:
         return Refusal("unknown_command", command_id)
-    if _valid(wire, message):
+    if _valid(wire, message) and not _unsafe_integer(frame):
         return None
     return Refusal("invalid_message", command_id, wire)
 
@@ -465,7 +484,9 @@ async def _run_valid(server: Server, commands: list[dict[str, Any]]) -> None:
                 continue
             # The model sees the command as the server does: orjson turns integers beyond
             # 64 bits into floats, which changes the size of agent_data.
-            expected = model.apply(orjson.loads(frame))
+            expected = (
+                "invalid_message" if _unsafe_integer(frame) else model.apply(orjson.loads(frame))
+            )
             await client.send_raw(frame)
             sent += 1
             reply = await _reply(client)

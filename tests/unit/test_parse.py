@@ -137,3 +137,42 @@ def test_ten_thousand_levels_are_too_deep_not_a_crash(models: Models) -> None:
         error = failure("[" * depth + "]" * depth, models).error
         assert error.code == "invalid_message", depth
         assert "deeper than 32" in error.message
+
+
+def test_a_structural_refusal_keeps_the_command_id(models: Models) -> None:
+    """Too deep or too many members: the top-level id is still echoed."""
+    nested = '{"type": "stop", "id": "deep1", "x": ' + "[" * 40 + "]" * 40 + "}"
+    caught = failure(nested, models, Limits(max_depth=32))
+    assert caught.error.code == "invalid_message" and caught.command_id == "deep1"
+    wide = json.dumps({"type": "stop", "id": "wide1", "x": list(range(50))})
+    caught = failure(wide, models, Limits(max_members=10))
+    assert caught.command_id == "wide1"
+
+
+@pytest.mark.parametrize(
+    ("value", "path"),
+    [
+        (2**53, "/agent_data/n"),
+        (-(2**53), "/agent_data/n"),
+        (2**64, "/agent_data/n"),
+        (10**40, "/agent_data/n"),
+    ],
+)
+def test_an_integer_a_javascript_client_cannot_hold_is_refused(
+    value: int, path: str, models: Models
+) -> None:
+    """Never turned into a float in silence: invalid_message naming where it is."""
+    text = json.dumps(
+        {"type": "modify_agent", "id": "m", "agent_id": "a", "agent_data": {"n": value}}
+    )
+    caught = failure(text, models)
+    assert caught.error.code == "invalid_message" and caught.command_id == "m"
+    assert [d.path for d in caught.error.details] == [path]
+
+
+def test_safe_integers_and_long_digit_strings_pass(models: Models) -> None:
+    """2^53-1 is exact everywhere; digits inside a string are a string."""
+    data = {"n": 2**53 - 1, "m": -(2**53 - 1), "s": "12345678901234567890", "f": 1e300}
+    text = json.dumps({"type": "modify_agent", "agent_id": "a", "agent_data": data})
+    command = parse_command(text, models=models)
+    assert isinstance(command, BaseModel) and command.agent_data == data  # type: ignore[attr-defined]

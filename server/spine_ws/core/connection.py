@@ -4,7 +4,7 @@ Broadcasting hands each connection an already-serialised message (`send`, synchr
 the `Transport` holds it until the socket takes it. A slow client delays nobody but
 itself, and is judged by whether it drains, not by one burst: a backlog over the limits
 (`max_messages`, `max_bytes`) for longer than `grace` seconds, or over the hard ceiling
-(`HARD_FACTOR` × `max_bytes`) at any time, closes it with 1008 "slow consumer"; if the
+(`HARD_FACTOR` times `max_bytes`) at any time, closes it with 1008 "slow consumer"; if the
 close frame cannot be flushed quickly (it waits behind the backlog of a client that
 stopped reading), the TCP connection is aborted so its memory is released.
 

@@ -5,6 +5,7 @@ Sans-I/O: no sockets here, so every rule unit-tests on plain strings.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -57,8 +58,15 @@ def parse_command(
         if exc.msg == "depth limit exceeded":  # orjson stops at 1024 levels, before our limit
             raise ParseFailure(_too_deep(limits)) from None
         raise ParseFailure(InvalidJson(f"not valid JSON: {exc}")) from None
+    # The id is read first: every later refusal can echo it (it is a top-level member).
+    raw_id = message.get("id") if isinstance(message, dict) else None
+    command_id = raw_id if isinstance(raw_id, str) and _COMMAND_ID.fullmatch(raw_id) else None
     if not _small_enough(text, limits):
-        _check_structure(message, limits)
+        try:
+            _check_structure(message, limits)
+        except ParseFailure as failure:
+            failure.command_id = command_id
+            raise
     if not isinstance(message, dict):
         raise ParseFailure(
             InvalidMessage(
@@ -66,8 +74,6 @@ def parse_command(
                 [("", "expected an object")],
             )
         )
-    raw_id = message.get("id")
-    command_id = raw_id if isinstance(raw_id, str) and _COMMAND_ID.fullmatch(raw_id) else None
     wire_type = message.get("type")
     if not isinstance(wire_type, str):
         raise ParseFailure(
@@ -83,6 +89,8 @@ def parse_command(
             UnknownCommand(f"unknown command type {wire_type[:64]!r}; known types: {known}"),
             command_id,
         )
+    if _LONG_DIGITS.search(text):
+        _refuse_unsafe_integers(text, command_id, wire_type)
     try:
         return model.model_validate(message)
     except ValidationError as exc:
@@ -92,6 +100,60 @@ def parse_command(
             command_id,
             wire_type,
         ) from None
+
+
+# JavaScript's Number.MAX_SAFE_INTEGER: the largest integer every JSON client (browsers
+# parse JSON numbers into doubles) reads back exactly.
+MAX_SAFE_INTEGER = 2**53 - 1
+# An integer beyond it has at least 16 digits; shorter texts skip the check.
+_LONG_DIGITS = re.compile(r"\d{16,}")
+
+
+class _Unsafe(int):
+    """An integer literal beyond MAX_SAFE_INTEGER, marked while re-parsing."""
+
+
+def _refuse_unsafe_integers(text: str, command_id: str | None, wire_type: str) -> None:
+    """Refuse an integer a JavaScript client could not represent exactly.
+
+    orjson turns integers beyond 64 bits into floats, and a browser turns those beyond
+    2^53 into nearby doubles: either would change the value in silence. Python's `json`
+    sees each integer literal as written (only texts with a 16-digit run get here).
+    """
+
+    def integer(literal: str) -> int:
+        value = int(literal)
+        return _Unsafe(value) if abs(value) > MAX_SAFE_INTEGER else value
+
+    found = _find_unsafe(json.loads(text, parse_int=integer), "")
+    if found is not None:
+        path, value = found
+        raise ParseFailure(
+            InvalidMessage(
+                f"the integer {str(value)[:40]} at {path or '/'} is beyond ±(2^53-1), what "
+                "every JSON client reads exactly; send it as a string",
+                [(path, "integer beyond ±(2^53-1)")],
+            ),
+            command_id,
+            wire_type,
+        )
+
+
+def _find_unsafe(node: Any, path: str) -> tuple[str, int] | None:
+    stack: list[tuple[Any, str]] = [(node, path)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, _Unsafe):
+            return where, int(value)
+        if isinstance(value, dict):
+            stack.extend((v, f"{where}/{_escape(str(k))}") for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, f"{where}/{i}") for i, v in enumerate(value))
+    return None
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _check_structure(message: Any, limits: Limits) -> None:

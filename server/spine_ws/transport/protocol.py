@@ -23,10 +23,9 @@ Everything else is uvicorn's own code; `transport.server` passes this class as `
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from typing import Any
-
-import logging
 
 from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -98,7 +97,7 @@ class Protocol(WebSocketsSansIOProtocol):
     def _reap(self, why: str) -> None:
         self._reaper = None
         if not self.disconnected:
-            client = "%s:%d" % self.client if self.client else "?"
+            client = "{}:{}".format(*self.client) if self.client else "?"
             log.info(
                 "resetting the connection from %s: its close (%s) did not complete in %.1f s",
                 client,
