@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from spine_ws.core.outbox import Role
 from spine_ws.generated import SUBPROTOCOL
@@ -27,6 +27,7 @@ __all__ = [
     "BindCheck",
     "Denial",
     "Grant",
+    "Guesses",
     "Handshake",
     "Origins",
     "PerAddress",
@@ -99,6 +100,8 @@ class Denial:
     status: int
     reason: str
     headers: dict[str, str] = field(default_factory=dict)
+    # A token was presented and it was wrong: a guess, counted by `Guesses`.
+    guess: bool = False
 
 
 class Tokens:
@@ -276,12 +279,15 @@ class Policy:
             return _unauthorized("a token is required")
         role = self.tokens.role_of(presented)
         if role is None:
-            return _unauthorized("invalid token")
+            return Denial(401, "invalid token", dict(_CHALLENGE), guess=True)
         return Grant(role, subprotocol)
 
 
+_CHALLENGE = {"www-authenticate": 'Bearer realm="spine-ws"'}
+
+
 def _unauthorized(reason: str) -> Denial:
-    return Denial(401, reason, {"www-authenticate": 'Bearer realm="spine-ws"'})
+    return Denial(401, reason, dict(_CHALLENGE))
 
 
 def _presented_token(handshake: Handshake) -> str | None:
@@ -347,6 +353,46 @@ def check_bind(host: str, tokens: Tokens, insecure: bool) -> BindCheck:
     )
 
 
+class Guesses:
+    """Wrong tokens per client address: answered slower and slower, then refused.
+
+    Within a minute, an address's first `FREE` wrong tokens are answered at once, the
+    next ones after a growing delay, and from the `limit`-th on every handshake from it
+    is refused (HTTP 429) for the rest of that minute: a few guesses a minute instead of
+    thousands a second. `failed` says when an address crosses into refusal, so that it
+    is logged once per minute, not per guess.
+    """
+
+    FREE = 3
+    STEP = 0.25  # seconds of delay per wrong token beyond FREE
+    MAX_DELAY = 2.0
+    WINDOW = 60.0
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._windows: dict[str, tuple[float, int]] = {}
+
+    def _count(self, address: str, now: float) -> tuple[float, int]:
+        start, count = self._windows.get(address, (now, 0))
+        return (now, 0) if now - start >= self.WINDOW else (start, count)
+
+    def retry_after(self, address: str, now: float) -> float | None:
+        """Seconds until `address` may try again, or None if it may now."""
+        start, count = self._count(address, now)
+        return start + self.WINDOW - now if count >= self.limit else None
+
+    def failed(self, address: str, now: float) -> tuple[float, bool]:
+        """Count a wrong token: the delay before answering it, and whether this one
+        made the address refused."""
+        start, count = self._count(address, now)
+        count += 1
+        self._windows[address] = (start, count)
+        if len(self._windows) > 10_000:  # forget the stalest: memory stays bounded
+            self._windows.pop(next(iter(self._windows)))
+        delay = min(self.MAX_DELAY, self.STEP * max(0, count - self.FREE))
+        return delay, count == self.limit
+
+
 class PerAddress:
     """Open connections per client address, capped at `limit`."""
 
@@ -378,6 +424,11 @@ class Redactor(logging.Filter):
         self._secrets = sorted(set(secrets), key=len, reverse=True)
 
     def redact(self, text: str) -> str:
+        # A query may spell the parameter percent-encoded (`?%74oken=`): judge, and
+        # then log, the decoded text.
+        decoded = unquote(text) if "%" in text else text
+        if decoded != text and _TOKEN_SHAPES.search(decoded):
+            text = decoded
         for secret in self._secrets:
             text = text.replace(secret, _REDACTED)
         return _TOKEN_SHAPES.sub(_keep_prefix, text)

@@ -17,8 +17,8 @@ from starlette.responses import PlainTextResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
-from spine_ws import api, resources, transport
-from spine_ws.access import Origins, PerAddress, Policy, is_loopback, load_tokens
+from spine_ws import api, logs, resources, transport
+from spine_ws.access import Guesses, Origins, PerAddress, Policy, is_loopback, load_tokens
 from spine_ws.core.boundary import Boundary, CommandQueue, EventSink
 from spine_ws.core.hub import Hub
 from spine_ws.core.parse import Limits
@@ -46,6 +46,7 @@ def create_app(
     message names no token).
     """
     settings = settings or Settings()
+    logs.install()
     factory = simulation_factory or _configured_factory(settings)
     policy = load_policy(settings)
 
@@ -123,7 +124,8 @@ def _start(
     log.info("%s", transport.describe(settings.transport))
     addresses = PerAddress(settings.max_connections_per_address)
     watchdog = Watchdog(commands, hub, stall_after=settings.stall_timeout)
-    return Runtime(settings, hub, simulation, commands, policy, addresses, watchdog)
+    guesses = Guesses(settings.token_guesses)
+    return Runtime(settings, hub, simulation, commands, policy, addresses, watchdog, guesses)
 
 
 async def _watch(watchdog: Watchdog) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -19,6 +21,7 @@ from spine_ws.core.status import (
     WS_1011_INTERNAL_ERROR,
     WS_1013_TRY_AGAIN_LATER,
 )
+from spine_ws.logs import COLLAPSE
 from spine_ws.runtime import Runtime
 from spine_ws.transport import TransportUnavailable, open_transport
 
@@ -59,9 +62,31 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
     """Refuse the handshake (HTTP 401/403) or accept it within the connection limits."""
     settings, hub = runtime.settings, runtime.hub
     address = websocket.client.host if websocket.client else "?"
-    verdict = runtime.access.admit(Handshake.from_scope(websocket.scope))
+    now = time.monotonic()
+    retry = runtime.guesses.retry_after(address, now)
+    verdict = (
+        runtime.access.admit(Handshake.from_scope(websocket.scope))
+        if retry is None
+        else Denial(429, "too many wrong tokens", {"retry-after": str(math.ceil(retry))})
+    )
     if isinstance(verdict, Denial):
-        log.info("refused a handshake from %s: %d %s", address, verdict.status, verdict.reason)
+        log.info(
+            "refused a handshake from %s: %d %s",
+            address,
+            verdict.status,
+            verdict.reason,
+            extra={**COLLAPSE, "kind": verdict.reason},
+        )
+        if verdict.guess:
+            delay, refused = runtime.guesses.failed(address, now)
+            if refused:
+                log.warning(
+                    "refusing handshakes from %s for %.0f s: %d wrong tokens in a minute",
+                    address,
+                    runtime.guesses.WINDOW,
+                    runtime.guesses.limit,
+                )
+            await asyncio.sleep(delay)
         await websocket.send_denial_response(
             PlainTextResponse(verdict.reason + "\n", verdict.status, verdict.headers)
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spine_ws.access import PerAddress, Policy
+from spine_ws.access import Guesses, PerAddress, Policy
 from spine_ws.core.boundary import CommandQueue
 from spine_ws.core.hub import Hub
 from spine_ws.core.watchdog import Watchdog
@@ -25,3 +25,4 @@ class Runtime:
     access: Policy
     addresses: PerAddress
     watchdog: Watchdog
+    guesses: Guesses

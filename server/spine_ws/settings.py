@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         description="comma-separated Origin allowlist: self, scheme://host[:port], "
         "scheme://host:* or * (any)",
     )
+    token_guesses: int = Field(
+        10,
+        ge=1,
+        description="wrong tokens an address may present in a minute before its handshakes "
+        "are refused (HTTP 429) for the rest of it; from the 4th, answers are slowed",
+    )
     insecure: bool = Field(
         False, description="allow listening on a non-loopback address without tokens"
     )

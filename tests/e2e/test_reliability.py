@@ -120,3 +120,35 @@ async def test_a_peer_that_stops_reading_is_reaped_after_its_ping_times_out() ->
                 drain(peer)
         finally:
             peer.close()
+
+
+async def test_a_tick_that_fails_every_time_is_logged_once_per_window() -> None:
+    """50 ticks/s, every third one failing: clients get every error, the log one line
+    (and one traceback) per 10 s window."""
+    with run_server("--simulation", "tests.e2e.sims:faulty") as server:
+        client = await connect(server)
+        assert (await client.command({"type": "start"}))["type"] == "command_ack"
+        errors = [await client.next("error", timeout=5) for _ in range(20)]
+        assert all(e["code"] == "simulation_error" for e in errors)
+        log = server.output()
+        assert log.count("Traceback") == 1, log[-3000:]
+        assert sum("failed" in line for line in log.splitlines() if "ERROR" in line) == 1
+        await client.close()
+
+
+async def test_a_disconnect_is_logged_with_what_happened() -> None:
+    """A peer that vanishes without a close frame is 1006, not 1005; a keepalive the
+    server gave up on is its 1011."""
+    with run_server("--ping-interval", "0.5", "--ping-timeout", "0.5") as server:
+        vanished = stuck_peer(server.port)
+        vanished.close()
+        silent = stuck_peer(server.port)  # never answers the ping
+        try:
+            deadline = time.monotonic() + 10
+            while server.health()["connections"]:
+                assert time.monotonic() < deadline, server.output()
+                await asyncio.sleep(0.1)
+        finally:
+            silent.close()
+        codes = re.findall(r"disconnect \S+ \(code (\d+)\)", server.output())
+        assert sorted(codes) == ["1006", "1011"], server.output()

@@ -166,6 +166,7 @@ async def test_tokens_never_appear_in_the_server_log() -> None:
         assert await status_of(server, **bearer(WRONG)) == 401
         assert await status_of(server, **offered(WRONG)) == 401
         assert await status_of(server, f"?token={WRONG}") == 401
+        assert await status_of(server, f"?%74oken={WRONG}") == 401  # decoded, then redacted
         await asyncio.sleep(0.2)
     log = server.output()
     assert "?token=[redacted]" in log  # the path was logged, and scrubbed
@@ -384,3 +385,22 @@ def test_misconfigured_tokens_exit_2_without_echoing_the_token(tmp_path: Path) -
         assert tokens.partition(":")[2] not in result.stdout + result.stderr
     result = serve("--tokens-file", str(tmp_path / "missing"))
     assert result.returncode == 2 and "--tokens-file" in result.stderr
+
+
+async def test_token_guessing_is_slowed_then_refused_with_one_log_line() -> None:
+    """From one address: a few wrong tokens are answered at once, then slower, then
+    every handshake (a right token too) gets 429 for the rest of the minute."""
+    env = {"SPINE_WS_TOKENS": f"viewer:{VIEWER},controller:{CONTROLLER}"}
+    with run_server("--token-guesses", "6", env=env) as server:
+        started = time.monotonic()
+        quick = [await status_of(server, **bearer(WRONG)) for _ in range(3)]
+        assert quick == [401, 401, 401] and time.monotonic() - started < 1.0
+        started = time.monotonic()
+        slowed = [await status_of(server, **bearer(WRONG)) for _ in range(3)]
+        assert slowed == [401, 401, 401]
+        assert time.monotonic() - started >= 0.25 + 0.5 + 0.75 - 0.1  # slower each time
+        assert await status_of(server, **bearer(WRONG)) == 429
+        assert await status_of(server, **bearer(CONTROLLER)) == 429  # the address, not the token
+        await asyncio.sleep(0.2)
+        refusals = [line for line in server.output().splitlines() if "refusing handshakes" in line]
+        assert len(refusals) == 1 and "127.0.0.1" in refusals[0]

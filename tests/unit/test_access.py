@@ -13,6 +13,7 @@ from spine_ws.access import (
     SUBPROTOCOL,
     Denial,
     Grant,
+    Guesses,
     Handshake,
     Origins,
     PerAddress,
@@ -274,6 +275,8 @@ def test_redactor_scrubs_configured_and_token_shaped_values() -> None:
             "sec-websocket-protocol: spine.v1, token.[redacted], x"
         ),
         f"said {CONTROLLER}!": "said [redacted]!",
+        "GET /ws?%74oken=guessed-wrong-value": "GET /ws?token=[redacted]",
+        "GET /ws?%54OKEN=guessed-wrong-value&x=%41": "GET /ws?TOKEN=[redacted]&x=A",
     }
     for raw, clean in cases.items():
         entry = record("%s", raw)
@@ -291,3 +294,15 @@ def test_redactor_scrubs_tracebacks() -> None:
     Redactor([CONTROLLER]).filter(entry)
     text = logging.Formatter().format(entry)
     assert "bad header [redacted]" in text and CONTROLLER not in text
+
+
+def test_guesses_slow_down_then_refuse_an_address_for_the_rest_of_the_minute() -> None:
+    """FREE wrong tokens at once, then growing delays, then refusal until the window ends;
+    other addresses are unaffected; the crossing is reported once."""
+    guesses = Guesses(limit=5)
+    results = [guesses.failed("a", now=float(n)) for n in range(5)]
+    assert [delay for delay, _ in results] == [0.0, 0.0, 0.0, 0.25, 0.5]
+    assert [crossed for _, crossed in results] == [False, False, False, False, True]
+    assert guesses.retry_after("a", now=10.0) == pytest.approx(50.0)
+    assert guesses.retry_after("b", now=10.0) is None
+    assert guesses.retry_after("a", now=61.0) is None  # a new minute

@@ -84,6 +84,13 @@ class Protocol(WebSocketsSansIOProtocol):
         self._close_within_deadline("end of the connection")
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.handshake_complete and not self.disconnected and self.conn.close_rcvd is None:
+            # uvicorn reports 1005 however it ended. No close frame came: the code is the
+            # one the server sent (a keepalive failure: 1011), else 1006, abnormal (RFC
+            # 6455 §7.1.5). Queued first, it is the one the endpoint reads.
+            sent = self.conn.close_sent
+            code = sent.code if sent is not None else 1006
+            self.queue.put_nowait({"type": "websocket.disconnect", "code": code})
         super().connection_lost(exc)
         if self._reaper is not None:
             self._reaper.cancel()

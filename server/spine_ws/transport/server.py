@@ -2,20 +2,49 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 
 import uvicorn
 from starlette.types import ASGIApp
 
+from spine_ws.logs import Repeats
 from spine_ws.settings import Settings
 from spine_ws.transport.handshake import HandshakeDeadline
 from spine_ws.transport.protocol import Protocol
 
-__all__ = ["config", "run"]
+__all__ = ["UvicornLines", "config", "run"]
+
+# uvicorn's (and its websockets parser's) lines per WebSocket connection: spine-ws logs
+# one of its own for each connect, refusal and disconnect.
+_PER_CONNECTION = ("connection open", "connection closed", "connection rejected (%d %s)")
+_INVALID_UTF8 = "Invalid UTF-8 sequence received from client."
+
+
+class UvicornLines(logging.Filter):
+    """On uvicorn's logger: no duplicate lines per connection, and a client's invalid
+    UTF-8 (its fault, answered with close 1007) is INFO without a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.msg
+        if not isinstance(message, str):
+            return True
+        if message in _PER_CONNECTION or message.startswith('%s - "WebSocket %s"'):
+            return False
+        if message == _INVALID_UTF8:
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg = "closing a connection with 1007: invalid UTF-8 in a text frame"
+            record.exc_info = record.exc_text = None
+            record.collapse = True
+        return True
 
 
 def config(app: ASGIApp, settings: Settings) -> uvicorn.Config:
     """The uvicorn configuration of `spine-ws serve` (it configures logging too)."""
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, UvicornLines) for f in uvicorn_log.filters):
+        uvicorn_log.addFilter(UvicornLines())
+        uvicorn_log.addFilter(Repeats())
     return uvicorn.Config(
         app,
         log_level=settings.log_level,

@@ -1,0 +1,51 @@
+"""Logs that stay readable under a flood: runs of like records are collapsed.
+
+A tick that fails on every tick, or a client that sends one bad frame after another,
+must not write a traceback per event. `Repeats` lets the first record of a kind through
+per window (kind: logger, level and message template, not its arguments) and counts
+the rest; the next one let through says how many were left out.
+"""
+
+from __future__ import annotations
+
+import logging
+
+__all__ = ["COLLAPSE", "LOGGERS", "Repeats", "install"]
+
+# The loggers spine-ws writes to (uvicorn's are filtered in `transport.server`).
+LOGGERS = ("spine_ws", "spine_ws.connection", "spine_ws.hub", "spine_ws.simulation")
+# `extra=COLLAPSE` marks an INFO record as one of a kind that can come in floods; an
+# extra `kind` keeps apart records of one template that say different things.
+COLLAPSE = {"collapse": True}
+
+
+class Repeats(logging.Filter):
+    """Collapse repeats of WARNING and worse (and INFO marked COLLAPSE) per `window` s."""
+
+    def __init__(self, window: float = 10.0) -> None:
+        super().__init__()
+        self._window = window
+        self._runs: dict[tuple[str, int, object, object], list[float | int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING and not getattr(record, "collapse", False):
+            return True
+        key = (record.name, record.levelno, record.msg, getattr(record, "kind", None))
+        run = self._runs.get(key)
+        if run is not None and record.created - run[0] < self._window:
+            run[1] += 1
+            return False
+        if run is not None and run[1]:
+            record.msg = f"{record.msg} (repeated {run[1]} more times in {self._window:g} s before)"
+        self._runs[key] = [record.created, 0]
+        if len(self._runs) > 1000:  # templates are few; stay bounded anyway
+            self._runs.pop(next(iter(self._runs)))
+        return True
+
+
+def install(window: float = 10.0) -> None:
+    """Put one `Repeats` on each of spine-ws's loggers (once)."""
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, Repeats) for f in logger.filters):
+            logger.addFilter(Repeats(window))
