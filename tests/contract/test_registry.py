@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -103,6 +103,9 @@ class FakeConnection:
 
     def flush(self) -> None:
         """Frames are kept as they are sent; nothing to write."""
+
+    def send_snapshot(self, parts: Sequence[bytes | memoryview]) -> None:
+        self.send(b"".join(parts))
 
     def allow_command(self) -> bool:
         return True
