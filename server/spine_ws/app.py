@@ -27,6 +27,7 @@ from spine_ws.endpoint import WebSocketRoute
 from spine_ws.generated import PROTOCOL_VERSION
 from spine_ws.runtime import Runtime
 from spine_ws.settings import Settings
+from spine_ws.sim.registry import RegistryError
 from spine_ws.sim.simulation import SimulationFactory
 from spine_ws.world import default_simulation
 
@@ -118,7 +119,10 @@ def _start(
     simulation = factory(Boundary(commands, EventSink(loop, hub.deliver)))
     # The hub parses against every command schema; this proves the simulation handles
     # exactly those.
-    simulation.handlers.check_complete()
+    try:
+        simulation.handlers.check_complete()
+    except RegistryError as exc:
+        raise RegistryError(f"simulation {_name(settings, factory)}: {exc}") from None
     simulation.start()
     log.info("simulation started (epoch %s)", hub.epoch)
     log.info("%s", transport.describe(settings.transport))
@@ -163,8 +167,26 @@ def _thread_died(
         loop.call_soon_threadsafe(runtime.watchdog.check)
 
 
+def _name(settings: Settings, factory: SimulationFactory) -> str:
+    if settings.simulation:
+        return settings.simulation
+    return getattr(factory, "__qualname__", None) or repr(factory)
+
+
+# Settings that only the default world reads.
+_WORLD_SETTINGS = ("autostart", "tick_rate", "seed_agents", "max_agents")
+
+
 def _configured_factory(settings: Settings) -> SimulationFactory:
     if settings.simulation:
+        ignored = [n for n in _WORLD_SETTINGS if n in settings.model_fields_set]
+        if ignored:
+            flags = ", ".join("--" + n.replace("_", "-") for n in ignored)
+            log.warning(
+                "%s configure the default world; --simulation %s does not read them",
+                flags,
+                settings.simulation,
+            )
         return load_factory(settings.simulation)
     return partial(
         default_simulation,
@@ -180,7 +202,11 @@ def load_factory(path: str) -> SimulationFactory:
     module_name, _, attribute = path.partition(":")
     if not module_name or not attribute:
         raise ValueError(f"--simulation wants module:factory, got {path!r}")
-    factory = getattr(importlib.import_module(module_name), attribute, None)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(f"--simulation {path!r}: cannot import {module_name!r}: {exc}") from None
+    factory = getattr(module, attribute, None)
     if not callable(factory):
         raise ValueError(f"{path!r} is not a callable simulation factory")
     result: SimulationFactory = factory

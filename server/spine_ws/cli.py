@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from spine_ws.access import Policy, Redactor, check_bind
 from spine_ws.app import create_app
 from spine_ws.settings import Settings
+from spine_ws.sim.registry import RegistryError
 from spine_ws.transport import server
 
 __all__ = ["main"]
@@ -64,7 +65,15 @@ def run(settings: Settings) -> int:
     )
     sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((settings.host, settings.port))
+    try:
+        sock.bind((settings.host, settings.port))
+    except OSError as exc:
+        sock.close()
+        print(
+            f"spine-ws: cannot listen on {settings.host}:{settings.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return 2
     sock.listen(2048)
     host, port = sock.getsockname()[:2]
     config = server.config(app, settings)
@@ -74,12 +83,19 @@ def run(settings: Settings) -> int:
         for handler in getattr(logger, "handlers", ()):
             handler.addFilter(redactor)
     url = f"{host}:{port}" if ":" not in host else f"[{host}]:{port}"
-    print(f"spine-ws listening on http://{url} (WebSocket ws://{url}/ws)", flush=True)
+
+    def ready() -> None:
+        print(f"spine-ws listening on http://{url} (WebSocket ws://{url}/ws)", flush=True)
+
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal with the
     # handler that was installed before it; make that a no-op so a clean stop exits 0.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: None)
-    server.run(config, sock)
+    try:
+        server.run(app, config, sock, ready)
+    except (RegistryError, ValueError) as exc:  # the simulation cannot start as configured
+        print(f"spine-ws: cannot start: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

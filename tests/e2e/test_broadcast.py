@@ -205,18 +205,43 @@ async def test_sigterm_closes_clients_with_going_away_and_exits_zero() -> None:
         assert time.monotonic() - started < 5
 
 
-def test_a_simulation_missing_handlers_is_refused_at_start_up() -> None:
-    """A plugged simulation without every command handler stops the server, naming the types."""
+def serve_and_fail(*flags: str) -> str:
+    """Run `spine-ws serve` expecting a start-up failure: exit 2, one line, no traceback."""
     result = subprocess.run(
-        [str(SPINE_WS), "serve", "--port", "0", "--simulation", "tests.e2e.sims:incomplete"],
+        [str(SPINE_WS), "serve", "--port", "0", *flags],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=30,
     )
-    assert result.returncode != 0
-    output = result.stdout + result.stderr
-    assert "no handler for command type(s) add_agent, delete_agent, modify_agent" in output
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and "listening on http" not in result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("spine-ws:")]
+    assert len(errors) == 1, result.stderr
+    return errors[0]
+
+
+def test_a_simulation_missing_handlers_is_refused_at_start_up() -> None:
+    """A plugged simulation without every command handler stops the server, naming the
+    simulation and the types, in one line, before it listens."""
+    line = serve_and_fail("--simulation", "tests.e2e.sims:incomplete")
+    assert "simulation tests.e2e.sims:incomplete" in line
+    assert "no handler for command type(s) add_agent, delete_agent, modify_agent" in line
+
+
+def test_a_simulation_that_cannot_be_imported_is_one_line() -> None:
+    """A missing module is named, not a traceback."""
+    line = serve_and_fail("--simulation", "no_such_module_here:create")
+    assert "cannot import 'no_such_module_here'" in line
+
+
+def test_a_port_in_use_is_one_line() -> None:
+    """Another listener on the port: exit 2, saying so."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        line = serve_and_fail("--port", str(taken.getsockname()[1]))
+    assert "cannot listen on 127.0.0.1" in line and "in use" in line
 
 
 async def test_health_reports_connections_and_the_simulation() -> None:

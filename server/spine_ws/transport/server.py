@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
+from collections.abc import Callable
 
 import uvicorn
+from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from spine_ws.logs import Repeats
@@ -61,10 +64,31 @@ def config(app: ASGIApp, settings: Settings) -> uvicorn.Config:
         http=type("Protocol", (HandshakeDeadline,), {"timeout": settings.handshake_timeout}),
         timeout_keep_alive=max(1, int(settings.handshake_timeout)),
         timeout_graceful_shutdown=3,
-        lifespan="on",
+        # `run` enters the app's lifespan itself, so that a failing start-up is an
+        # exception for the CLI to report, not a traceback logged by uvicorn.
+        lifespan="off",
     )
 
 
-def run(config: uvicorn.Config, sock: socket.socket) -> None:
-    """Serve on an already bound and listening socket until SIGINT or SIGTERM."""
-    uvicorn.Server(config).run(sockets=[sock])
+def run(
+    app: FastAPI, config: uvicorn.Config, sock: socket.socket, ready: Callable[[], None]
+) -> None:
+    """Start the app (its lifespan), then serve on the bound, listening socket until
+    SIGINT or SIGTERM; `ready` is called once uvicorn accepts connections. Whatever the
+    start-up raises propagates, before anything was served."""
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(_serve(app, config, sock, ready))
+
+
+async def _serve(
+    app: FastAPI, config: uvicorn.Config, sock: socket.socket, ready: Callable[[], None]
+) -> None:
+    server = uvicorn.Server(config)
+    async with app.router.lifespan_context(app):
+        serving = asyncio.ensure_future(server.serve(sockets=[sock]))
+        # uvicorn sets `started` and offers nothing to await.
+        while not server.started and not serving.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        if server.started:
+            ready()
+        await serving
