@@ -33,6 +33,7 @@ class Health(BaseModel):
     protocol_version: str
     schema_hash: str
     seq: int = Field(ge=0, description="Last broadcast event sequence number.")
+    commands: list[str] = Field(description="The command types the simulation handles.")
     epoch: str = Field(description="Identifies this server run.")
 
 
@@ -75,6 +76,7 @@ async def health(request: Request, response: Response) -> Health:
         schema_hash=SCHEMA_HASH,
         seq=hub.seq,
         epoch=hub.epoch,
+        commands=hub.supported,
     )
 
 

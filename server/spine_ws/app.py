@@ -111,18 +111,21 @@ def _start(
     policy: Policy,
 ) -> Runtime:
     commands = CommandQueue(settings.command_queue_size)
+    events = EventSink(loop)
+    simulation = factory(Boundary(commands, events))
+    name = _name(settings, factory)
+    try:
+        simulation.handlers.check()
+    except RegistryError as exc:
+        raise RegistryError(f"simulation {name}: {exc}") from None
     hub = Hub(
         commands,
         limits=Limits(settings.max_json_depth, settings.max_json_members),
         max_agent_data_bytes=settings.max_agent_data_bytes,
+        supported=simulation.handlers.types(),
+        simulation_name=f"the simulation {name}",
     )
-    simulation = factory(Boundary(commands, EventSink(loop, hub.deliver)))
-    # The hub parses against every command schema; this proves the simulation handles
-    # exactly those.
-    try:
-        simulation.handlers.check_complete()
-    except RegistryError as exc:
-        raise RegistryError(f"simulation {_name(settings, factory)}: {exc}") from None
+    events.connect(hub.deliver)
     simulation.start()
     log.info("simulation started (epoch %s)", hub.epoch)
     log.info("%s", transport.describe(settings.transport))

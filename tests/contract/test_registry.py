@@ -22,7 +22,7 @@ from spine_ws.app import create_app
 from spine_ws.core.boundary import Boundary, CommandQueue, EventSink
 from spine_ws.generated import COMMAND_MODELS, EVENT_MODELS, AddAgentCommand, StopCommand
 from spine_ws.settings import Settings
-from spine_ws.sim.registry import Registry, RegistryError
+from spine_ws.sim.registry import LIFECYCLE, Registry, RegistryError
 from spine_ws.world import World
 from tests.e2e.harness import validate_event
 
@@ -61,7 +61,7 @@ def test_default_simulation_handles_exactly_the_command_schemas(world: World) ->
     """The handler types equal the file names in schema/commands (and the generated table)."""
     assert world.handlers.types() == COMMAND_FILES
     assert sorted(COMMAND_MODELS) == COMMAND_FILES
-    world.handlers.check_complete()
+    world.handlers.check()
 
 
 @pytest.mark.parametrize("wire", COMMAND_FILES)
@@ -150,21 +150,18 @@ def test_the_server_emits_every_event_type_and_each_validates() -> None:
     assert {frame["type"] for frame in frames} == set(EVENT_FILES)
 
 
-def test_a_command_schema_without_handler_fails_naming_the_type_and_the_fix(
-    world: World,
-) -> None:
-    """A `warp` command in the check's inputs: check_complete names it and says what to do."""
-    with pytest.raises(RegistryError) as failure:
-        world.handlers.check_complete(expected={**COMMAND_MODELS, "warp": _stand_in("warp")})
-    message = str(failure.value)
-    assert "no handler for command type(s) warp" in message
-    assert "schema/commands/<type>.json with Registry.register(<Model>, handler)" in message
+def test_a_command_schema_without_a_handler_is_simply_not_supported(world: World) -> None:
+    """A `warp` schema the world has no handler for passes the check: the world does not
+    support it (the server answers it unsupported_command)."""
+    world.handlers.check(expected={**COMMAND_MODELS, "warp": _stand_in("warp")})
+    assert "warp" not in world.handlers.types()
 
 
-def test_a_schema_file_added_to_a_copy_of_the_tree_fails_the_check(
+def test_a_schema_file_added_to_a_copy_of_the_tree_touches_no_simulation(
     world: World, tmp_path: Path
 ) -> None:
-    """schema/commands/warp.json in a copy of the tree becomes a missing-handler failure."""
+    """schema/commands/warp.json in a copy of the tree: the check of the default world
+    still passes, with no declaration anywhere."""
     root = shutil.copytree(SCHEMA_DIR, tmp_path / "schema")
     warp = _schema("commands", "stop")
     warp["title"] = "WarpCommand"
@@ -174,15 +171,26 @@ def test_a_schema_file_added_to_a_copy_of_the_tree_fails_the_check(
     contract = load_contract(root)
     assert "warp" in contract.commands
     expected = {wire: COMMAND_MODELS.get(wire) or _stand_in(wire) for wire in contract.commands}
-    with pytest.raises(RegistryError, match=r"no handler for command type\(s\) warp: register"):
-        world.handlers.check_complete(expected=expected)
+    world.handlers.check(expected=expected)
+
+
+@pytest.mark.parametrize("wire", LIFECYCLE)
+def test_a_simulation_without_a_lifecycle_handler_fails_naming_it(wire: str) -> None:
+    """Every simulation handles start, stop, pause, resume and set_tick_rate."""
+    registry = Registry()
+    for other in LIFECYCLE:
+        if other != wire:
+            registry.register(COMMAND_MODELS[other], lambda command: None)
+    with pytest.raises(RegistryError) as failure:
+        registry.check()
+    assert f"no handler for lifecycle command(s) {wire}:" in str(failure.value)
 
 
 def test_an_orphan_handler_fails_naming_the_type_and_the_fix(world: World) -> None:
     """A handler whose schema is gone is named, with "add the schema … or drop the handler"."""
     expected = {wire: model for wire, model in COMMAND_MODELS.items() if wire != "pause"}
     with pytest.raises(RegistryError) as failure:
-        world.handlers.check_complete(expected=expected)
+        world.handlers.check(expected=expected)
     assert str(failure.value) == (
         "handler(s) for pause but no schema/commands/<type>.json: "
         "add the schema and run `make gen`, or drop the handler"
@@ -217,6 +225,6 @@ def test_a_look_alike_model_is_refused_naming_the_schema() -> None:
 
 
 def test_a_handler_bound_to_another_model_fails_the_check(world: World) -> None:
-    """If the schema's model is not the one registered, check_complete names the type."""
+    """If the schema's model is not the one registered, check names the type."""
     with pytest.raises(RegistryError, match="'stop' is bound to a model that is not its schema's"):
-        world.handlers.check_complete(expected={**COMMAND_MODELS, "stop": _stand_in("stop")})
+        world.handlers.check(expected={**COMMAND_MODELS, "stop": _stand_in("stop")})

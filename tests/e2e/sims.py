@@ -10,14 +10,34 @@ from spine_ws.sim import (
     Boundary,
     DeleteAgentCommand,
     ModifyAgentCommand,
+    Registry,
+    StopCommand,
     TickingSimulation,
 )
 from spine_ws.world import World
 
 
 def incomplete(boundary: Boundary) -> TickingSimulation:
-    """Handles only the lifecycle commands: must be refused at start-up."""
+    """Handles only the lifecycle commands: the agent commands are unsupported."""
     return TickingSimulation(boundary)
+
+
+class Lifeless:
+    """Handles `stop` only: no lifecycle, refused at start-up."""
+
+    def __init__(self, boundary: Boundary) -> None:
+        self.handlers = Registry()
+        self.handlers.register(StopCommand, lambda command: None)
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+def lifeless(boundary: Boundary) -> Lifeless:
+    return Lifeless(boundary)
 
 
 class Faulty(World):

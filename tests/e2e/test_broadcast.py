@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import socket
 import struct
@@ -15,6 +14,7 @@ import psutil
 import pytest
 import websockets
 
+from spine_ws.generated import COMMAND_MODELS, PROTOCOL_VERSION
 from tests.e2e.harness import ROOT, SPINE_WS, Client, connect, run_server
 
 pytestmark = pytest.mark.anyio
@@ -221,12 +221,28 @@ def serve_and_fail(*flags: str) -> str:
     return errors[0]
 
 
-def test_a_simulation_missing_handlers_is_refused_at_start_up() -> None:
-    """A plugged simulation without every command handler stops the server, naming the
+def test_a_simulation_missing_lifecycle_handlers_is_refused_at_start_up() -> None:
+    """A plugged simulation without the lifecycle handlers stops the server, naming the
     simulation and the types, in one line, before it listens."""
-    line = serve_and_fail("--simulation", "tests.e2e.sims:incomplete")
-    assert "simulation tests.e2e.sims:incomplete" in line
-    assert "no handler for command type(s) add_agent, delete_agent, modify_agent" in line
+    line = serve_and_fail("--simulation", "tests.e2e.sims:lifeless")
+    assert "simulation tests.e2e.sims:lifeless" in line
+    assert "no handler for lifecycle command(s) start, pause, resume, set_tick_rate" in line
+
+
+async def test_a_command_the_simulation_does_not_handle_is_unsupported() -> None:
+    """The snapshot and /health list what the simulation handles; anything else of the
+    protocol is `unsupported_command`, naming the simulation, and changes nothing."""
+    with run_server("--simulation", "tests.e2e.sims:incomplete") as server:
+        client = await connect(server)
+        lifecycle = ["pause", "resume", "set_tick_rate", "start", "stop"]
+        assert client.snapshot["commands"] == server.health()["commands"] == lifecycle
+        reply = await client.command({"type": "add_agent", "agent_id": "a", "agent_kind": "k"})
+        assert reply["code"] == "unsupported_command" and reply["command_type"] == "add_agent"
+        assert "tests.e2e.sims:incomplete" in reply["message"]
+        assert (await client.command({"type": "start"}))["type"] == "command_ack"
+        unknown = await client.command({"type": "warp"})
+        assert unknown["code"] == "unknown_command"
+        await client.close()
 
 
 def test_a_simulation_that_cannot_be_imported_is_one_line() -> None:
@@ -256,7 +272,8 @@ async def test_health_reports_connections_and_the_simulation() -> None:
         simulation = server.health()["simulation"]
         assert simulation["status"] == "running" and simulation["tick_rate"] == 12
         await client.close()
-        assert json.loads(json.dumps(health))["protocol_version"] == "1.0.0"
+        assert health["protocol_version"] == PROTOCOL_VERSION
+        assert health["commands"] == client.snapshot["commands"] == sorted(COMMAND_MODELS)
 
 
 async def test_the_log_says_which_transport_serves_ws(transport: str) -> None:

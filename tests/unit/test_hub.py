@@ -292,3 +292,21 @@ def test_the_snapshot_is_a_valid_snapshot_event(hub: Hub) -> None:
     hub.join(client)
     snapshot = SnapshotEvent.model_validate_json(client.snapshots[0])
     assert snapshot.connection_id == "a" and snapshot.agents[0].data == {"n": [1, 2.5]}
+
+
+def test_a_command_the_simulation_does_not_handle_is_unsupported(queue: CommandQueue) -> None:
+    """A schema'd command outside `supported`: one unsupported_command naming the
+    simulation and what it supports; nothing queued. The snapshot lists `supported`."""
+    hub = Hub(queue, supported=["start", "stop"], simulation_name="the simulation orbit:create")
+    client = FakeOutbox("a")
+    hub.join(client)
+    assert client.frames()[0]["commands"] == ["start", "stop"]
+    hub.submit(client, '{"type": "pause", "id": "p"}')
+    error = client.frames()[-1]
+    assert (error["code"], error["command_id"], error["command_type"]) == (
+        "unsupported_command",
+        "p",
+        "pause",
+    )
+    assert "orbit:create does not support pause; it supports start, stop" in error["message"]
+    assert len(queue) == 0

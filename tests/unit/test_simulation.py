@@ -201,3 +201,18 @@ async def test_stop_ends_the_thread(sim: Harness) -> None:
     assert thread is not None and thread.is_alive()
     sim.world.stop()
     assert not thread.is_alive() and sim.commands.closed
+
+
+async def test_events_published_before_the_sink_is_connected_are_delivered_in_order() -> None:
+    """A simulation may publish while it is built, before the server connects the sink."""
+    sink = EventSink(asyncio.get_running_loop())
+    sink.broadcast(TickStartEvent, tick=1)
+    await asyncio.sleep(0.01)
+    delivered: list[EventItem] = []
+    sink.connect(delivered.extend)
+    sink.broadcast(TickStartEvent, tick=2)
+    for _ in range(100):
+        if len(delivered) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert [item.event.tick for item in delivered] == [1, 2]  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   type SchemaMismatch,
+  PROTOCOL_VERSION,
   SCHEMA_HASH,
   type SeqGap,
   SeqTracker,
@@ -55,12 +56,13 @@ class FakeSocket implements WebSocketLike {
 function snapshot(epoch: string, seq: number, schemaHash = SCHEMA_HASH): SnapshotEvent {
   return {
     type: "snapshot",
-    protocol_version: "1.0.0",
+    protocol_version: PROTOCOL_VERSION,
     schema_hash: schemaHash,
     epoch,
     seq,
     connection_id: "c1",
     simulation: { status: "running", tick: 7, tick_rate: 20 },
+    commands: ["start", "stop"],
     agents: [{ agent_id: "a", agent_kind: "walker", data: { x: 1, y: 2 } }],
   };
 }
@@ -164,8 +166,8 @@ describe("schema hash", () => {
       {
         serverSchemaHash: "f".repeat(64),
         clientSchemaHash: SCHEMA_HASH,
-        serverProtocolVersion: "1.0.0",
-        clientProtocolVersion: "1.0.0",
+        serverProtocolVersion: PROTOCOL_VERSION,
+        clientProtocolVersion: PROTOCOL_VERSION,
       },
     ]);
     client.close();

@@ -19,8 +19,8 @@ __all__ = [
     "SUBPROTOCOL",
 ]
 
-PROTOCOL_VERSION: Final = "1.0.0"
-SCHEMA_HASH: Final = "4f54d98cec3e7834654a15ba989aa53c28adea80516c020deb89c26c3683a692"
+PROTOCOL_VERSION: Final = "1.1.0"
+SCHEMA_HASH: Final = "cf507d8cbe0f42e65a8783a19e2a50678b17607bc5dc342ddef44ee8ec6e9512"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"

@@ -19,7 +19,7 @@ SpineProtocol = TypeAliasType(
     "SpineProtocol", Annotated[Any, Field(title="SpineProtocol")]
 )
 """
-spine-ws protocol 1.0.0, bundled from schema/.
+spine-ws protocol 1.1.0, bundled from schema/.
 """
 
 
@@ -81,6 +81,7 @@ ErrorCode = TypeAliasType(
             "invalid_json",
             "invalid_message",
             "unknown_command",
+            "unsupported_command",
             "queue_full",
             "invalid_state",
             "agent_not_found",
@@ -95,7 +96,7 @@ ErrorCode = TypeAliasType(
     ],
 )
 """
-Why a message failed. invalid_json: not parseable JSON (or a non-finite number). invalid_message: valid JSON that breaks a schema, a binary frame, or JSON too deep or too large. unknown_command: a type no command schema has. queue_full: the simulation's command queue is full; nothing was applied, retry later. invalid_state: the command is not allowed in the simulation's current state. agent_not_found: no agent has that id. agent_exists: an agent with that id already exists. forbidden: this connection's role may not send commands. rate_limited: too many commands from this connection; nothing was applied. limit_exceeded: a configured limit (agent count, agent_data size) would be exceeded. internal_error: an unexpected server fault. simulation_error: the simulation raised while ticking or handling a command.
+Why a message failed. invalid_json: not parseable JSON (or a non-finite number). invalid_message: valid JSON that breaks a schema, a binary frame, or JSON too deep or too large. unknown_command: a type no command schema has. unsupported_command: a command of the protocol that the running simulation does not handle (the snapshot lists those it does). queue_full: the simulation's command queue is full; nothing was applied, retry later. invalid_state: the command is not allowed in the simulation's current state. agent_not_found: no agent has that id. agent_exists: an agent with that id already exists. forbidden: this connection's role may not send commands. rate_limited: too many commands from this connection; nothing was applied. limit_exceeded: a configured limit (agent count, agent_data size) would be exceeded. internal_error: an unexpected server fault. simulation_error: the simulation raised while ticking or handling a command.
 """
 
 
@@ -118,7 +119,7 @@ class ErrorDetail(BaseModel):
 
 
 ProtocolVersion = TypeAliasType(
-    "ProtocolVersion", Annotated[Literal["1.0.0"], Field(title="ProtocolVersion")]
+    "ProtocolVersion", Annotated[Literal["1.1.0"], Field(title="ProtocolVersion")]
 )
 """
 Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).
@@ -667,6 +668,10 @@ class SnapshotEvent(BaseModel):
     simulation: SimulationInfo
     """
     The simulation's state.
+    """
+    commands: list[CommandType]
+    """
+    The command types the running simulation handles, sorted, each once; any other command gets unsupported_command.
     """
     agents: list[AgentState]
     """

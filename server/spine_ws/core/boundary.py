@@ -152,7 +152,9 @@ class EventSink:
     """Where a simulation publishes events; safe to call from any thread."""
 
     def __init__(
-        self, loop: asyncio.AbstractEventLoop, deliver: Callable[[Sequence[EventItem]], None]
+        self,
+        loop: asyncio.AbstractEventLoop,
+        deliver: Callable[[Sequence[EventItem]], None] | None = None,
     ):
         self._loop = loop
         self._deliver = deliver
@@ -205,8 +207,21 @@ class EventSink:
         with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(self._drain)
 
+    def connect(self, deliver: Callable[[Sequence[EventItem]], None]) -> None:
+        """Where events go (the hub): the server connects it once the simulation is
+        built; what was published meanwhile is delivered then."""
+        self._deliver = deliver
+        with self._lock:
+            if not self._pending or self._wake_scheduled:
+                return
+            self._wake_scheduled = True
+        self._loop.call_soon_threadsafe(self._drain)
+
     def _drain(self) -> None:
         with self._lock:
+            if self._deliver is None:  # not connected yet: `connect` delivers them
+                self._wake_scheduled = False
+                return
             self._wake_scheduled = False
             items, self._pending = self._pending, []
         self._deliver(items)

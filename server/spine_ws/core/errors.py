@@ -4,6 +4,7 @@ ProtocolError                 (abstract: carries `code`, becomes an `error` even
 ├── InvalidJson               invalid_json      not JSON, or a non-finite number
 ├── InvalidMessage            invalid_message   breaks a schema or a structural limit
 ├── UnknownCommand            unknown_command   no schema for that `type`
+├── UnsupportedCommand        unsupported_command   the running simulation does not handle it
 ├── QueueFull                 queue_full        the simulation is not keeping up
 ├── InvalidState              invalid_state     not allowed in the current state
 ├── AgentNotFound             agent_not_found
@@ -36,6 +37,7 @@ __all__ = [
     "RateLimited",
     "SimulationError",
     "UnknownCommand",
+    "UnsupportedCommand",
 ]
 
 
@@ -75,6 +77,10 @@ class InvalidMessage(ProtocolError):
 
 class UnknownCommand(ProtocolError):
     code = "unknown_command"
+
+
+class UnsupportedCommand(ProtocolError):
+    code = "unsupported_command"
 
 
 class QueueFull(ProtocolError):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -27,12 +27,19 @@ from spine_ws.core.errors import (
     QueueFull,
     RateLimited,
     SimulationError,
+    UnsupportedCommand,
 )
 from spine_ws.core.messages import to_json, wire_type
 from spine_ws.core.mirror import Mirror
 from spine_ws.core.outbox import Outbox
 from spine_ws.core.parse import Limits, ParseFailure, parse_command
-from spine_ws.generated import PROTOCOL_VERSION, SCHEMA_HASH, ErrorEvent, SnapshotEvent
+from spine_ws.generated import (
+    COMMAND_MODELS,
+    PROTOCOL_VERSION,
+    SCHEMA_HASH,
+    ErrorEvent,
+    SnapshotEvent,
+)
 
 __all__ = ["Hub", "stamp"]
 
@@ -49,6 +56,8 @@ class Hub:
         limits: Limits | None = None,
         max_agent_data_bytes: int = 8 * 1024,
         epoch: str | None = None,
+        supported: Iterable[str] | None = None,
+        simulation_name: str = "the simulation",
     ) -> None:
         self.epoch = epoch or secrets.token_hex(8)
         self.seq = 0
@@ -65,6 +74,10 @@ class Hub:
         # Why the simulation failed, once it has: from then on no command is queued.
         self.failure: str | None = None
         self._snapshot: tuple[int, bytes] | None = None
+        # The command types the running simulation handles (default: every schema's).
+        self.supported = sorted(COMMAND_MODELS if supported is None else supported)
+        self._supported = frozenset(self.supported)
+        self._simulation_name = simulation_name
 
     def new_connection_id(self) -> str:
         self._next_id += 1
@@ -94,6 +107,7 @@ class Hub:
             "epoch": self.epoch,
             "seq": self.seq,
             "simulation": self.mirror.simulation.model_dump(mode="json"),
+            "commands": self.supported,
         }
         try:
             body = orjson.dumps({**members, "agents": list(self.mirror.agents.values())})
@@ -149,6 +163,11 @@ class Hub:
             command_type = wire_type(type(command))
             if not client.allow_command():
                 raise RateLimited(_RATE_MESSAGE)
+            if command_type not in self._supported:
+                raise UnsupportedCommand(
+                    f"{self._simulation_name} does not support {command_type}; it supports "
+                    f"{', '.join(self.supported)}"
+                )
             if client.role != "controller":
                 raise Forbidden(f"a {client.role} connection may not send commands")
             self._check_agent_data(command)

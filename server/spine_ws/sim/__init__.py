@@ -25,13 +25,15 @@ from spine_ws.core.errors import (
     RateLimited,
     SimulationError,
     UnknownCommand,
+    UnsupportedCommand,
 )
 from spine_ws.generated import *  # noqa: F403
-from spine_ws.sim.registry import Registry, RegistryError
+from spine_ws.sim.registry import LIFECYCLE, Registry, RegistryError
 from spine_ws.sim.simulation import Simulation, SimulationFactory
 from spine_ws.sim.ticking import TickingSimulation
 
 __all__ = [
+    "LIFECYCLE",
     "AgentExists",
     "AgentNotFound",
     "Boundary",
@@ -54,5 +56,6 @@ __all__ = [
     "SimulationFactory",
     "TickingSimulation",
     "UnknownCommand",
+    "UnsupportedCommand",
 ]
 __all__ += generated.__all__

@@ -1,7 +1,9 @@
 """The one registry: wire `type` -> (generated command model, the simulation's handler).
 
-The simulation dispatches with it, and `check_complete` proves at start-up that it
-covers exactly the commands in `schema/commands/`, the table the server parses with.
+The simulation dispatches with it, and `check` proves at start-up that every handler is
+bound to a command schema's generated model and that the lifecycle is handled. A command
+schema a simulation has no handler for is simply not supported by it: the server
+answers it `unsupported_command`, and the snapshot lists what is supported.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from pydantic import BaseModel
 from spine_ws.core.messages import NotAMessage, wire_type
 from spine_ws.generated import COMMAND_MODELS
 
-__all__ = ["Handler", "Registry", "RegistryError"]
+__all__ = ["LIFECYCLE", "Handler", "Registry", "RegistryError"]
+
+# What every simulation handles: the state machine of `simulation_state`.
+LIFECYCLE = ("start", "stop", "pause", "resume", "set_tick_rate")
 
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[[Any], None]
@@ -72,15 +77,17 @@ class Registry:
     def types(self) -> list[str]:
         return sorted(self._entries)
 
-    def check_complete(self, expected: Mapping[str, type[BaseModel]] = COMMAND_MODELS) -> None:
-        """Raise `RegistryError` naming every command type without a handler or schema."""
-        missing = sorted(set(expected) - set(self._entries))
+    def check(self, expected: Mapping[str, type[BaseModel]] = COMMAND_MODELS) -> None:
+        """Raise `RegistryError` naming every orphan handler, wrong model and lifecycle
+        command without a handler; `expected` is every command schema's model."""
+        missing = [wire for wire in LIFECYCLE if wire in expected and wire not in self._entries]
         orphans = sorted(set(self._entries) - set(expected))
         problems = []
         if missing:
             problems.append(
-                f"no handler for command type(s) {', '.join(missing)}: register one per "
-                "schema/commands/<type>.json with Registry.register(<Model>, handler)"
+                f"no handler for lifecycle command(s) {', '.join(missing)}: every simulation "
+                "handles them (TickingSimulation does); register one with "
+                "Registry.register(<Model>, handler)"
             )
         if orphans:
             problems.append(
@@ -91,7 +98,7 @@ class Registry:
             if self._entries[wire].model is not expected[wire]:
                 problems.append(
                     f"{wire!r} is bound to a model that is not its schema's: register "
-                    f"generated.{expected[wire].__name__}"
+                    f"spine_ws.sim.{expected[wire].__name__}"
                 )
         if problems:
             raise RegistryError("; ".join(problems))

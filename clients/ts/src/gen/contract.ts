@@ -1,9 +1,9 @@
 // GENERATED from schema/ by `make gen` (server/codegen) - do not edit.
 
 /** Protocol version these types were generated for. */
-export const PROTOCOL_VERSION = "1.0.0" as const;
+export const PROTOCOL_VERSION = "1.1.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "4f54d98cec3e7834654a15ba989aa53c28adea80516c020deb89c26c3683a692";
+export const SCHEMA_HASH = "cf507d8cbe0f42e65a8783a19e2a50678b17607bc5dc342ddef44ee8ec6e9512";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */

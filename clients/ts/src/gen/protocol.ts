@@ -33,7 +33,7 @@ export type CommandId = string;
  */
 export type CommandType = string;
 /**
- * Why a message failed. invalid_json: not parseable JSON (or a non-finite number). invalid_message: valid JSON that breaks a schema, a binary frame, or JSON too deep or too large. unknown_command: a type no command schema has. queue_full: the simulation's command queue is full; nothing was applied, retry later. invalid_state: the command is not allowed in the simulation's current state. agent_not_found: no agent has that id. agent_exists: an agent with that id already exists. forbidden: this connection's role may not send commands. rate_limited: too many commands from this connection; nothing was applied. limit_exceeded: a configured limit (agent count, agent_data size) would be exceeded. internal_error: an unexpected server fault. simulation_error: the simulation raised while ticking or handling a command.
+ * Why a message failed. invalid_json: not parseable JSON (or a non-finite number). invalid_message: valid JSON that breaks a schema, a binary frame, or JSON too deep or too large. unknown_command: a type no command schema has. unsupported_command: a command of the protocol that the running simulation does not handle (the snapshot lists those it does). queue_full: the simulation's command queue is full; nothing was applied, retry later. invalid_state: the command is not allowed in the simulation's current state. agent_not_found: no agent has that id. agent_exists: an agent with that id already exists. forbidden: this connection's role may not send commands. rate_limited: too many commands from this connection; nothing was applied. limit_exceeded: a configured limit (agent count, agent_data size) would be exceeded. internal_error: an unexpected server fault. simulation_error: the simulation raised while ticking or handling a command.
  *
  * This interface was referenced by `SpineProtocol`'s JSON-Schema
  * via the `definition` "ErrorCode".
@@ -42,6 +42,7 @@ export type ErrorCode =
   | "invalid_json"
   | "invalid_message"
   | "unknown_command"
+  | "unsupported_command"
   | "queue_full"
   | "invalid_state"
   | "agent_not_found"
@@ -57,7 +58,7 @@ export type ErrorCode =
  * This interface was referenced by `SpineProtocol`'s JSON-Schema
  * via the `definition` "ProtocolVersion".
  */
-export type ProtocolVersion = "1.0.0";
+export type ProtocolVersion = "1.1.0";
 /**
  * Sequence number of a broadcast event: grows by exactly 1 per broadcast event of this server run.
  *
@@ -120,7 +121,7 @@ export type ServerEvent =
   | WorldEventEvent;
 
 /**
- * spine-ws protocol 1.0.0, bundled from schema/.
+ * spine-ws protocol 1.1.0, bundled from schema/.
  */
 export interface SpineProtocol {
   [k: string]: unknown | undefined;
@@ -554,6 +555,10 @@ export interface SnapshotEvent {
    * The simulation's state.
    */
   simulation: SimulationInfo;
+  /**
+   * The command types the running simulation handles, sorted, each once; any other command gets unsupported_command.
+   */
+  commands: CommandType[];
   /**
    * Every agent, in creation order.
    */
