@@ -45,8 +45,8 @@ $(VIEWER): $(NODE_READY) $(wildcard $(TS)/src/*.ts $(TS)/src/gen/*.ts $(TS)/view
 run: $(PY_READY) $(VIEWER)
 	$(VENV)/bin/spine-ws serve --host $(HOST) --port $(PORT) $(ARGS)
 
-# Everything, then the /ws end-to-end suite again on the ASGI fallback transport (the
-# tests that need the fast path's TCP abort are marked fast_path and skipped there).
+# Everything, then the /ws end-to-end suite again on the ASGI fallback transport (a test
+# that can only hold on the fast path would be marked fast_path and skipped there).
 test: $(PY_READY) $(VIEWER) $(CHROMIUM)
 	$(PY) -m pytest
 	$(PY) -m pytest tests/e2e --transport asgi -q

@@ -94,7 +94,6 @@ def raw_peer(port: int) -> socket.socket:
     return sock
 
 
-@pytest.mark.fast_path  # ASGI cannot abort: the close frame waits behind the backlog
 async def test_a_client_that_stops_reading_is_closed_and_the_others_are_unaffected() -> None:
     """A stalled client is closed (1008, then aborted); 10 others get every tick; RSS bounded."""
     flags = (
