@@ -52,9 +52,10 @@ test: $(PY_READY) $(VIEWER) $(CHROMIUM)
 	$(PY) -m pytest tests/e2e --transport asgi -q
 	cd $(TS) && npm test --silent
 
-# The inner loop: unit and contract tests, no server process, no browser (seconds).
+# The inner loop: unit and contract tests, no server process, no browser, not the slow
+# ones (the copy-of-the-tree growth test): seconds.
 test-fast: $(PY_READY)
-	$(PY) -m pytest tests/unit tests/contract -q
+	$(PY) -m pytest tests/unit tests/contract -q -m "not slow"
 
 check: $(PY_READY) $(NODE_READY) check-gen
 	$(VENV)/bin/ruff format --check .

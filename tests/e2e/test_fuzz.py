@@ -219,16 +219,21 @@ class Model:
     status: str
     tick_rate: float
     agents: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    # What the simulation handles (the snapshot says); any other schema is unsupported.
+    supported: frozenset[str] = frozenset()
 
     @classmethod
     def from_snapshot(cls, snapshot: dict[str, Any]) -> Model:
         simulation = snapshot["simulation"]
         agents = {a["agent_id"]: (a["agent_kind"], _still(a["data"])) for a in snapshot["agents"]}
-        return cls(simulation["status"], simulation["tick_rate"], agents)
+        supported = frozenset(snapshot["commands"])
+        return cls(simulation["status"], simulation["tick_rate"], agents, supported)
 
     def apply(self, command: dict[str, Any]) -> str | None:
         """Apply one valid command; return the error code it must get (None: an ack)."""
         wire = command["type"]
+        if wire not in self.supported:
+            return "unsupported_command"
         data = command.get("agent_data")
         # The server checks the size of agent_data as it will hold it (orjson, compact).
         if data is not None and len(orjson.dumps(data)) > MAX_AGENT_DATA_BYTES:
@@ -495,7 +500,8 @@ async def _run_valid(server: Server, commands: list[dict[str, Any]]) -> None:
             assert reply["command_type"] == wire, (command, reply)
             assert reply.get("command_id") == command.get("id"), (command, reply)
             if reply["type"] == "error":
-                assert reply["code"] in DOCUMENTED_REFUSALS[wire], (command, reply)
+                documented = DOCUMENTED_REFUSALS.get(wire, set()) | {"unsupported_command"}
+                assert reply["code"] in documented, (command, reply)
             assert reply.get("code") == expected, (command, reply, model)
         # A no-op through the same queue: any late second reply would arrive before it.
         sentinel = {"type": "set_tick_rate", "id": f"v{next(_ids)}", "tick_rate": model.tick_rate}
