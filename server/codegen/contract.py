@@ -11,7 +11,7 @@ import hashlib
 import json
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,8 @@ class Contract:
     files: dict[str, dict[str, Any]]
     commands: dict[str, str]
     events: dict[str, str]
+    # Command type -> title of its result schema (schema/results/<type>.json), if any.
+    results: dict[str, str] = field(default_factory=dict)
 
     @property
     def protocol_version(self) -> str:
@@ -156,6 +158,14 @@ def load_contract(root: Path = SCHEMA_DIR) -> Contract:
                     f"it must equal the file name {wire!r}"
                 )
             table[wire] = contract.title_of(path)
+    for path in sorted(p for p in files if p.startswith("results/")):
+        wire = posixpath.splitext(posixpath.basename(path))[0]
+        if wire not in contract.commands:
+            raise ContractError(
+                f"schema/{path}: a result schema is named for its command, and there is no "
+                f"schema/commands/{wire}.json"
+            )
+        contract.results[wire] = contract.title_of(path)
     titles = [contract.title_of(p) for p in files]
     clashes = sorted({t for t in titles if titles.count(t) > 1})
     if clashes:

@@ -124,6 +124,7 @@ def _python_catalog(contract: Contract) -> str:
         '    "COMMAND_MODELS",',
         '    "EVENT_MODELS",',
         '    "PROTOCOL_VERSION",',
+        '    "RESULT_MODELS",',
         '    "SCHEMA_HASH",',
         '    "SUBPROTOCOL",',
         "]",
@@ -139,6 +140,12 @@ def _python_catalog(contract: Contract) -> str:
         "# Wire type -> model of every command (schema/commands/<type>.json).",
         "COMMAND_MODELS: Final[dict[str, type[BaseModel]]] = {",
         *(f'    "{w}": models.{t},' for w, t in contract.commands.items()),
+        "}",
+        "",
+        "# Command type -> model of its result, for the commands that return one",
+        "# (schema/results/<type>.json): the command_ack's `result` is validated against it.",
+        "RESULT_MODELS: Final[dict[str, type[BaseModel]]] = {",
+        *(f'    "{w}": models.{t},' for w, t in contract.results.items()),
         "}",
         "",
         "# Wire type -> model of every event (schema/events/<type>.json).",
@@ -226,10 +233,27 @@ def _ts_contract(contract: Contract) -> str:
     def tuple_of(items: list[str]) -> str:
         return "[\n" + "".join(f'  "{i}",\n' for i in items) + "] as const"
 
+    results = sorted(contract.results.items())
+    result_types = [
+        *(
+            [f'import type {{ {", ".join(t for _, t in results)} }} from "./protocol.js";', ""]
+            if results
+            else []
+        ),
+        "/** The result type of each command that returns one (schema/results/<type>.json). */",
+        "export type CommandResults = {",
+        *(f"  {w}: {t};" for w, t in results),
+        "};",
+        "/** What `command_ack.result` holds for a command of type T (undefined: no result). */",
+        "export type ResultOf<T extends string> = T extends keyof CommandResults",
+        "  ? CommandResults[T]",
+        "  : undefined;",
+    ]
     return "\n".join(
         [
             "// " + HEADER.format(tool=TOOL),
             "",
+            *result_types,
             "/** Protocol version these types were generated for. */",
             f'export const PROTOCOL_VERSION = "{contract.protocol_version}" as const;',
             "/** SHA-256 of schema/ these types come from; compare with the snapshot's. */",

@@ -21,11 +21,16 @@ from spine_ws.sim import (
     AgentExists,
     AgentNotFound,
     AgentRemovedEvent,
+    AgentSummary,
     AgentUpdateEvent,
     Boundary,
     DeleteAgentCommand,
+    DescribeAgentCommand,
+    DescribeAgentResult,
     InvalidMessage,
     LimitExceeded,
+    ListAgentsCommand,
+    ListAgentsResult,
     ModifyAgentCommand,
     TickingSimulation,
     WorldEventEvent,
@@ -35,6 +40,8 @@ __all__ = ["SIZE", "World", "default_simulation"]
 
 SIZE = 100.0
 MOTION = ("x", "y", "vx", "vy")
+# Agents in a list_agents page when the command gives no limit.
+LIST_LIMIT = 100
 
 
 @dataclass
@@ -65,6 +72,10 @@ class World(TickingSimulation):
         self.handlers.register(AddAgentCommand, self._add)
         self.handlers.register(DeleteAgentCommand, self._delete)
         self.handlers.register(ModifyAgentCommand, self._modify)
+        # Read-only queries are answered here, on the simulation's thread: from its own
+        # state, in order with the commands before them (a client reads its writes).
+        self.handlers.register(DescribeAgentCommand, self._describe)
+        self.handlers.register(ListAgentsCommand, self._list)
 
     def start(self) -> None:
         for n in range(1, self._seed_agents + 1):
@@ -128,6 +139,34 @@ class World(TickingSimulation):
         self.events.broadcast(
             AgentUpdateEvent, tick=self.tick, agent_id=command.agent_id, data=agent.data
         )
+
+    def _describe(self, command: DescribeAgentCommand) -> DescribeAgentResult:
+        agent = self.agents.get(command.agent_id)
+        if agent is None:
+            raise AgentNotFound(f"no agent has id {command.agent_id!r}")
+        return DescribeAgentResult(
+            agent_id=command.agent_id, agent_kind=agent.kind, data=dict(agent.data)
+        )
+
+    def _list(self, command: ListAgentsCommand) -> ListAgentsResult:
+        limit = LIST_LIMIT if command.limit is MISSING else command.limit
+        ids = iter(self.agents)
+        if command.after is not MISSING:
+            if command.after not in self.agents:
+                raise AgentNotFound(f"no agent has id {command.after!r} (the page's after)")
+            for agent_id in ids:  # skip up to and including `after`
+                if agent_id == command.after:
+                    break
+        kind = None if command.agent_kind is MISSING else command.agent_kind
+        page: list[AgentSummary] = []
+        for agent_id in ids:
+            agent = self.agents[agent_id]
+            if kind is not None and agent.kind != kind:
+                continue
+            if len(page) == limit:  # one more exists: the page has a next
+                return ListAgentsResult(agents=page, next=page[-1].agent_id)
+            page.append(AgentSummary(agent_id=agent_id, agent_kind=agent.kind))
+        return ListAgentsResult(agents=page)
 
 
 def _check_motion(data: dict[str, Any], path: str) -> None:

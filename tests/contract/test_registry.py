@@ -61,6 +61,8 @@ def test_schema_tree_has_commands_and_events() -> None:
 WORLD_COMMANDS = [
     "add_agent",
     "delete_agent",
+    "describe_agent",
+    "list_agents",
     "modify_agent",
     "pause",
     "resume",

@@ -49,8 +49,8 @@ def _is_object_schema(schema: dict[str, Any]) -> bool:
 
 
 def test_schema_tree_is_not_empty() -> None:
-    """schema/ holds commands, events and defs, so the parametrized tests below run."""
-    assert {f.split("/")[0] for f in FILES} == {"commands", "defs", "events"}
+    """schema/ holds commands, events, defs and results, so the parametrized tests run."""
+    assert {f.split("/")[0] for f in FILES} == {"commands", "defs", "events", "results"}
 
 
 @pytest.mark.parametrize("path", FILES)

@@ -263,3 +263,33 @@ async def test_simulation_faults_are_broadcast_and_the_loop_keeps_running() -> N
         assert server.health()["simulation"]["status"] == "running"
         assert "Traceback" in server.output() and "boom at tick" in server.output()
         await client.close()
+
+
+async def test_read_only_queries_return_typed_results(server: Server) -> None:
+    """describe_agent and list_agents answer in the ack's `result`, validated against
+    schema/results/, reading the writes the same client made before."""
+    client = await connect(server)
+    for n in range(3):
+        added = await client.command(
+            {
+                "type": "add_agent",
+                "agent_id": f"q{n}",
+                "agent_kind": "probe",
+                "agent_data": {"n": n},
+            }
+        )
+        assert added["type"] == "command_ack" and "result" not in added
+    described = await client.command({"type": "describe_agent", "agent_id": "q1"})
+    assert described["result"]["agent_kind"] == "probe" and described["result"]["data"]["n"] == 1
+    first = await client.command({"type": "list_agents", "agent_kind": "probe", "limit": 2})
+    assert [a["agent_id"] for a in first["result"]["agents"]] == ["q0", "q1"]
+    rest = await client.command(
+        {"type": "list_agents", "agent_kind": "probe", "after": first["result"]["next"]}
+    )
+    assert [a["agent_id"] for a in rest["result"]["agents"]] == ["q2"]
+    assert "next" not in rest["result"]
+    missing = await client.command({"type": "describe_agent", "agent_id": "nobody"})
+    assert missing["code"] == "agent_not_found"
+    for n in range(3):
+        await client.command({"type": "delete_agent", "agent_id": f"q{n}"})
+    await client.close()

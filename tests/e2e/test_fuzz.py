@@ -77,6 +77,8 @@ DOCUMENTED_REFUSALS: dict[str, set[str]] = {
     "add_agent": {"agent_exists", "limit_exceeded", "invalid_message"},
     "delete_agent": {"agent_not_found"},
     "modify_agent": {"agent_not_found", "limit_exceeded", "invalid_message"},
+    "describe_agent": {"agent_not_found"},
+    "list_agents": {"agent_not_found"},
 }
 # orjson refuses deeper JSON outright, so nothing of such a frame can be echoed.
 ORJSON_MAX_DEPTH = 1024
@@ -273,6 +275,12 @@ class Model:
             if not _motion_ok(data):
                 return "invalid_message"
             self.agents[agent_id][1].update(_still(data))
+        elif wire == "describe_agent":
+            if agent_id not in self.agents:
+                return "agent_not_found"
+        elif wire == "list_agents":
+            if "after" in command and command["after"] not in self.agents:
+                return "agent_not_found"
         else:
             raise AssertionError(f"the model has no rule for {wire!r}: add one")
         return None

@@ -8,14 +8,20 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import MISSING, BaseModel, ValidationError
 
 from spine_ws.core.boundary import Boundary, CommandItem, CommandQueue, EventItem, EventSink
+from spine_ws.core.errors import AgentNotFound
 from spine_ws.generated import (
     COMMAND_MODELS,
+    AddAgentCommand,
     AgentUpdateEvent,
     CommandAckEvent,
+    DescribeAgentCommand,
+    DescribeAgentResult,
+    ListAgentsCommand,
     SimulationStateEvent,
     TickStartEvent,
     WorldEventEvent,
@@ -216,3 +222,43 @@ async def test_events_published_before_the_sink_is_connected_are_delivered_in_or
             break
         await asyncio.sleep(0.01)
     assert [item.event.tick for item in delivered] == [1, 2]  # type: ignore[attr-defined]
+
+
+async def test_describe_agent_and_list_agents_answer_from_the_world() -> None:
+    """describe_agent returns the agent; list_agents pages in creation order, by kind."""
+    loop = asyncio.get_running_loop()
+    world = World(Boundary(CommandQueue(8), EventSink(loop, lambda items: None)), seed_agents=0)
+    for n in range(5):
+        world.handlers.handler_for("add_agent")(
+            AddAgentCommand(agent_id=f"a{n}", agent_kind="car" if n % 2 else "truck")
+        )
+    describe = world.handlers.handler_for("describe_agent")
+    found = describe(DescribeAgentCommand(agent_id="a1"))
+    assert isinstance(found, DescribeAgentResult) and found.agent_kind == "car"
+    with pytest.raises(AgentNotFound):
+        describe(DescribeAgentCommand(agent_id="nobody"))
+    listing = world.handlers.handler_for("list_agents")
+    first = listing(ListAgentsCommand(limit=2))
+    assert [a.agent_id for a in first.agents] == ["a0", "a1"] and first.next == "a1"
+    rest = listing(ListAgentsCommand(after=first.next, limit=10))
+    assert [a.agent_id for a in rest.agents] == ["a2", "a3", "a4"] and rest.next is MISSING
+    cars = listing(ListAgentsCommand(agent_kind="car"))
+    assert [a.agent_id for a in cars.agents] == ["a1", "a3"]
+
+
+async def test_an_ack_carries_the_result_its_schema_declares_and_only_that() -> None:
+    """A valid result rides on the ack; a missing, wrong or undeclared one becomes a
+    simulation_error reply (nothing raises on the simulation's thread)."""
+    delivered: list[EventItem] = []
+    sink = EventSink(asyncio.get_running_loop(), delivered.extend)
+    describe = item("describe_agent", command_id="d", agent_id="a")
+    sink.ack(describe, 1, {"agent_id": "a", "agent_kind": "k", "data": {}})
+    sink.ack(describe, 1, None)
+    sink.ack(describe, 1, {"agent_id": "a"})
+    sink.ack(item("stop", command_id="s"), 1, {"unexpected": True})
+    await asyncio.sleep(0.01)
+    replies = [orjson.loads(d.body) for d in delivered]
+    assert replies[0]["type"] == "command_ack"
+    assert replies[0]["result"] == {"agent_id": "a", "agent_kind": "k", "data": {}}
+    assert [r["code"] for r in replies[1:]] == ["simulation_error"] * 3
+    assert "declares none" in replies[3]["message"]

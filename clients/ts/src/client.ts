@@ -10,6 +10,7 @@
 import { CommandError, CommandTimeoutError, DisconnectedError } from "./errors.js";
 import {
   COMMAND_ID_PATTERN,
+  type CommandResults,
   PROTOCOL_VERSION,
   SCHEMA_HASH,
   SUBPROTOCOL,
@@ -28,6 +29,10 @@ import { WorldState } from "./world.js";
 
 /** Characters a subprotocol name may hold (an HTTP token, RFC 9110). */
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** The `command_ack` of a command of type `T`: with its typed `result` if it has one. */
+export type AckOf<T extends Command["type"]> = Omit<CommandAckEvent, "result"> &
+  (T extends keyof CommandResults ? { result: CommandResults[T] } : { result?: never });
 
 /** The event type named `T`, e.g. `EventOf<"tick_start">` is `TickStartEvent`. */
 export type EventOf<T extends ServerEvent["type"]> = Extract<ServerEvent, { type: T }>;
@@ -280,13 +285,15 @@ export class SpineClient {
   }
 
   /**
-   * Send a command; resolves with its `command_ack`. An `id` is assigned when missing.
+   * Send a command; resolves with its `command_ack`, whose `result` is typed for a
+   * command that returns one (`AckOf<"describe_agent">["result"]` is
+   * `DescribeAgentResult`). An `id` is assigned when missing.
    * Rejects with `CommandError` (the server's `error` reply), `CommandTimeoutError`, or
    * `DisconnectedError` (not open, or the connection dropped before the reply; the
    * command may then have been applied: the next snapshot shows). A malformed or
    * already pending `id` rejects with a `TypeError`.
    */
-  send(command: Command, options: SendOptions = {}): Promise<CommandAckEvent> {
+  send<C extends Command>(command: C, options: SendOptions = {}): Promise<AckOf<C["type"]>> {
     const id = command.id ?? `${this.#idPrefix}${++this.#nextId}`;
     if (!COMMAND_ID_PATTERN.test(id)) {
       return Promise.reject(new TypeError(`command id ${JSON.stringify(id)} does not match ${COMMAND_ID_PATTERN}`));
@@ -299,12 +306,14 @@ export class SpineClient {
       return Promise.reject(new DisconnectedError(`cannot send ${command.type}: the client is ${this.#state}`));
     }
     const timeoutMs = options.timeoutMs ?? this.#commandTimeoutMs;
-    return new Promise<CommandAckEvent>((resolve, reject) => {
+    return new Promise<AckOf<C["type"]>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new CommandTimeoutError(id, command.type, timeoutMs));
       }, timeoutMs);
-      this.#pending.set(id, { commandType: command.type, resolve, reject, timer });
+      // The server validated `result` against this command's result schema.
+      const settle = (ack: CommandAckEvent): void => resolve(ack as unknown as AckOf<C["type"]>);
+      this.#pending.set(id, { commandType: command.type, resolve: settle, reject, timer });
       try {
         socket.send(JSON.stringify({ ...command, id }));
       } catch (error) {

@@ -1,6 +1,7 @@
 export * from "./gen/protocol.js";
 export * from "./gen/contract.js";
 export {
+  type AckOf,
   type ConnectionState,
   type EventOf,
   type ReconnectOptions,

@@ -56,6 +56,19 @@ describe("send", () => {
     expect(client.world.simulation?.status).toBe("running");
   });
 
+  it("resolves a query with its typed result, read from the real server", async () => {
+    const client = await openClient(server.wsUrl);
+    await client.send({ type: "add_agent", agent_id: "typed-1", agent_kind: "probe" });
+    const described = await client.send({ type: "describe_agent", agent_id: "typed-1" });
+    // `result` is a DescribeAgentResult: these members type-check without a cast.
+    expect(described.result.agent_kind).toBe("probe");
+    expect(typeof described.result.data.x).toBe("number");
+    const page = await client.send({ type: "list_agents", agent_kind: "probe", limit: 1 });
+    expect(page.result.agents.map((a) => a.agent_id)).toEqual(["typed-1"]);
+    await client.send({ type: "delete_agent", agent_id: "typed-1" });
+    client.close();
+  });
+
   it("assigns an id that matches the protocol's pattern when the command has none", async () => {
     const client = await openClient(server.wsUrl);
     const acks = await Promise.all([client.send({ type: "start" }), client.send({ type: "pause" })]);

@@ -9,8 +9,11 @@
  */
 
 import {
+  type AckOf,
   type Command,
   COMMAND_TYPES,
+  type DescribeAgentResult,
+  type ListAgentsResult,
   EVENT_TYPES,
   type ServerEvent,
   type SetTickRateCommand,
@@ -23,6 +26,11 @@ type Equal<A, B> =
 function assertType<T extends true>(): T | undefined {
   return undefined;
 }
+
+// A command's ack carries its result type; one without a result has none.
+assertType<Equal<AckOf<"describe_agent">["result"], DescribeAgentResult>>();
+assertType<Equal<AckOf<"list_agents">["result"], ListAgentsResult>>();
+assertType<Equal<AckOf<"stop">["result"], undefined>>();
 
 // The runtime lists of types (contract.ts) name exactly the members of the unions (protocol.ts).
 assertType<Equal<(typeof EVENT_TYPES)[number], ServerEvent["type"]>>();

@@ -15,12 +15,13 @@ __all__ = [
     "COMMAND_MODELS",
     "EVENT_MODELS",
     "PROTOCOL_VERSION",
+    "RESULT_MODELS",
     "SCHEMA_HASH",
     "SUBPROTOCOL",
 ]
 
-PROTOCOL_VERSION: Final = "1.1.0"
-SCHEMA_HASH: Final = "cf507d8cbe0f42e65a8783a19e2a50678b17607bc5dc342ddef44ee8ec6e9512"
+PROTOCOL_VERSION: Final = "1.2.0"
+SCHEMA_HASH: Final = "df39cc06724f497de4ea78fbdb15f3f61903bb340f2fa1d99acae098dc28c119"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"
@@ -31,12 +32,21 @@ COMMAND_ID_PATTERN: Final = '^[A-Za-z0-9._:-]{1,64}$'
 COMMAND_MODELS: Final[dict[str, type[BaseModel]]] = {
     "add_agent": models.AddAgentCommand,
     "delete_agent": models.DeleteAgentCommand,
+    "describe_agent": models.DescribeAgentCommand,
+    "list_agents": models.ListAgentsCommand,
     "modify_agent": models.ModifyAgentCommand,
     "pause": models.PauseCommand,
     "resume": models.ResumeCommand,
     "set_tick_rate": models.SetTickRateCommand,
     "start": models.StartCommand,
     "stop": models.StopCommand,
+}
+
+# Command type -> model of its result, for the commands that return one
+# (schema/results/<type>.json): the command_ack's `result` is validated against it.
+RESULT_MODELS: Final[dict[str, type[BaseModel]]] = {
+    "describe_agent": models.DescribeAgentResult,
+    "list_agents": models.ListAgentsResult,
 }
 
 # Wire type -> model of every event (schema/events/<type>.json).

@@ -19,7 +19,7 @@ SpineProtocol = TypeAliasType(
     "SpineProtocol", Annotated[Any, Field(title="SpineProtocol")]
 )
 """
-spine-ws protocol 1.1.0, bundled from schema/.
+spine-ws protocol 1.2.0, bundled from schema/.
 """
 
 
@@ -48,6 +48,24 @@ AgentKind = TypeAliasType(
 """
 Kind of an agent, chosen by whoever creates it.
 """
+
+
+class AgentSummary(BaseModel):
+    """
+    One agent's id and kind.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    agent_id: AgentId
+    """
+    The agent's id.
+    """
+    agent_kind: AgentKind
+    """
+    The agent's kind.
+    """
 
 
 CommandId = TypeAliasType(
@@ -119,7 +137,7 @@ class ErrorDetail(BaseModel):
 
 
 ProtocolVersion = TypeAliasType(
-    "ProtocolVersion", Annotated[Literal["1.1.0"], Field(title="ProtocolVersion")]
+    "ProtocolVersion", Annotated[Literal["1.2.0"], Field(title="ProtocolVersion")]
 )
 """
 Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).
@@ -247,7 +265,7 @@ class AgentUpdateEvent(BaseModel):
 
 class CommandAckEvent(BaseModel):
     """
-    Sent to the sender only: its command was applied. Broadcasts the command caused arrive before this.
+    Sent to the sender only: its command was applied. Broadcasts the command caused arrive before this. A command that returns data (schema/results/) carries it in result.
     """
 
     model_config = ConfigDict(
@@ -268,6 +286,10 @@ class CommandAckEvent(BaseModel):
     tick: Tick
     """
     Tick at which the command was applied.
+    """
+    result: dict[str, Any] | MISSING = MISSING
+    """
+    The command's result, for a command whose schema/results/<command_type>.json declares one (validated against it by the server); absent otherwise.
     """
 
 
@@ -413,6 +435,46 @@ class WorldEventEvent(BaseModel):
     """
 
 
+class DescribeAgentResult(BaseModel):
+    """
+    The result of describe_agent: the agent as it stands.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    agent_id: AgentId
+    """
+    The agent's id.
+    """
+    agent_kind: AgentKind
+    """
+    The agent's kind.
+    """
+    data: Data
+    """
+    The agent's full data.
+    """
+
+
+class ListAgentsResult(BaseModel):
+    """
+    The result of list_agents: one page of agents, in creation order.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    agents: list[AgentSummary]
+    """
+    The page.
+    """
+    next: AgentId | MISSING = MISSING
+    """
+    Pass it as after for the next page; absent after the last one.
+    """
+
+
 class AddAgentCommand(BaseModel):
     """
     Create an agent. Fails with agent_exists if the id is taken.
@@ -462,6 +524,58 @@ class DeleteAgentCommand(BaseModel):
     agent_id: AgentId
     """
     Id of the agent to remove.
+    """
+
+
+class DescribeAgentCommand(BaseModel):
+    """
+    Ask for one agent as it stands: its kind and full data, in the command_ack's result (DescribeAgentResult). Fails with agent_not_found if no agent has the id.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["describe_agent"] = "describe_agent"
+    """
+    Message type: always "describe_agent".
+    """
+    id: CommandId | MISSING = MISSING
+    """
+    Optional id chosen by the client; the reply echoes it as command_id.
+    """
+    agent_id: AgentId
+    """
+    Id of the agent to describe.
+    """
+
+
+class ListAgentsCommand(BaseModel):
+    """
+    Ask for a page of agents, in creation order: their ids and kinds, in the command_ack's result (ListAgentsResult).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["list_agents"] = "list_agents"
+    """
+    Message type: always "list_agents".
+    """
+    id: CommandId | MISSING = MISSING
+    """
+    Optional id chosen by the client; the reply echoes it as command_id.
+    """
+    agent_kind: AgentKind | MISSING = MISSING
+    """
+    Only agents of this kind.
+    """
+    after: AgentId | MISSING = MISSING
+    """
+    Start after this agent: the previous page's next.
+    """
+    limit: Annotated[StrictInt | MISSING, Field(ge=1, le=1000)] = MISSING
+    """
+    Agents in the page, at most (100 when absent).
     """
 
 
@@ -684,6 +798,8 @@ Command = TypeAliasType(
     Annotated[
         AddAgentCommand
         | DeleteAgentCommand
+        | DescribeAgentCommand
+        | ListAgentsCommand
         | ModifyAgentCommand
         | PauseCommand
         | ResumeCommand

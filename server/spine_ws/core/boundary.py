@@ -24,11 +24,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from spine_ws.core.errors import ProtocolError
+from spine_ws.core.errors import ProtocolError, SimulationError
 from spine_ws.core.messages import to_json, wire_type
-from spine_ws.generated import BROADCAST_EVENT_TYPES, CommandAckEvent
+from spine_ws.generated import BROADCAST_EVENT_TYPES, RESULT_MODELS, CommandAckEvent
 
 __all__ = [
     "Boundary",
@@ -182,16 +182,28 @@ class EventSink:
     def _answer(self, item: CommandItem, event: BaseModel) -> None:
         self._put(EventItem(event, to_json(event), item.connection_id, item.ticket))
 
-    def ack(self, item: CommandItem, tick: int) -> None:
-        """Reply `command_ack` to the command's sender."""
-        ack = (
-            CommandAckEvent(command_type=item.command_type, tick=tick)
-            if item.command_id is None
-            else CommandAckEvent(
-                command_type=item.command_type, command_id=item.command_id, tick=tick
-            )
-        )
-        self._answer(item, ack)
+    def ack(self, item: CommandItem, tick: int, result: object = None) -> None:
+        """Reply `command_ack` to the command's sender, with its `result` if its schema
+        declares one (schema/results/<type>.json): the generated model, or a dict that
+        validates against it. A missing, extra or invalid result is the simulation's
+        fault: the sender gets `simulation_error` instead, and nothing raises here."""
+        wire = item.command_type
+        expected = RESULT_MODELS.get(wire)
+        members: dict[str, Any] = {"command_type": wire, "tick": tick}
+        if item.command_id is not None:
+            members["command_id"] = item.command_id
+        if expected is None and result is not None:
+            self.fail(item, SimulationError(f"{wire} returned a result, but declares none"))
+            return
+        if expected is not None:
+            try:
+                model = result if isinstance(result, expected) else expected.model_validate(result)
+            except ValidationError as exc:
+                problem = exc.errors()[0]["msg"] if exc.errors() else str(exc)
+                self.fail(item, SimulationError(f"{wire} returned no valid result: {problem}"))
+                return
+            members["result"] = model.model_dump(mode="json")
+        self._answer(item, CommandAckEvent(**members))
 
     def fail(self, item: CommandItem, error: ProtocolError) -> None:
         """Reply `error` to the command's sender."""

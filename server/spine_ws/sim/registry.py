@@ -23,7 +23,9 @@ __all__ = ["LIFECYCLE", "Handler", "Registry", "RegistryError"]
 LIFECYCLE = ("start", "stop", "pause", "resume", "set_tick_rate")
 
 M = TypeVar("M", bound=BaseModel)
-Handler = Callable[[Any], None]
+R = TypeVar("R")
+# A handler returns None, or the command's result (schema/results/<type>.json).
+Handler = Callable[[Any], object]
 
 
 class RegistryError(Exception):
@@ -42,7 +44,7 @@ class Registry:
     def __init__(self) -> None:
         self._entries: dict[str, _Entry] = {}
 
-    def register(self, model: type[M], handler: Callable[[M], None]) -> None:
+    def register(self, model: type[M], handler: Callable[[M], object]) -> None:
         try:
             wire = wire_type(model)
         except NotAMessage as exc:
@@ -58,10 +60,10 @@ class Registry:
             )
         self._entries[wire] = _Entry(model, cast(Handler, handler))
 
-    def on(self, model: type[M]) -> Callable[[Callable[[M], None]], Callable[[M], None]]:
+    def on(self, model: type[M]) -> Callable[[Callable[[M], R]], Callable[[M], R]]:
         """Decorator form of `register`."""
 
-        def decorate(handler: Callable[[M], None]) -> Callable[[M], None]:
+        def decorate(handler: Callable[[M], R]) -> Callable[[M], R]:
             self.register(model, handler)
             return handler
 

@@ -102,14 +102,14 @@ class TickingSimulation:
 
     def _dispatch(self, item: CommandItem) -> None:
         try:
-            self._registry.handler_for(item.command_type)(item.command)
+            result = self._registry.handler_for(item.command_type)(item.command)
         except ProtocolError as error:
             self.events.fail(item, error)
         except Exception as exc:
             self._report_fault(f"handler for {item.command_type} failed", exc)
             self.events.fail(item, SimulationError(f"{item.command_type} failed: {exc}"))
         else:
-            self.events.ack(item, self.tick)
+            self.events.ack(item, self.tick, result)
 
     def _report_fault(self, what: str, exc: Exception) -> None:
         log.error("%s", what, exc_info=exc)

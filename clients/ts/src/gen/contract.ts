@@ -1,9 +1,20 @@
 // GENERATED from schema/ by `make gen` (server/codegen) - do not edit.
 
+import type { DescribeAgentResult, ListAgentsResult } from "./protocol.js";
+
+/** The result type of each command that returns one (schema/results/<type>.json). */
+export type CommandResults = {
+  describe_agent: DescribeAgentResult;
+  list_agents: ListAgentsResult;
+};
+/** What `command_ack.result` holds for a command of type T (undefined: no result). */
+export type ResultOf<T extends string> = T extends keyof CommandResults
+  ? CommandResults[T]
+  : undefined;
 /** Protocol version these types were generated for. */
-export const PROTOCOL_VERSION = "1.1.0" as const;
+export const PROTOCOL_VERSION = "1.2.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "cf507d8cbe0f42e65a8783a19e2a50678b17607bc5dc342ddef44ee8ec6e9512";
+export const SCHEMA_HASH = "df39cc06724f497de4ea78fbdb15f3f61903bb340f2fa1d99acae098dc28c119";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */
@@ -12,6 +23,8 @@ export const COMMAND_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 export const COMMAND_TYPES = [
   "add_agent",
   "delete_agent",
+  "describe_agent",
+  "list_agents",
   "modify_agent",
   "pause",
   "resume",

@@ -58,7 +58,7 @@ export type ErrorCode =
  * This interface was referenced by `SpineProtocol`'s JSON-Schema
  * via the `definition` "ProtocolVersion".
  */
-export type ProtocolVersion = "1.1.0";
+export type ProtocolVersion = "1.2.0";
 /**
  * Sequence number of a broadcast event: grows by exactly 1 per broadcast event of this server run.
  *
@@ -96,6 +96,8 @@ export type TickRate = number;
 export type Command =
   | AddAgentCommand
   | DeleteAgentCommand
+  | DescribeAgentCommand
+  | ListAgentsCommand
   | ModifyAgentCommand
   | PauseCommand
   | ResumeCommand
@@ -121,7 +123,7 @@ export type ServerEvent =
   | WorldEventEvent;
 
 /**
- * spine-ws protocol 1.1.0, bundled from schema/.
+ * spine-ws protocol 1.2.0, bundled from schema/.
  */
 export interface SpineProtocol {
   [k: string]: unknown | undefined;
@@ -173,6 +175,54 @@ export interface DeleteAgentCommand {
    * Id of the agent to remove.
    */
   agent_id: AgentId;
+}
+/**
+ * Ask for one agent as it stands: its kind and full data, in the command_ack's result (DescribeAgentResult). Fails with agent_not_found if no agent has the id.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "DescribeAgentCommand".
+ */
+export interface DescribeAgentCommand {
+  /**
+   * Message type: always "describe_agent".
+   */
+  type: "describe_agent";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * Id of the agent to describe.
+   */
+  agent_id: AgentId;
+}
+/**
+ * Ask for a page of agents, in creation order: their ids and kinds, in the command_ack's result (ListAgentsResult).
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "ListAgentsCommand".
+ */
+export interface ListAgentsCommand {
+  /**
+   * Message type: always "list_agents".
+   */
+  type: "list_agents";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * Only agents of this kind.
+   */
+  agent_kind?: AgentKind;
+  /**
+   * Start after this agent: the previous page's next.
+   */
+  after?: AgentId;
+  /**
+   * Agents in the page, at most (100 when absent).
+   */
+  limit?: number;
 }
 /**
  * Shallow-merge agent_data into an agent's data. Fails with agent_not_found if no agent has the id.
@@ -304,6 +354,22 @@ export interface AgentState {
   data: Data;
 }
 /**
+ * One agent's id and kind.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "AgentSummary".
+ */
+export interface AgentSummary {
+  /**
+   * The agent's id.
+   */
+  agent_id: AgentId;
+  /**
+   * The agent's kind.
+   */
+  agent_kind: AgentKind;
+}
+/**
  * Free-form JSON object.
  *
  * This interface was referenced by `SpineProtocol`'s JSON-Schema
@@ -433,7 +499,7 @@ export interface AgentUpdateEvent {
   data: Data;
 }
 /**
- * Sent to the sender only: its command was applied. Broadcasts the command caused arrive before this.
+ * Sent to the sender only: its command was applied. Broadcasts the command caused arrive before this. A command that returns data (schema/results/) carries it in result.
  *
  * This interface was referenced by `SpineProtocol`'s JSON-Schema
  * via the `definition` "CommandAckEvent".
@@ -455,6 +521,12 @@ export interface CommandAckEvent {
    * Tick at which the command was applied.
    */
   tick: Tick;
+  /**
+   * The command's result, for a command whose schema/results/<command_type>.json declares one (validated against it by the server); absent otherwise.
+   */
+  result?: {
+    [k: string]: unknown | undefined;
+  };
 }
 /**
  * To the sender: its message failed and nothing was applied. Broadcast (with seq) for a simulation fault.
@@ -631,4 +703,40 @@ export interface WorldEventEvent {
    * Details of what happened.
    */
   data: Data;
+}
+/**
+ * The result of describe_agent: the agent as it stands.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "DescribeAgentResult".
+ */
+export interface DescribeAgentResult {
+  /**
+   * The agent's id.
+   */
+  agent_id: AgentId;
+  /**
+   * The agent's kind.
+   */
+  agent_kind: AgentKind;
+  /**
+   * The agent's full data.
+   */
+  data: Data;
+}
+/**
+ * The result of list_agents: one page of agents, in creation order.
+ *
+ * This interface was referenced by `SpineProtocol`'s JSON-Schema
+ * via the `definition` "ListAgentsResult".
+ */
+export interface ListAgentsResult {
+  /**
+   * The page.
+   */
+  agents: AgentSummary[];
+  /**
+   * Pass it as after for the next page; absent after the last one.
+   */
+  next?: AgentId;
 }
