@@ -71,7 +71,7 @@ def render(root: Path, contract: Contract) -> dict[str, bytes]:
     out[f"{PY_OUT}/catalog.py"] = catalog
     out[f"{PY_OUT}/__init__.py"] = _python_init(_public_names(catalog), _public_names(models))
     out[f"{PY_OUT}/asyncapi.json"] = _json(_asyncapi(contract, bundle))
-    out[f"{TS_OUT}/protocol.ts"] = _ts_types(root, bundle)
+    out[f"{TS_OUT}/protocol.ts"] = _ts_types(root, bundle, list(contract.commands))
     out[f"{TS_OUT}/contract.ts"] = _ts_contract(contract).encode()
     return out
 
@@ -195,12 +195,30 @@ def _python_init(catalog: list[str], models: list[str]) -> bytes:
     return "\n".join(lines).encode()
 
 
-def _ts_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
+# JSON Schema constraints, as the TSDoc of a type or member says them.
+_CONSTRAINTS = {
+    "minimum": "at least {}",
+    "exclusiveMinimum": "more than {}",
+    "maximum": "at most {}",
+    "exclusiveMaximum": "less than {}",
+    "minLength": "at least {} characters",
+    "maxLength": "at most {} characters",
+    "pattern": "matches `{}`",
+    "minItems": "at least {} items",
+    "maxItems": "at most {} items",
+    "minProperties": "at least {} members",
+    "maxProperties": "at most {} members",
+}
+
+
+def _ts_bundle(bundle: dict[str, Any], commands: list[str]) -> dict[str, Any]:
     """The bundle as json-schema-to-typescript reads it best.
 
     A `$ref` with a sibling `description` makes that tool emit a fresh alias per use
     (`CommandId1`, `CommandId2`…); naming the referenced type with `tsType` keeps one
-    type per definition and the property's own doc comment.
+    type per definition and the property's own doc comment. Constraints TypeScript
+    cannot express are appended to the doc comment. `CommandType` becomes the union of
+    the command types (a server only names commands it knows).
     """
 
     def walk(node: Any) -> Any:
@@ -208,20 +226,25 @@ def _ts_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
             if "$ref" in node and len(node) > 1:
                 rest = {k: walk(v) for k, v in node.items() if k != "$ref"}
                 return {"tsType": node["$ref"].rsplit("/", 1)[1], **rest}
-            return {k: walk(v) for k, v in node.items()}
+            out = {k: walk(v) for k, v in node.items()}
+            said = [_CONSTRAINTS[k].format(v) for k, v in node.items() if k in _CONSTRAINTS]
+            if said and isinstance(out.get("description"), str):
+                out["description"] = f"{out['description']} Constraints: {'; '.join(said)}."
+            return out
         if isinstance(node, list):
             return [walk(v) for v in node]
         return node
 
     ts: dict[str, Any] = walk(bundle)
+    ts["$defs"]["CommandType"]["tsType"] = " | ".join(f'"{w}"' for w in commands)
     return ts
 
 
-def _ts_types(root: Path, bundle: dict[str, Any]) -> bytes:
+def _ts_types(root: Path, bundle: dict[str, Any], commands: list[str]) -> bytes:
     header = "// " + HEADER.format(tool="json-schema-to-typescript")
     result = subprocess.run(
         ["node", "scripts/gen-types.mjs", header],
-        input=_json(_ts_bundle(bundle)),
+        input=_json(_ts_bundle(bundle, commands)),
         capture_output=True,
         check=True,
         cwd=root / "clients/ts",

@@ -5,38 +5,33 @@
  */
 export type AgentDataPatch = Data;
 /**
- * Unique id of an agent.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "AgentId".
+ * Unique id of an agent. Constraints: matches `^[A-Za-z0-9._:-]{1,64}$`.
  */
 export type AgentId = string;
 /**
- * Kind of an agent, chosen by whoever creates it.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "AgentKind".
+ * Kind of an agent, chosen by whoever creates it. Constraints: matches `^[A-Za-z0-9._:-]{1,64}$`.
  */
 export type AgentKind = string;
 /**
- * Client-chosen id of a command, echoed as command_id in its one reply.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "CommandId".
+ * Client-chosen id of a command, echoed as command_id in its one reply. Constraints: matches `^[A-Za-z0-9._:-]{1,64}$`.
  */
 export type CommandId = string;
 /**
- * Wire type of a command (the name of its schema file).
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "CommandType".
+ * Wire type of a command (the name of its schema file). Constraints: matches `^[a-z][a-z0-9_]{0,63}$`.
  */
-export type CommandType = string;
+export type CommandType =
+  | "add_agent"
+  | "delete_agent"
+  | "describe_agent"
+  | "list_agents"
+  | "modify_agent"
+  | "pause"
+  | "resume"
+  | "set_tick_rate"
+  | "start"
+  | "stop";
 /**
  * Why a message failed. invalid_json: not parseable JSON (or a non-finite number). invalid_message: valid JSON that breaks a schema, a binary frame, or JSON too deep or too large. unknown_command: a type no command schema has. unsupported_command: a command of the protocol that the running simulation does not handle (the snapshot lists those it does). queue_full: the simulation's command queue is full; nothing was applied, retry later. invalid_state: the command is not allowed in the simulation's current state. agent_not_found: no agent has that id. agent_exists: an agent with that id already exists. forbidden: this connection's role may not send commands. rate_limited: too many commands from this connection; nothing was applied. limit_exceeded: a configured limit (agent count, agent_data size) would be exceeded. internal_error: an unexpected server fault. simulation_error: the simulation raised while ticking or handling a command.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "ErrorCode".
  */
 export type ErrorCode =
   | "invalid_json"
@@ -54,44 +49,26 @@ export type ErrorCode =
   | "simulation_error";
 /**
  * Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "ProtocolVersion".
  */
 export type ProtocolVersion = "1.2.0";
 /**
- * Sequence number of a broadcast event: grows by exactly 1 per broadcast event of this server run.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "Seq".
+ * Sequence number of a broadcast event: grows by exactly 1 per broadcast event of this server run. Constraints: at least 1.
  */
 export type Seq = number;
 /**
  * Lifecycle state of the simulation.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "SimulationStatus".
  */
 export type SimulationStatus = "running" | "paused" | "stopped";
 /**
- * Simulation tick number, counting from 0.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "Tick".
+ * Simulation tick number, counting from 0. Constraints: at least 0.
  */
 export type Tick = number;
 /**
- * Simulation speed in ticks per second; out-of-range values are an error, never clamped.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "TickRate".
+ * Simulation speed in ticks per second; out-of-range values are an error, never clamped. Constraints: at least 0.1; at most 100.
  */
 export type TickRate = number;
 /**
  * Any command a client may send.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "Command".
  */
 export type Command =
   | AddAgentCommand
@@ -106,9 +83,6 @@ export type Command =
   | StopCommand;
 /**
  * Any event the server may send.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "ServerEvent".
  */
 export type ServerEvent =
   | AgentAddedEvent
@@ -130,9 +104,6 @@ export interface SpineProtocol {
 }
 /**
  * Create an agent. Fails with agent_exists if the id is taken.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "AddAgentCommand".
  */
 export interface AddAgentCommand {
   /**
@@ -158,9 +129,6 @@ export interface AddAgentCommand {
 }
 /**
  * Remove an agent. Fails with agent_not_found if no agent has the id.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "DeleteAgentCommand".
  */
 export interface DeleteAgentCommand {
   /**
@@ -178,9 +146,6 @@ export interface DeleteAgentCommand {
 }
 /**
  * Ask for one agent as it stands: its kind and full data, in the command_ack's result (DescribeAgentResult). Fails with agent_not_found if no agent has the id.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "DescribeAgentCommand".
  */
 export interface DescribeAgentCommand {
   /**
@@ -198,9 +163,6 @@ export interface DescribeAgentCommand {
 }
 /**
  * Ask for a page of agents, in creation order: their ids and kinds, in the command_ack's result (ListAgentsResult).
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "ListAgentsCommand".
  */
 export interface ListAgentsCommand {
   /**
@@ -220,15 +182,12 @@ export interface ListAgentsCommand {
    */
   after?: AgentId;
   /**
-   * Agents in the page, at most (100 when absent).
+   * Agents in the page, at most (100 when absent). Constraints: at least 1; at most 1000.
    */
   limit?: number;
 }
 /**
  * Shallow-merge agent_data into an agent's data. Fails with agent_not_found if no agent has the id.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "ModifyAgentCommand".
  */
 export interface ModifyAgentCommand {
   /**
@@ -247,9 +206,6 @@ export interface ModifyAgentCommand {
 }
 /**
  * Pause the simulation: running -> paused.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "PauseCommand".
  */
 export interface PauseCommand {
   /**
@@ -263,9 +219,6 @@ export interface PauseCommand {
 }
 /**
  * Resume the simulation: paused -> running.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "ResumeCommand".
  */
 export interface ResumeCommand {
   /**
@@ -279,9 +232,6 @@ export interface ResumeCommand {
 }
 /**
  * Change the simulation's speed; allowed in every state.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "SetTickRateCommand".
  */
 export interface SetTickRateCommand {
   /**
@@ -299,9 +249,6 @@ export interface SetTickRateCommand {
 }
 /**
  * Start the simulation: stopped -> running. Keeps the current tick rate unless tick_rate is given (the default rate is 20).
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "StartCommand".
  */
 export interface StartCommand {
   /**
@@ -319,9 +266,6 @@ export interface StartCommand {
 }
 /**
  * Stop the simulation; allowed in every state (a stop while stopped is acknowledged and changes nothing).
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "StopCommand".
  */
 export interface StopCommand {
   /**
@@ -335,9 +279,6 @@ export interface StopCommand {
 }
 /**
  * One agent as it stands: id, kind and its full data.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "AgentState".
  */
 export interface AgentState {
   /**
@@ -355,9 +296,6 @@ export interface AgentState {
 }
 /**
  * One agent's id and kind.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "AgentSummary".
  */
 export interface AgentSummary {
   /**
@@ -371,18 +309,12 @@ export interface AgentSummary {
 }
 /**
  * Free-form JSON object.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "Data".
  */
 export interface Data {
   [k: string]: unknown | undefined;
 }
 /**
  * One thing wrong with the offending message.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "ErrorDetail".
  */
 export interface ErrorDetail {
   /**
@@ -396,9 +328,6 @@ export interface ErrorDetail {
 }
 /**
  * The simulation's lifecycle state, tick and speed.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "SimulationInfo".
  */
 export interface SimulationInfo {
   /**
@@ -416,9 +345,6 @@ export interface SimulationInfo {
 }
 /**
  * An agent was created.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "AgentAddedEvent".
  */
 export interface AgentAddedEvent {
   /**
@@ -448,9 +374,6 @@ export interface AgentAddedEvent {
 }
 /**
  * An agent was removed.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "AgentRemovedEvent".
  */
 export interface AgentRemovedEvent {
   /**
@@ -472,9 +395,6 @@ export interface AgentRemovedEvent {
 }
 /**
  * An agent's state changed; data is its full data after the change.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "AgentUpdateEvent".
  */
 export interface AgentUpdateEvent {
   /**
@@ -500,9 +420,6 @@ export interface AgentUpdateEvent {
 }
 /**
  * Sent to the sender only: its command was applied. Broadcasts the command caused arrive before this. A command that returns data (schema/results/) carries it in result.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "CommandAckEvent".
  */
 export interface CommandAckEvent {
   /**
@@ -530,9 +447,6 @@ export interface CommandAckEvent {
 }
 /**
  * To the sender: its message failed and nothing was applied. Broadcast (with seq) for a simulation fault.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "ErrorEvent".
  */
 export interface ErrorEvent {
   /**
@@ -566,9 +480,6 @@ export interface ErrorEvent {
 }
 /**
  * The simulation's state or speed changed.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "SimulationStateEvent".
  */
 export interface SimulationStateEvent {
   /**
@@ -594,9 +505,6 @@ export interface SimulationStateEvent {
 }
 /**
  * Sent to a client right after it connects: the whole state as of broadcast event seq, so the client's next event is seq + 1.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "SnapshotEvent".
  */
 export interface SnapshotEvent {
   /**
@@ -608,19 +516,19 @@ export interface SnapshotEvent {
    */
   protocol_version: ProtocolVersion;
   /**
-   * SHA-256 of the canonical content of schema/ the server was built from.
+   * SHA-256 of the canonical content of schema/ the server was built from. Constraints: matches `^[0-9a-f]{64}$`.
    */
   schema_hash: string;
   /**
-   * Identifies this server run; a new epoch means seq restarted.
+   * Identifies this server run; a new epoch means seq restarted. Constraints: at least 1 characters; at most 64 characters.
    */
   epoch: string;
   /**
-   * Last broadcast event this snapshot already reflects (0 before the first one).
+   * Last broadcast event this snapshot already reflects (0 before the first one). Constraints: at least 0.
    */
   seq: number;
   /**
-   * This connection's id, as the server logs it.
+   * This connection's id, as the server logs it. Constraints: at least 1 characters; at most 64 characters.
    */
   connection_id: string;
   /**
@@ -638,9 +546,6 @@ export interface SnapshotEvent {
 }
 /**
  * A tick is complete.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "TickEndEvent".
  */
 export interface TickEndEvent {
   /**
@@ -658,9 +563,6 @@ export interface TickEndEvent {
 }
 /**
  * A tick begins; its agent_update and world_event events follow, then tick_end.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "TickStartEvent".
  */
 export interface TickStartEvent {
   /**
@@ -678,9 +580,6 @@ export interface TickStartEvent {
 }
 /**
  * Anything else the world reports (the default simulation reports kind "bounce" when an agent hits a wall).
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "WorldEventEvent".
  */
 export interface WorldEventEvent {
   /**
@@ -696,7 +595,7 @@ export interface WorldEventEvent {
    */
   tick: Tick;
   /**
-   * What happened.
+   * What happened. Constraints: matches `^[A-Za-z0-9._:-]{1,64}$`.
    */
   kind: string;
   /**
@@ -706,9 +605,6 @@ export interface WorldEventEvent {
 }
 /**
  * The result of describe_agent: the agent as it stands.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "DescribeAgentResult".
  */
 export interface DescribeAgentResult {
   /**
@@ -726,9 +622,6 @@ export interface DescribeAgentResult {
 }
 /**
  * The result of list_agents: one page of agents, in creation order.
- *
- * This interface was referenced by `SpineProtocol`'s JSON-Schema
- * via the `definition` "ListAgentsResult".
  */
 export interface ListAgentsResult {
   /**
