@@ -257,12 +257,10 @@ def _ts_contract(contract: Contract) -> str:
         return "[\n" + "".join(f'  "{i}",\n' for i in items) + "] as const"
 
     results = sorted(contract.results.items())
+    imported = sorted({"Command", "ServerEvent", *(t for _, t in results)})
     result_types = [
-        *(
-            [f'import type {{ {", ".join(t for _, t in results)} }} from "./protocol.js";', ""]
-            if results
-            else []
-        ),
+        f'import type {{ {", ".join(imported)} }} from "./protocol.js";',
+        "",
         "/** The result type of each command that returns one (schema/results/<type>.json). */",
         "export type CommandResults = {",
         *(f"  {w}: {t};" for w, t in results),
@@ -291,6 +289,17 @@ def _ts_contract(contract: Contract) -> str:
             f"export const EVENT_TYPES = {tuple_of(list(contract.events))};",
             "/** Events that may be broadcast to every client (they carry `seq` when they are). */",
             f"export const BROADCAST_EVENT_TYPES = {tuple_of(contract.broadcast_events)};",
+            "/** The message types of this contract: `new SpineClient<Protocol>(url, …)`. */",
+            "export interface Protocol {",
+            "  command: Command;",
+            "  event: ServerEvent;",
+            "  results: CommandResults;",
+            "}",
+            "/** This contract's identity: `SpineClient`'s `contract` option checks the server's. */",
+            "export const CONTRACT = {",
+            "  protocolVersion: PROTOCOL_VERSION,",
+            "  schemaHash: SCHEMA_HASH,",
+            "} as const;",
             "",
         ]
     )

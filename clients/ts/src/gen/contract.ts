@@ -1,6 +1,6 @@
 // GENERATED from schema/ by `make gen` (server/codegen) - do not edit.
 
-import type { DescribeAgentResult, ListAgentsResult } from "./protocol.js";
+import type { Command, DescribeAgentResult, ListAgentsResult, ServerEvent } from "./protocol.js";
 
 /** The result type of each command that returns one (schema/results/<type>.json). */
 export type CommandResults = {
@@ -56,3 +56,14 @@ export const BROADCAST_EVENT_TYPES = [
   "tick_start",
   "world_event",
 ] as const;
+/** The message types of this contract: `new SpineClient<Protocol>(url, …)`. */
+export interface Protocol {
+  command: Command;
+  event: ServerEvent;
+  results: CommandResults;
+}
+/** This contract's identity: `SpineClient`'s `contract` option checks the server's. */
+export const CONTRACT = {
+  protocolVersion: PROTOCOL_VERSION,
+  schemaHash: SCHEMA_HASH,
+} as const;
