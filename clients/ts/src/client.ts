@@ -8,14 +8,8 @@
  */
 
 import { CommandError, CommandTimeoutError, DisconnectedError } from "./errors.js";
-import {
-  COMMAND_ID_PATTERN,
-  type CommandResults,
-  PROTOCOL_VERSION,
-  SCHEMA_HASH,
-  SUBPROTOCOL,
-} from "./gen/contract.js";
-import type { Command, CommandAckEvent, ServerEvent, SnapshotEvent } from "./gen/protocol.js";
+import { COMMAND_ID_PATTERN, CONTRACT, type Protocol, SUBPROTOCOL } from "./gen/contract.js";
+import type { CommandAckEvent, Data, ServerEvent, SnapshotEvent } from "./gen/protocol.js";
 import { type SeqGap, SeqTracker } from "./seq.js";
 import {
   type CloseLike,
@@ -30,12 +24,44 @@ import { WorldState } from "./world.js";
 /** Characters a subprotocol name may hold (an HTTP token, RFC 9110). */
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** The `command_ack` of a command of type `T`: with its typed `result` if it has one. */
-export type AckOf<T extends Command["type"]> = Omit<CommandAckEvent, "result"> &
-  (T extends keyof CommandResults ? { result: CommandResults[T] } : { result?: never });
+/**
+ * The message types a client speaks: the `Protocol` of a generated contract.ts, the
+ * core's (the default) or an extension's, whose unions hold the core messages and its own.
+ */
+export interface ProtocolTypes {
+  command: { type: string; id?: string };
+  event: { type: string };
+  results: object;
+}
+
+/** P's event tagged `T`, or the core's if P lists none: every server sends the core events. */
+export type CoreEventOf<T extends ServerEvent["type"], P extends ProtocolTypes = Protocol> = [
+  Extract<P["event"], { type: T }>,
+] extends [never]
+  ? Extract<ServerEvent, { type: T }>
+  : Extract<P["event"], { type: T }>;
+
+/**
+ * The `command_ack` of a command of type `T`: with its typed `result` if it has one.
+ * `AckOf<"set_speed_limit", MyProtocol>` for an extension's command.
+ */
+export type AckOf<T extends P["command"]["type"], P extends ProtocolTypes = Protocol> = Omit<
+  CoreEventOf<"command_ack", P>,
+  "result"
+> &
+  (T extends keyof P["results"] ? { result: P["results"][T] } : { result?: never });
 
 /** The event type named `T`, e.g. `EventOf<"tick_start">` is `TickStartEvent`. */
-export type EventOf<T extends ServerEvent["type"]> = Extract<ServerEvent, { type: T }>;
+export type EventOf<T extends P["event"]["type"], P extends ProtocolTypes = Protocol> = Extract<
+  P["event"],
+  { type: T }
+>;
+
+/** Which schemas a client was generated from: a generated contract.ts's `CONTRACT`. */
+export interface ContractIdentity {
+  protocolVersion: string;
+  schemaHash: string;
+}
 
 /**
  * Where the client stands:
@@ -59,7 +85,7 @@ export interface ReconnectOptions {
   maxAttempts?: number;
 }
 
-/** The server speaks a different contract than the one these types were generated from. */
+/** The server speaks a different contract than the client's `contract` option names. */
 export interface SchemaMismatch {
   serverSchemaHash: string;
   clientSchemaHash: string;
@@ -93,6 +119,11 @@ export interface SpineClientOptions {
   connectTimeoutMs?: number;
   /** Called when a broadcast event's `seq` is not the expected one. */
   onGap?: (gap: SeqGap) => void;
+  /**
+   * The schemas this client's types come from, compared with each snapshot's (default: the
+   * core's `CONTRACT`). A client of an extension passes the `CONTRACT` generated with its types.
+   */
+  contract?: ContractIdentity;
   /** Called once per differing server hash; default: `console.warn`. */
   onSchemaMismatch?: (mismatch: SchemaMismatch) => void;
   /** Called on every change of `state`. */
@@ -117,7 +148,7 @@ interface Waiter {
   reject: (error: Error) => void;
 }
 
-type Handler = (event: ServerEvent) => void;
+type Handler = (event: { type: string }) => void;
 
 /** Calls every listener, so that one throwing listener cannot break the others or the client. */
 function callAll<A>(listeners: Iterable<(arg: A) => void>, arg: A, what: string): void {
@@ -130,17 +161,26 @@ function callAll<A>(listeners: Iterable<(arg: A) => void>, arg: A, what: string)
   }
 }
 
-/** A typed, reconnecting spine-ws client. See the README for a worked example. */
-export class SpineClient {
+/**
+ * A typed, reconnecting spine-ws client. See the README for a worked example.
+ *
+ * `P`: the message types (an extension's generated `Protocol`; pass its `CONTRACT` as
+ * the `contract` option too). `D`: what the frontend declares its agents' `data` to be,
+ * as `world` holds it; the server does not check data against it.
+ */
+export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = Data> {
   /** Create a client and wait for its first snapshot (see `connect()`). */
-  static async connect(url: string, options: SpineClientOptions = {}): Promise<SpineClient> {
-    const client = new SpineClient(url, options);
+  static async connect<P extends ProtocolTypes = Protocol, D extends object = Data>(
+    url: string,
+    options: SpineClientOptions = {},
+  ): Promise<SpineClient<P, D>> {
+    const client = new SpineClient<P, D>(url, options);
     await client.connect();
     return client;
   }
 
   /** The simulation as the latest snapshot and the events since describe it. */
-  readonly world = new WorldState();
+  readonly world = new WorldState<D>();
 
   readonly #url: string;
   readonly #protocols: string[] | undefined;
@@ -149,6 +189,7 @@ export class SpineClient {
   readonly #retryInitial: boolean;
   readonly #commandTimeoutMs: number;
   readonly #connectTimeoutMs: number;
+  readonly #contract: ContractIdentity;
   readonly #onSchemaMismatch: (mismatch: SchemaMismatch) => void;
 
   readonly #handlers = new Map<string, Set<Handler>>();
@@ -216,13 +257,14 @@ export class SpineClient {
     this.#retryInitial = options.retryInitialConnect ?? false;
     this.#commandTimeoutMs = options.commandTimeoutMs ?? 10_000;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.#contract = options.contract ?? CONTRACT;
     this.#onSchemaMismatch =
       options.onSchemaMismatch ??
       ((m) =>
         console.warn(
           `spine-ws: server schema ${m.serverSchemaHash} (protocol ${m.serverProtocolVersion}) ` +
             `differs from this client's ${m.clientSchemaHash} (protocol ${m.clientProtocolVersion}); ` +
-            "regenerate the client (`make gen`) or upgrade it",
+            "regenerate the client's types (`make gen`; your own: `spine-ws gen --ts-out`) or upgrade it",
         ));
     if (options.onGap) this.#gapHandlers.add(options.onGap);
     if (options.onStateChange) this.#stateHandlers.add(options.onStateChange);
@@ -234,8 +276,8 @@ export class SpineClient {
   }
 
   /** The latest snapshot, or `undefined` before the first. */
-  get snapshot(): SnapshotEvent | undefined {
-    return this.#snapshot;
+  get snapshot(): CoreEventOf<"snapshot", P> | undefined {
+    return this.#snapshot as CoreEventOf<"snapshot", P> | undefined;
   }
 
   /** The server run (`epoch`) of the latest snapshot. */
@@ -254,7 +296,12 @@ export class SpineClient {
    * reconnect attempts run out, or if `close()` is called first. Calling it while
    * connecting returns the same promise; while open, resolves with the current snapshot.
    */
-  connect(): Promise<SnapshotEvent> {
+  connect(): Promise<CoreEventOf<"snapshot", P>> {
+    // The server's snapshot is P's: P is generated from the schemas the server runs.
+    return this.#connect() as Promise<CoreEventOf<"snapshot", P>>;
+  }
+
+  #connect(): Promise<SnapshotEvent> {
     if (this.#state === "open" && this.#snapshot) return Promise.resolve(this.#snapshot);
     if (this.#waiting) return this.#waiting;
     this.#waiting = new Promise<SnapshotEvent>((resolve, reject) => {
@@ -293,7 +340,7 @@ export class SpineClient {
    * command may then have been applied: the next snapshot shows). A malformed or
    * already pending `id` rejects with a `TypeError`.
    */
-  send<C extends Command>(command: C, options: SendOptions = {}): Promise<AckOf<C["type"]>> {
+  send<C extends P["command"]>(command: C, options: SendOptions = {}): Promise<AckOf<C["type"], P>> {
     const id = command.id ?? `${this.#idPrefix}${++this.#nextId}`;
     if (!COMMAND_ID_PATTERN.test(id)) {
       return Promise.reject(new TypeError(`command id ${JSON.stringify(id)} does not match ${COMMAND_ID_PATTERN}`));
@@ -306,13 +353,13 @@ export class SpineClient {
       return Promise.reject(new DisconnectedError(`cannot send ${command.type}: the client is ${this.#state}`));
     }
     const timeoutMs = options.timeoutMs ?? this.#commandTimeoutMs;
-    return new Promise<AckOf<C["type"]>>((resolve, reject) => {
+    return new Promise<AckOf<C["type"], P>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new CommandTimeoutError(id, command.type, timeoutMs));
       }, timeoutMs);
       // The server validated `result` against this command's result schema.
-      const settle = (ack: CommandAckEvent): void => resolve(ack as unknown as AckOf<C["type"]>);
+      const settle = (ack: CommandAckEvent): void => resolve(ack as unknown as AckOf<C["type"], P>);
       this.#pending.set(id, { commandType: command.type, resolve: settle, reject, timer });
       try {
         socket.send(JSON.stringify({ ...command, id }));
@@ -325,7 +372,7 @@ export class SpineClient {
   }
 
   /** Call `handler` for every event of `type`, narrowed to it. Returns an unsubscribe. */
-  on<T extends ServerEvent["type"]>(type: T, handler: (event: EventOf<T>) => void): () => void {
+  on<T extends P["event"]["type"]>(type: T, handler: (event: EventOf<T, P>) => void): () => void {
     let set = this.#handlers.get(type);
     if (!set) this.#handlers.set(type, (set = new Set()));
     // Sound: only events whose `type` is T are dispatched to this set.
@@ -335,9 +382,11 @@ export class SpineClient {
   }
 
   /** Call `handler` for every event. Returns an unsubscribe. */
-  onAny(handler: (event: ServerEvent) => void): () => void {
-    this.#anyHandlers.add(handler);
-    return () => void this.#anyHandlers.delete(handler);
+  onAny(handler: (event: P["event"]) => void): () => void {
+    // Sound as far as the server sends P's events (it validates them against its schemas).
+    const stored = handler as Handler;
+    this.#anyHandlers.add(stored);
+    return () => void this.#anyHandlers.delete(stored);
   }
 
   /** Call `handler` when a broadcast `seq` is not the expected one. Returns an unsubscribe. */
@@ -430,6 +479,7 @@ export class SpineClient {
       return;
     }
     // Trusted to follow the schema: the server validates what it sends with the same models.
+    // Seen as a core event: only those are handled here; an extension's own pass through.
     const ev = event as ServerEvent;
     if (ev.type === "snapshot") {
       this.#takeSnapshot(ev);
@@ -463,14 +513,15 @@ export class SpineClient {
     this.world.reset(snapshot);
     this.#attempt = 0;
     this.#connectedOnce = true;
-    if (snapshot.schema_hash !== SCHEMA_HASH && !this.#warnedHashes.has(snapshot.schema_hash)) {
+    const contract = this.#contract;
+    if (snapshot.schema_hash !== contract.schemaHash && !this.#warnedHashes.has(snapshot.schema_hash)) {
       this.#warnedHashes.add(snapshot.schema_hash);
       try {
         this.#onSchemaMismatch({
           serverSchemaHash: snapshot.schema_hash,
-          clientSchemaHash: SCHEMA_HASH,
+          clientSchemaHash: contract.schemaHash,
           serverProtocolVersion: snapshot.protocol_version,
-          clientProtocolVersion: PROTOCOL_VERSION,
+          clientProtocolVersion: contract.protocolVersion,
         });
       } catch (error) {
         console.error("spine-ws: the onSchemaMismatch handler threw", error);

@@ -3,7 +3,10 @@ export * from "./gen/contract.js";
 export {
   type AckOf,
   type ConnectionState,
+  type ContractIdentity,
+  type CoreEventOf,
   type EventOf,
+  type ProtocolTypes,
   type ReconnectOptions,
   type SchemaMismatch,
   type SendOptions,
@@ -13,4 +16,4 @@ export {
 export { CommandError, CommandTimeoutError, DisconnectedError, SpineError } from "./errors.js";
 export { broadcastSeq, type SeqGap, SeqTracker } from "./seq.js";
 export { type WebSocketConstructor, type WebSocketLike } from "./socket.js";
-export { WorldState } from "./world.js";
+export { type WorldAgent, WorldState } from "./world.js";

@@ -4,7 +4,7 @@
  * event is `seq + 1`. A new `epoch` means a new server run whose `seq` started over.
  */
 
-import { BROADCAST_EVENT_TYPES } from "./gen/contract.js";
+import { BROADCAST_EVENT_TYPES, EVENT_TYPES } from "./gen/contract.js";
 import type { ServerEvent, SnapshotEvent } from "./gen/protocol.js";
 
 /** A broadcast event whose `seq` was not the one expected. */
@@ -20,10 +20,15 @@ export interface SeqGap {
 }
 
 const BROADCAST: ReadonlySet<string> = new Set(BROADCAST_EVENT_TYPES);
+const CORE: ReadonlySet<string> = new Set(EVENT_TYPES);
 
-/** The `seq` of a broadcast event, or `undefined` for replies and snapshots. */
+/**
+ * The `seq` of a broadcast event, or `undefined` for replies and snapshots. An event the
+ * core does not know (an extension's) is a broadcast if it carries `seq`: the server
+ * stamps every broadcast, and skipping one would report a gap at the next.
+ */
 export function broadcastSeq(event: ServerEvent): number | undefined {
-  if (!BROADCAST.has(event.type) || !("seq" in event)) return undefined;
+  if ((CORE.has(event.type) && !BROADCAST.has(event.type)) || !("seq" in event)) return undefined;
   return typeof event.seq === "number" ? event.seq : undefined;
 }
 

@@ -5,28 +5,39 @@
 
 import type {
   AgentState,
+  Data,
   ServerEvent,
   SimulationInfo,
   SnapshotEvent,
 } from "./gen/protocol.js";
 
-/** The simulation as the last snapshot plus every later broadcast event describe it. */
-export class WorldState {
+/** An `AgentState` whose `data` is typed `D`. */
+export interface WorldAgent<D extends object = Data> extends Omit<AgentState, "data"> {
+  data: D;
+}
+
+/**
+ * The simulation as the last snapshot plus every later broadcast event describe it.
+ *
+ * `D` is what the frontend declares its agents' `data` to be. It is a declaration, not a
+ * check: the server does not validate agent data against it, and neither does this class.
+ */
+export class WorldState<D extends object = Data> {
   /** Lifecycle state, tick and speed; `undefined` until the first snapshot. */
   simulation: SimulationInfo | undefined;
   /** Every agent by id, in creation order (a `Map` keeps insertion order). */
-  readonly agents = new Map<string, AgentState>();
+  readonly agents = new Map<string, WorldAgent<D>>();
 
   /** Replace everything with the snapshot: it is the truth, whatever came before. */
   reset(snapshot: SnapshotEvent): void {
     this.simulation = { ...snapshot.simulation };
     this.agents.clear();
     for (const agent of snapshot.agents) {
-      this.agents.set(agent.agent_id, { ...agent, data: { ...agent.data } });
+      this.agents.set(agent.agent_id, { ...agent, data: { ...agent.data } as D });
     }
   }
 
-  /** Fold one event in; events that do not change the world are ignored. */
+  /** Fold one event in; events that do not change the world (or unknown to the core) are ignored. */
   apply(event: ServerEvent): void {
     switch (event.type) {
       case "snapshot":
@@ -43,12 +54,12 @@ export class WorldState {
         this.agents.set(event.agent_id, {
           agent_id: event.agent_id,
           agent_kind: event.agent_kind,
-          data: { ...event.data },
+          data: { ...event.data } as D,
         });
         return;
       case "agent_update": {
         const agent = this.agents.get(event.agent_id);
-        if (agent) agent.data = { ...event.data };
+        if (agent) agent.data = { ...event.data } as D;
         return;
       }
       case "agent_removed":

@@ -131,6 +131,21 @@ describe("seq gaps", () => {
     client.close();
   });
 
+  it("counts an extension's broadcast event (a type the core does not know) by its seq", async () => {
+    const gaps: SeqGap[] = [];
+    const { client, socket, connecting } = await connected({ onGap: (gap) => gaps.push(gap) });
+    socket.deliver(snapshot("e1", 0));
+    await connecting;
+    const jam = { type: "jam", seq: 1, tick: 7, road: "A1" };
+    socket.deliver(jam as unknown as ServerEvent);
+    socket.deliver({ type: "tick_start", seq: 2, tick: 8 });
+    expect(gaps).toEqual([]);
+    socket.deliver({ ...jam, seq: 4 } as unknown as ServerEvent);
+    expect(gaps).toEqual([{ epoch: "e1", expected: 3, received: 4, eventType: "jam" }]);
+    expect(client.lastSeq).toBe(4);
+    client.close();
+  });
+
   it("warns on the console by default", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
     const { client, socket, connecting } = await connected();
@@ -168,6 +183,31 @@ describe("schema hash", () => {
         clientSchemaHash: SCHEMA_HASH,
         serverProtocolVersion: PROTOCOL_VERSION,
         clientProtocolVersion: PROTOCOL_VERSION,
+      },
+    ]);
+    client.close();
+  });
+
+  it("compares with the contract option: an extension's own CONTRACT", async () => {
+    const mismatches: SchemaMismatch[] = [];
+    const contract = { protocolVersion: "0.3.0", schemaHash: "e".repeat(64) };
+    const { client, socket, connecting } = await connected({
+      contract,
+      onSchemaMismatch: (m) => mismatches.push(m),
+      reconnect: { initialDelayMs: 1, maxDelayMs: 1 },
+    });
+    socket.deliver(snapshot("e1", 0, contract.schemaHash)); // the extension's server
+    await connecting;
+    expect(mismatches).toEqual([]);
+    socket.drop();
+    await vi.waitFor(() => expect(FakeSocket.last).not.toBe(socket));
+    (FakeSocket.last as FakeSocket).deliver(snapshot("e1", 0)); // a core server
+    expect(mismatches).toEqual([
+      {
+        serverSchemaHash: SCHEMA_HASH,
+        clientSchemaHash: contract.schemaHash,
+        serverProtocolVersion: PROTOCOL_VERSION,
+        clientProtocolVersion: contract.protocolVersion,
       },
     ]);
     client.close();
