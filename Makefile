@@ -24,10 +24,10 @@ $(NODE_READY): $(TS)/package.json $(TS)/package-lock.json
 	@touch $@
 
 gen: $(PY_READY) $(NODE_READY)
-	$(PY) -m codegen
+	$(PY) -m spine_ws.codegen
 
 check-gen: $(PY_READY) $(NODE_READY)
-	$(PY) -m codegen --check
+	$(PY) -m spine_ws.codegen --check
 
 # The browser test drives Debian's chromium (`npx playwright install` cannot download here).
 # The one installer of it: .ci/run relies on this target too.

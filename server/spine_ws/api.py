@@ -8,7 +8,8 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from spine_ws import resources
-from spine_ws.generated import PROTOCOL_VERSION, SCHEMA_HASH, SimulationInfo
+from spine_ws.core.catalog import Catalog
+from spine_ws.generated import SimulationInfo
 
 __all__ = ["Health", "NotFound", "SchemaIndex", "router"]
 
@@ -72,20 +73,27 @@ async def health(request: Request, response: Response) -> Health:
         oldest_command_age=verdict.oldest_command_age,
         connections=len(hub.connections),
         simulation=hub.mirror.simulation,
-        protocol_version=PROTOCOL_VERSION,
-        schema_hash=SCHEMA_HASH,
+        protocol_version=hub.catalog.protocol_version,
+        schema_hash=hub.catalog.schema_hash,
         seq=hub.seq,
         epoch=hub.epoch,
         commands=hub.supported,
     )
 
 
+def _catalog(request: Request) -> Catalog:
+    """The contract the running simulation speaks (the core's, or its own)."""
+    catalog: Catalog = request.app.state.spine.hub.catalog
+    return catalog
+
+
 @router.get("/schemas", response_model=SchemaIndex)
-def schema_index() -> SchemaIndex:
+def schema_index(request: Request) -> SchemaIndex:
+    catalog = _catalog(request)
     return SchemaIndex(
-        protocol_version=PROTOCOL_VERSION,
-        schema_hash=SCHEMA_HASH,
-        schemas=sorted(resources.schema_files()),
+        protocol_version=catalog.protocol_version,
+        schema_hash=catalog.schema_hash,
+        schemas=sorted(resources.schema_files(catalog)),
     )
 
 
@@ -93,15 +101,15 @@ def schema_index() -> SchemaIndex:
     "/schemas/{path:path}",
     responses={404: {"model": NotFound, "description": "No schema file at that path."}},
 )
-def schema_file(path: str) -> dict[str, Any]:
+def schema_file(path: str, request: Request) -> dict[str, Any]:
     """One raw JSON Schema file, e.g. `commands/start.json`."""
-    files = resources.schema_files()
+    files = resources.schema_files(_catalog(request))
     if path not in files:
         raise HTTPException(404, f"no schema {path!r}; see /schemas for the list")
     return files[path]
 
 
 @router.get("/asyncapi")
-def asyncapi() -> dict[str, Any]:
+def asyncapi(request: Request) -> dict[str, Any]:
     """The generated AsyncAPI 3.0 document of the `/ws` channel."""
-    return resources.asyncapi()
+    return resources.asyncapi(_catalog(request))

@@ -120,6 +120,7 @@ def _start(
         raise RegistryError(f"simulation {name}: {exc}") from None
     hub = Hub(
         commands,
+        catalog=simulation.handlers.catalog,
         limits=Limits(settings.max_json_depth, settings.max_json_members),
         max_agent_data_bytes=settings.max_agent_data_bytes,
         supported=simulation.handlers.types(),

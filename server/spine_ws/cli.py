@@ -10,6 +10,7 @@ import socket
 import sys
 import types
 import typing
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -33,7 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         if name in _ENVIRONMENT_ONLY:
             continue
         _add_flag(serve, name, field.annotation, field.description)
+    _add_gen(commands)
     args = parser.parse_args(argv)
+    if args.command == "gen":
+        return _gen(args)
     overrides = {k: v for k, v in vars(args).items() if k != "command"}
     try:
         settings = Settings(**overrides)
@@ -100,6 +104,54 @@ def run(settings: Settings) -> int:
 
 
 _ENVIRONMENT_ONLY = frozenset({"tokens"})
+
+
+def _add_gen(commands: Any) -> None:
+    gen = commands.add_parser(
+        "gen",
+        help="generate a simulation's own models and types from its schemas",
+        description=(
+            "Lay a simulation's own schema tree (commands/, events/, results/, defs/; "
+            "`$ref`s like ../defs/tick.json name the core's) over the core protocol and "
+            "generate a Python package (models importing the core's, and the CATALOG "
+            "to pass to TickingSimulation) and, with --ts-out, TypeScript types for "
+            "SpineClient<Protocol>."
+        ),
+    )
+    gen.add_argument("--schema", type=Path, default=Path("schema"), help="default: ./schema")
+    gen.add_argument("--python-out", type=Path, required=True, help="the package folder to write")
+    gen.add_argument("--ts-out", type=Path, help="the folder for protocol.ts and contract.ts")
+    gen.add_argument(
+        "--ts-project",
+        type=Path,
+        help="where json-schema-to-typescript is installed (default: --ts-out)",
+    )
+    gen.add_argument("--check", action="store_true", help="fail if the files are not current")
+
+
+def _gen(args: argparse.Namespace) -> int:
+    try:  # the `gen` extra: the generator is not needed to serve
+        from spine_ws.codegen import generate
+        from spine_ws.codegen.contract import ContractError, load_contract
+    except ImportError as exc:
+        print(
+            f"spine-ws gen: {exc}; install it with `pip install 'spine-ws[gen]'`", file=sys.stderr
+        )
+        return 2
+    ts_out: Path | None = args.ts_out.resolve() if args.ts_out else None
+    layout = generate.Layout(
+        python=args.python_out.resolve(),
+        ts=ts_out,
+        ts_project=(args.ts_project or ts_out or Path.cwd()).resolve(),
+        command="spine-ws gen",
+    )
+    try:
+        contract = load_contract().extend(args.schema.resolve())
+        files = generate.render(contract, layout)
+    except (ContractError, generate.GenerationError) as exc:
+        print(f"spine-ws gen: {exc}", file=sys.stderr)
+        return 2
+    return generate.write(files, layout, check=args.check, shown=Path.cwd())
 
 
 def _add_flag(

@@ -13,13 +13,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from spine_ws import generated
+from spine_ws.core.catalog import CORE, Catalog
 
-__all__ = ["asyncapi", "schema_files", "viewer_dir"]
+__all__ = ["asyncapi", "schema_dir", "schema_files", "viewer_dir"]
 
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = _PACKAGE.parents[1]  # server/spine_ws -> the repository
-_GENERATED = Path(generated.__file__).resolve().parent
 
 
 def _data_dir(packaged: str, in_checkout: str) -> Path:
@@ -32,18 +31,28 @@ def viewer_dir() -> Path:
     return _data_dir("viewer", "clients/ts/dist/viewer")
 
 
+def schema_dir() -> Path:
+    """The core's schema tree (`schema/`)."""
+    return _data_dir("schema", "schema")
+
+
 @cache
-def schema_files() -> dict[str, dict[str, Any]]:
-    """Every schema file, keyed by its path relative to `schema/` (POSIX form)."""
-    root = _data_dir("schema", "schema")
+def schema_files(catalog: Catalog = CORE) -> dict[str, dict[str, Any]]:
+    """Every schema file of a contract, keyed by its path relative to `schema/` (POSIX
+    form): the core's, and an extension's own (copied into its generated package)."""
+    roots = [schema_dir()]
+    if catalog.extended:
+        roots.append(catalog.home / "schema")
     return {
         path.relative_to(root).as_posix(): json.loads(path.read_text(encoding="utf-8"))
+        for root in roots
         for path in sorted(root.rglob("*.json"))
     }
 
 
 @cache
-def asyncapi() -> dict[str, Any]:
+def asyncapi(catalog: Catalog = CORE) -> dict[str, Any]:
     """The generated AsyncAPI 3.0 document of `/ws`."""
-    document: dict[str, Any] = json.loads((_GENERATED / "asyncapi.json").read_text("utf-8"))
+    text = (catalog.home / "asyncapi.json").read_text("utf-8")
+    document: dict[str, Any] = json.loads(text)
     return document

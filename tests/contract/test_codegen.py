@@ -14,11 +14,11 @@ from typing import NamedTuple
 
 import pytest
 
-from codegen.contract import load_contract
-from codegen.generate import render
+from spine_ws.codegen.contract import load_contract
+from spine_ws.codegen.generate import Layout, render
 
 ROOT = Path(__file__).resolve().parents[2]
-COPIED = ["schema", "generated", "clients/ts/src/gen", "clients/ts/scripts"]
+COPIED = ["schema", "generated", "clients/ts/src/gen"]
 LINKED = ["clients/ts/node_modules", "clients/ts/package.json"]
 
 
@@ -29,7 +29,7 @@ class Result(NamedTuple):
 
 
 def copy_tree(dst: Path) -> Path:
-    """The parts of the repository that `server.codegen --check --root` reads, under dst."""
+    """The parts of the repository that `spine_ws.codegen --check --root` reads, under dst."""
     for part in COPIED:
         shutil.copytree(ROOT / part, dst / part, ignore=shutil.ignore_patterns("__pycache__"))
     for part in LINKED:
@@ -45,7 +45,7 @@ def add_property(root: Path) -> None:
 
 
 def add_stale_files(root: Path) -> None:
-    (root / "generated/old_message.py").write_text("# left over\n", encoding="utf-8")
+    (root / "generated/spine_ws/generated/old.py").write_text("# left over\n", encoding="utf-8")
     (root / "clients/ts/src/gen/old_message.ts").write_text("// left over\n", encoding="utf-8")
 
 
@@ -60,7 +60,7 @@ EDITS: dict[str, Callable[[Path], None]] = {
 def started_checks(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, subprocess.Popen[str]]]:
-    """`python -m codegen.generate --check --root <copy>` started on each edited copy.
+    """`python -m spine_ws.codegen --check --root <copy>` started on each edited copy.
 
     Each run regenerates everything (about 2 s of datamodel-code-generator), so the runs go
     in parallel with each other and with the in-process renders below.
@@ -71,8 +71,8 @@ def started_checks(
             root = copy_tree(tmp_path_factory.mktemp(name))
             edit(root)
             running[name] = subprocess.Popen(
-                [sys.executable, "-m", "codegen.generate", "--check", "--root", str(root)],
-                cwd=ROOT,  # `server` is imported from the real tree; the copy is only --root
+                [sys.executable, "-m", "spine_ws.codegen", "--check", "--root", str(root)],
+                cwd=ROOT,  # `spine_ws` is imported from the real tree; the copy is only --root
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
@@ -98,15 +98,17 @@ def check_gen(started_checks: dict[str, subprocess.Popen[str]]) -> dict[str, Res
 @pytest.fixture(scope="module")
 def rendered_twice(
     started_checks: dict[str, subprocess.Popen[str]],
-) -> tuple[dict[str, bytes], dict[str, bytes]]:
+) -> tuple[dict[Path, bytes], dict[Path, bytes]]:
     """Two independent renders of the real schema/, on two threads (the work is subprocesses)."""
     with ThreadPoolExecutor(2) as pool:
-        first, second = pool.map(lambda _: render(ROOT, load_contract()), range(2))
+        first, second = pool.map(
+            lambda _: render(load_contract(), Layout.repository(ROOT)), range(2)
+        )
     return first, second
 
 
 def test_generation_is_deterministic(
-    rendered_twice: tuple[dict[str, bytes], dict[str, bytes]],
+    rendered_twice: tuple[dict[Path, bytes], dict[Path, bytes]],
 ) -> None:
     """Rendering twice yields the same files with the same bytes (no timestamps, no order)."""
     first, second = rendered_twice
@@ -116,11 +118,11 @@ def test_generation_is_deterministic(
 
 
 def test_generated_sources_carry_the_header(
-    rendered_twice: tuple[dict[str, bytes], dict[str, bytes]],
+    rendered_twice: tuple[dict[Path, bytes], dict[Path, bytes]],
 ) -> None:
     """Every generated .py/.ts file opens with the GENERATED … `make gen` … do not edit line."""
     first, _ = rendered_twice
-    sources = [p for p in first if p.endswith((".py", ".ts"))]
+    sources = [p for p in first if p.suffix in (".py", ".ts")]
     assert sources
     for path in sources:
         head = first[path].decode().splitlines()[0]
@@ -163,7 +165,7 @@ def test_check_gen_reports_a_stale_file(check_gen: dict[str, Result]) -> None:
     result = check_gen["stale_files"]
 
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "stale (no schema generates it): generated/old_message.py" in result.stderr
+    assert "stale (no schema generates it): generated/spine_ws/generated/old.py" in result.stderr
     assert "stale (no schema generates it): clients/ts/src/gen/old_message.ts" in result.stderr
     assert "out of date" not in result.stderr
     assert "make gen" in result.stderr

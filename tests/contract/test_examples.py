@@ -33,8 +33,8 @@ import pydantic
 import pytest
 from jsonschema import Draft202012Validator
 
-from codegen.contract import load_contract
 from spine_ws import generated
+from spine_ws.codegen.contract import load_contract
 from spine_ws.core.parse import ParseFailure, parse_command
 
 MESSAGES = Path(__file__).parent / "messages"

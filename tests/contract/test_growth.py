@@ -1,9 +1,9 @@
-"""Adding a command is its schema and its examples, then `make gen`: nothing else changes.
+"""Adding a message is its schema and its examples, then `make gen`: nothing else changes.
 
-Proved on a copy of the tree: a `set_speed_limit` command (schema + example messages) is
-added, the generator runs, and the whole contract suite and the TypeScript type check
-pass in the copy, with no other file edited. The default world does not handle the new
-command, and needs no change for it: it simply does not support it.
+Proved on a copy of the tree: a `set_speed_limit` command and a `jam` event (schema +
+example messages each) are added, the generator runs, and the whole contract suite and
+the TypeScript type check pass in the copy, with no other file edited. The default world
+does not handle the new command nor emit the new event, and needs no change for either.
 """
 
 from __future__ import annotations
@@ -48,6 +48,36 @@ EXAMPLES = {
 }
 
 
+EVENT = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "JamEvent",
+    "description": "Cars queue behind each other somewhere on the ring.",
+    "type": "object",
+    "properties": {
+        "type": {"const": "jam", "description": 'Always "jam".'},
+        "seq": {"$ref": "../defs/seq.json", "description": "Broadcast sequence number."},
+        "tick": {"$ref": "../defs/tick.json", "description": "Tick it was seen at."},
+        "cars": {
+            "type": "array",
+            "items": {"$ref": "../defs/agent_id.json"},
+            "description": "The queueing cars, front first.",
+        },
+    },
+    "required": ["type", "seq", "tick", "cars"],
+    "additionalProperties": False,
+}
+EVENT_EXAMPLES = {
+    "valid": [
+        {"type": "jam", "seq": 3, "tick": 1, "cars": ["a", "b"]},
+        {"type": "jam", "seq": 9, "tick": 4, "cars": []},
+    ],
+    "invalid": [
+        {"why": "cars missing", "message": {"type": "jam", "seq": 3, "tick": 1}},
+        {"why": "seq zero", "message": {"type": "jam", "seq": 0, "tick": 1, "cars": []}},
+    ],
+}
+
+
 def _copy_tree(dst: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", ".hypothesis")
     for part in COPIED:
@@ -78,17 +108,21 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
-def test_a_command_is_added_by_its_schema_and_examples_alone(tmp_path: Path) -> None:
+def test_a_message_is_added_by_its_schema_and_examples_alone(tmp_path: Path) -> None:
     """Schema + examples + the generator: the contract suite and tsc pass in the copy."""
     _copy_tree(tmp_path)
     (tmp_path / "schema/commands/set_speed_limit.json").write_text(json.dumps(COMMAND, indent=2))
     examples = tmp_path / "tests/contract/messages/commands/set_speed_limit.json"
     examples.write_text(json.dumps(EXAMPLES, indent=2))
+    (tmp_path / "schema/events/jam.json").write_text(json.dumps(EVENT, indent=2))
+    events = tmp_path / "tests/contract/messages/events/jam.json"
+    events.write_text(json.dumps(EVENT_EXAMPLES, indent=2))
 
-    generated = _run([sys.executable, "-m", "codegen", "--root", str(tmp_path)], tmp_path)
+    generated = _run([sys.executable, "-m", "spine_ws.codegen", "--root", str(tmp_path)], tmp_path)
     assert generated.returncode == 0, generated.stderr
     models = (tmp_path / "generated/spine_ws/generated/models.py").read_text()
     assert "class SetSpeedLimitCommand(BaseModel)" in models
+    assert "class JamEvent(BaseModel)" in models
 
     contract = _run(
         [

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from codegen.contract import SCHEMA_DIR, Contract, ContractError, load_contract
+from spine_ws.codegen.contract import SCHEMA_DIR, Contract, ContractError, load_contract
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 FILES = sorted(p.relative_to(SCHEMA_DIR).as_posix() for p in SCHEMA_DIR.rglob("*.json"))

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-import subprocess
-import sys
 import textwrap
 import zipfile
 from collections.abc import Iterator
@@ -60,36 +57,18 @@ USER_FILES = {
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtualenv with the project's wheel installed; yields the user's folder."""
-    base = tmp_path_factory.mktemp("wheel")
-    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
-    assert uv, "uv is needed to build the wheel (make installs it into .venv)"
-    dist = base / "dist"
-    subprocess.run(
-        [uv, "build", "--wheel", "--quiet", "--out-dir", str(dist), str(ROOT)],
-        check=True,
-        timeout=300,
-    )
-    [wheel] = dist.glob("spine_ws-*.whl")
-    venv = base / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    subprocess.run(
-        [uv, "pip", "install", "--quiet", "--python", str(venv / "bin/python"), str(wheel)],
-        check=True,
-        timeout=300,
-    )
-    user = base / "user"
-    user.mkdir()
+def installed(wheel_venv: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The user's folder, beside a fresh virtualenv with the project's wheel installed."""
+    user = tmp_path_factory.mktemp("user")
     for name, text in USER_FILES.items():
         (user / name).write_text(text, encoding="utf-8")
     return user
 
 
-def test_the_wheel_installs_one_import_package_with_its_data(installed: Path) -> None:
+def test_the_wheel_installs_one_import_package_with_its_data(wheel_venv: Path) -> None:
     """Only `spine_ws` is installed (no `server`, `generated` or build tools), with the
     schemas and the viewer inside it."""
-    [wheel] = (installed.parent / "dist").glob("*.whl")
+    [wheel] = (wheel_venv.parent / "dist").glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert top == {"spine_ws"}
@@ -97,14 +76,15 @@ def test_the_wheel_installs_one_import_package_with_its_data(installed: Path) ->
     assert "spine_ws/generated/asyncapi.json" in names
     assert "spine_ws/viewer/index.html" in names
     assert "spine_ws/schema/commands/start.json" in names
-    assert not any("codegen" in n for n in names)
+    assert "spine_ws/py.typed" in names  # for a simulation author's type checker
+    assert "spine_ws/codegen/gen-types.mjs" in names  # `spine-ws gen --ts-out`
 
 
 @pytest.fixture(scope="module")
-def served(installed: Path) -> Iterator[Server]:
+def served(installed: Path, wheel_venv: Path) -> Iterator[Server]:
     """The installed `spine-ws serve --simulation mysim:create`, started from the user's
     folder with `PYTHONPATH=.`, as a user would."""
-    bin_dir = installed.parent / "venv/bin"
+    bin_dir = wheel_venv / "bin"
     with run_server(
         "--simulation",
         "mysim:create",

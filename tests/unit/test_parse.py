@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 
 import pytest
-from pydantic import BaseModel
+from pydantic import MISSING, BaseModel
 
 from spine_ws.core.parse import Limits, ParseFailure, parse_command
 from spine_ws.generated import COMMAND_MODELS, AddAgentCommand, StartCommand
@@ -34,6 +34,16 @@ def test_a_valid_command_becomes_its_generated_model(models: Models) -> None:
     command = parse_command('{"type": "start", "id": "a1"}', models=models)
     assert isinstance(command, StartCommand)
     assert command.model_dump(exclude_unset=True) == {"type": "start", "id": "a1"}
+
+
+def test_an_absent_optional_member_is_missing_and_null_is_refused(models: Models) -> None:
+    """Pinned for simulation authors (the README's plug-in contract): absent is the
+    `MISSING` sentinel, which is truthy (test `is MISSING`), and `null` is not a value."""
+    command = parse_command('{"type": "start"}', models=models)
+    assert isinstance(command, StartCommand)
+    assert command.tick_rate is MISSING and bool(MISSING)
+    refused = failure('{"type": "start", "tick_rate": null}', models)
+    assert refused.error.code == "invalid_message"
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from spine_ws.core.boundary import Boundary, CommandItem, CommandQueue, EventIte
 from spine_ws.core.errors import AgentNotFound
 from spine_ws.generated import (
     COMMAND_MODELS,
+    RESULT_MODELS,
     AddAgentCommand,
     AgentUpdateEvent,
     CommandAckEvent,
@@ -33,7 +34,8 @@ pytestmark = pytest.mark.anyio
 
 def item(wire: str, connection: str = "c1", command_id: str | None = None, **fields: Any) -> Any:
     model = COMMAND_MODELS[wire]
-    return CommandItem(model.model_validate({"type": wire, **fields}), connection, command_id)
+    command = model.model_validate({"type": wire, **fields})
+    return CommandItem(command, connection, command_id, 0, RESULT_MODELS.get(wire))
 
 
 def test_command_queue_refuses_when_full_instead_of_waiting() -> None:

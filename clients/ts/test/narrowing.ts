@@ -144,15 +144,16 @@ export const wrongMember: TickStartEvent = { type: "tick_end", seq: 1, tick: 0 }
 export const undefinedRate: SetTickRateCommand = { type: "set_tick_rate", tick_rate: undefined };
 
 // An extension's Protocol, as its generated contract.ts would declare it: the core
-// messages plus its own (a command with a result, a broadcast event).
+// messages plus its own (a command with a result, a broadcast event). Named x_* so that
+// no core message can ever take the names (tests/contract/test_growth.py adds some).
 interface SetSpeedLimitCommand {
-  type: "set_speed_limit";
+  type: "x_speed_limit";
   id?: string;
   road: string;
   limit: number;
 }
 interface JamEvent {
-  type: "jam";
+  type: "x_jam";
   seq: number;
   tick: number;
   road: string;
@@ -161,48 +162,48 @@ interface JamEvent {
 interface TrafficProtocol {
   command: Command | SetSpeedLimitCommand;
   event: ServerEvent | JamEvent;
-  results: CommandResults & { set_speed_limit: { limit: number } };
+  results: CommandResults & { x_speed_limit: { limit: number } };
 }
 /** What this frontend declares its agents' data to be. */
 interface Car {
   speed: number;
 }
 
-assertType<Equal<AckOf<"set_speed_limit", TrafficProtocol>["result"], { limit: number }>>();
+assertType<Equal<AckOf<"x_speed_limit", TrafficProtocol>["result"], { limit: number }>>();
 assertType<Equal<AckOf<"describe_agent", TrafficProtocol>["result"], DescribeAgentResult>>();
-// @ts-expect-error -- the core protocol (the default) has no set_speed_limit
-export type NoCoreSpeedLimit = AckOf<"set_speed_limit">;
+// @ts-expect-error -- the core protocol (the default) has no x_speed_limit
+export type NoCoreSpeedLimit = AckOf<"x_speed_limit">;
 // A protocol that lists no snapshot still gets the core's: every server sends one.
 assertType<Equal<CoreEventOf<"snapshot", { command: Command; event: JamEvent; results: object }>, SnapshotEvent>>();
 
 export async function trafficClient(url: string): Promise<number> {
   const client = new SpineClient<TrafficProtocol, Car>(url, { contract: CONTRACT });
 
-  const ack = await client.send({ type: "set_speed_limit", road: "A1", limit: 30 });
+  const ack = await client.send({ type: "x_speed_limit", road: "A1", limit: 30 });
   assertType<Equal<typeof ack.result.limit, number>>();
   const described = await client.send({ type: "describe_agent", agent_id: "a" });
   assertType<Equal<typeof described.result, DescribeAgentResult>>();
   const stopped = await client.send({ type: "stop" });
   assertType<Equal<typeof stopped.result, undefined>>();
-  // @ts-expect-error -- "set_speed" is not a command of TrafficProtocol
-  await client.send({ type: "set_speed", limit: 30 });
-  // @ts-expect-error -- set_speed_limit requires road (missing field)
-  await client.send({ type: "set_speed_limit", limit: 30 });
-  // @ts-expect-error -- the result of set_speed_limit has no "max"
+  // @ts-expect-error -- "x_speed" is not a command of TrafficProtocol
+  await client.send({ type: "x_speed", limit: 30 });
+  // @ts-expect-error -- x_speed_limit requires road (missing field)
+  await client.send({ type: "x_speed_limit", limit: 30 });
+  // @ts-expect-error -- the result of x_speed_limit has no "max"
   void ack.result.max;
 
-  client.on("jam", (e) => {
+  client.on("x_jam", (e) => {
     assertType<Equal<typeof e, JamEvent>>();
     void e.length.toFixed();
     // @ts-expect-error -- narrowed to JamEvent: agent_id is another event's
     void e.agent_id;
   });
   client.on("tick_start", (e) => void e.tick);
-  // @ts-expect-error -- "jammed" is not an event of TrafficProtocol
-  client.on("jammed", () => undefined);
+  // @ts-expect-error -- "x_jammed" is not an event of TrafficProtocol
+  client.on("x_jammed", () => undefined);
   client.onAny((e) => {
     assertType<Equal<typeof e, ServerEvent | JamEvent>>();
-    if (e.type === "jam") void e.road;
+    if (e.type === "x_jam") void e.road;
   });
 
   const speed = client.world.agents.get("a")?.data.speed;
@@ -215,10 +216,10 @@ export async function trafficClient(url: string): Promise<number> {
 // The default client is the core's: an extension's messages do not type-check on it.
 export async function coreClient(url: string): Promise<void> {
   const client = new SpineClient(url);
-  // @ts-expect-error -- set_speed_limit is not a core command
-  await client.send({ type: "set_speed_limit", road: "A1", limit: 30 });
-  // @ts-expect-error -- jam is not a core event
-  client.on("jam", () => undefined);
+  // @ts-expect-error -- x_speed_limit is not a core command
+  await client.send({ type: "x_speed_limit", road: "A1", limit: 30 });
+  // @ts-expect-error -- x_jam is not a core event
+  client.on("x_jam", () => undefined);
   // Undeclared data stays the core's free-form Data: any key, of unknown type.
   const data = client.world.agents.get("a")?.data;
   assertType<Equal<typeof data, Data | undefined>>();

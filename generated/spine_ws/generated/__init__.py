@@ -1,4 +1,4 @@
-# GENERATED from schema/ by `make gen` (server/codegen) - do not edit.
+# GENERATED from schema/ by `make gen` (spine_ws.codegen) - do not edit.
 """The spine-ws protocol: generated models, lookup tables and constants."""
 
 from .catalog import (
@@ -10,6 +10,7 @@ from .catalog import (
     RESULT_MODELS,
     SCHEMA_HASH,
     SUBPROTOCOL,
+    Registrar,
 )
 from .models import (
     AddAgentCommand,
@@ -87,6 +88,7 @@ __all__ = [
     "PauseCommand",
     "ProtocolVersion",
     "RESULT_MODELS",
+    "Registrar",
     "ResumeCommand",
     "SCHEMA_HASH",
     "SUBPROTOCOL",

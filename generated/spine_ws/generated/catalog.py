@@ -1,9 +1,10 @@
-# GENERATED from schema/ by `make gen` (server/codegen) - do not edit.
+# GENERATED from schema/ by `make gen` (spine_ws.codegen) - do not edit.
 """Lookup tables and constants of the protocol, generated with the models."""
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Callable
+from typing import Any, Final, Protocol, overload
 
 from pydantic import BaseModel
 
@@ -18,6 +19,7 @@ __all__ = [
     "RESULT_MODELS",
     "SCHEMA_HASH",
     "SUBPROTOCOL",
+    "Registrar",
 ]
 
 PROTOCOL_VERSION: Final = "1.2.0"
@@ -26,7 +28,7 @@ SCHEMA_HASH: Final = "df39cc06724f497de4ea78fbdb15f3f61903bb340f2fa1d99acae098dc
 # the server).
 SUBPROTOCOL: Final = "spine.v1"
 # A command `id` (schema/defs/command_id.json), as a regular expression.
-COMMAND_ID_PATTERN: Final = '^[A-Za-z0-9._:-]{1,64}$'
+COMMAND_ID_PATTERN: Final = "^[A-Za-z0-9._:-]{1,64}$"
 
 # Wire type -> model of every command (schema/commands/<type>.json).
 COMMAND_MODELS: Final[dict[str, type[BaseModel]]] = {
@@ -76,3 +78,68 @@ BROADCAST_EVENT_TYPES: Final = frozenset(
         "world_event",
     }
 )
+
+
+class Registrar(Protocol):
+    """A command registry as a type checker sees it: the handler of a command returns
+    its result (schema/results/<type>.json), or None if it declares none."""
+
+    @overload
+    def register(
+        self,
+        model: type[models.AddAgentCommand],
+        handler: Callable[[models.AddAgentCommand], None],
+        /,
+    ) -> None: ...
+    @overload
+    def register(
+        self,
+        model: type[models.DeleteAgentCommand],
+        handler: Callable[[models.DeleteAgentCommand], None],
+        /,
+    ) -> None: ...
+    @overload
+    def register(
+        self,
+        model: type[models.DescribeAgentCommand],
+        handler: Callable[[models.DescribeAgentCommand], models.DescribeAgentResult],
+        /,
+    ) -> None: ...
+    @overload
+    def register(
+        self,
+        model: type[models.ListAgentsCommand],
+        handler: Callable[[models.ListAgentsCommand], models.ListAgentsResult],
+        /,
+    ) -> None: ...
+    @overload
+    def register(
+        self,
+        model: type[models.ModifyAgentCommand],
+        handler: Callable[[models.ModifyAgentCommand], None],
+        /,
+    ) -> None: ...
+    @overload
+    def register(
+        self, model: type[models.PauseCommand], handler: Callable[[models.PauseCommand], None], /
+    ) -> None: ...
+    @overload
+    def register(
+        self, model: type[models.ResumeCommand], handler: Callable[[models.ResumeCommand], None], /
+    ) -> None: ...
+    @overload
+    def register(
+        self,
+        model: type[models.SetTickRateCommand],
+        handler: Callable[[models.SetTickRateCommand], None],
+        /,
+    ) -> None: ...
+    @overload
+    def register(
+        self, model: type[models.StartCommand], handler: Callable[[models.StartCommand], None], /
+    ) -> None: ...
+    @overload
+    def register(
+        self, model: type[models.StopCommand], handler: Callable[[models.StopCommand], None], /
+    ) -> None: ...
+    def register(self, model: Any, handler: Any, /) -> None: ...

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 
 from spine_ws.core.errors import ProtocolError, SimulationError
 from spine_ws.core.messages import to_json, wire_type
-from spine_ws.generated import BROADCAST_EVENT_TYPES, RESULT_MODELS, CommandAckEvent
+from spine_ws.generated import CommandAckEvent
 
 __all__ = [
     "Boundary",
@@ -51,6 +51,8 @@ class CommandItem:
     # The hub's number for this command: its reply carries it back (`EventItem.ticket`),
     # so the hub knows which commands are still owed a reply.
     ticket: int = 0
+    # The model of its result (schema/results/<type>.json), if its schema declares one.
+    result_model: type[BaseModel] | None = None
 
     @property
     def command_type(self) -> str:
@@ -165,11 +167,12 @@ class EventSink:
     def broadcast(self, model: type[M], /, **fields: Any) -> None:
         """Publish an event to every client; the server adds `seq`.
 
-        `model` is a generated event model whose schema has `seq` (see
-        `generated.BROADCAST_EVENT_TYPES`); `fields` are its other members.
+        `model` is a generated event model whose schema has `seq` (the core's
+        `BROADCAST_EVENT_TYPES`, or a simulation's own event with `seq`); `fields` are
+        its other members.
         """
-        wire = wire_type(model)
-        if wire not in BROADCAST_EVENT_TYPES:
+        wire_type(model)  # a generated message model, or NotAMessage
+        if "seq" not in model.model_fields:
             raise ValueError(f"{model.__name__} is not a broadcast event (it has no seq)")
         event = model.model_validate({**fields, "seq": 1})
         body = to_json(event, exclude={"seq"})
@@ -188,7 +191,7 @@ class EventSink:
         validates against it. A missing, extra or invalid result is the simulation's
         fault: the sender gets `simulation_error` instead, and nothing raises here."""
         wire = item.command_type
-        expected = RESULT_MODELS.get(wire)
+        expected = item.result_model
         members: dict[str, Any] = {"command_type": wire, "tick": tick}
         if item.command_id is not None:
             members["command_id"] = item.command_id

@@ -20,6 +20,7 @@ import orjson
 from pydantic import MISSING, BaseModel
 
 from spine_ws.core.boundary import CommandItem, CommandQueue, EventItem
+from spine_ws.core.catalog import CORE, Catalog
 from spine_ws.core.errors import (
     Forbidden,
     LimitExceeded,
@@ -33,13 +34,7 @@ from spine_ws.core.messages import to_json, wire_type
 from spine_ws.core.mirror import Mirror
 from spine_ws.core.outbox import Outbox
 from spine_ws.core.parse import Limits, ParseFailure, parse_command
-from spine_ws.generated import (
-    COMMAND_MODELS,
-    PROTOCOL_VERSION,
-    SCHEMA_HASH,
-    ErrorEvent,
-    SnapshotEvent,
-)
+from spine_ws.generated import ErrorEvent, SnapshotEvent
 
 __all__ = ["Hub", "stamp"]
 
@@ -53,6 +48,7 @@ class Hub:
         self,
         commands: CommandQueue,
         *,
+        catalog: Catalog = CORE,
         limits: Limits | None = None,
         max_agent_data_bytes: int = 8 * 1024,
         epoch: str | None = None,
@@ -64,6 +60,7 @@ class Hub:
         self.mirror = Mirror()
         self.connections: dict[str, Outbox] = {}
         self._commands = commands
+        self.catalog = catalog
         self._limits = limits or Limits()
         self._max_agent_data_bytes = max_agent_data_bytes
         self._next_id = 0
@@ -75,7 +72,7 @@ class Hub:
         self.failure: str | None = None
         self._snapshot: tuple[int, bytes] | None = None
         # The command types the running simulation handles (default: every schema's).
-        self.supported = sorted(COMMAND_MODELS if supported is None else supported)
+        self.supported = sorted(catalog.commands if supported is None else supported)
         self._supported = frozenset(self.supported)
         self._simulation_name = simulation_name
 
@@ -102,8 +99,8 @@ class Hub:
             return cached[1]
         members = {
             "type": "snapshot",
-            "protocol_version": PROTOCOL_VERSION,
-            "schema_hash": SCHEMA_HASH,
+            "protocol_version": self.catalog.protocol_version,
+            "schema_hash": self.catalog.schema_hash,
             "epoch": self.epoch,
             "seq": self.seq,
             "simulation": self.mirror.simulation.model_dump(mode="json"),
@@ -153,7 +150,7 @@ class Hub:
         command_type: str | None = None
         try:
             try:
-                command = parse_command(text, self._limits)
+                command = parse_command(text, self._limits, self.catalog.commands)
             except ParseFailure as failure:
                 command_id, command_type = failure.command_id, failure.command_type
                 if not client.allow_command():
@@ -174,7 +171,13 @@ class Hub:
             if self.failure is not None:
                 raise SimulationError(f"{self.failure}; nothing was applied")
             self._next_ticket += 1
-            item = CommandItem(command, client.id, command_id, self._next_ticket)
+            item = CommandItem(
+                command,
+                client.id,
+                command_id,
+                self._next_ticket,
+                self.catalog.results.get(command_type),
+            )
             if not self._commands.put(item):
                 raise QueueFull("the simulation's command queue is full; nothing was applied")
             self.outstanding[item.ticket] = item

@@ -6,11 +6,14 @@ A simulation is a factory that takes a `Boundary` (its `CommandQueue` and `Event
 and returns a `Simulation` (`handlers`, `start`, `stop`); `TickingSimulation` is one
 with the thread, the ticks and the lifecycle commands done. Its handlers raise the
 `ProtocolError`s below to refuse a command. The generated message models
-(`spine_ws.generated`) are re-exported here too. Nothing else in `spine_ws` is public.
+(`spine_ws.generated`) are re-exported here too, and `Catalog`, the contract a
+simulation speaks (`CORE`, or its own package's `CATALOG` from `spine-ws gen`).
+Nothing else in `spine_ws` is public.
 """
 
 from spine_ws import generated
 from spine_ws.core.boundary import Boundary, CommandItem, CommandQueue, EventSink
+from spine_ws.core.catalog import CORE, Catalog
 from spine_ws.core.errors import (
     AgentExists,
     AgentNotFound,
@@ -33,10 +36,12 @@ from spine_ws.sim.simulation import Simulation, SimulationFactory
 from spine_ws.sim.ticking import TickingSimulation
 
 __all__ = [
+    "CORE",
     "LIFECYCLE",
     "AgentExists",
     "AgentNotFound",
     "Boundary",
+    "Catalog",
     "CommandItem",
     "CommandQueue",
     "EventSink",

@@ -14,8 +14,8 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
+from spine_ws.core.catalog import CORE, Catalog
 from spine_ws.core.messages import NotAMessage, wire_type
-from spine_ws.generated import COMMAND_MODELS
 
 __all__ = ["LIFECYCLE", "Handler", "Registry", "RegistryError"]
 
@@ -39,9 +39,16 @@ class _Entry:
 
 
 class Registry:
-    """Command type -> model and handler. Refuses duplicates and non-generated models."""
+    """Command type -> model and handler. Refuses duplicates and non-generated models.
 
-    def __init__(self) -> None:
+    `catalog` is the contract the simulation speaks: the core's, or the one `spine-ws
+    gen` generated from its own schemas (its package's `CATALOG`). For static types,
+    `handlers: Registrar = registry` (the generated `Registrar` of that package) holds
+    each handler's return to its command's result schema.
+    """
+
+    def __init__(self, catalog: Catalog = CORE) -> None:
+        self.catalog = catalog
         self._entries: dict[str, _Entry] = {}
 
     def register(self, model: type[M], handler: Callable[[M], object]) -> None:
@@ -49,10 +56,10 @@ class Registry:
             wire = wire_type(model)
         except NotAMessage as exc:
             raise RegistryError(str(exc)) from None
-        if COMMAND_MODELS.get(wire) is not model:
+        if self.catalog.commands.get(wire) is not model:
             raise RegistryError(
-                f"{model.__name__} is not the generated model of a command schema; "
-                f"register a model from `generated` (schema/commands/{wire}.json)"
+                f"{model.__name__} is not the generated model of a command schema of "
+                f"{self.catalog.name}; register a model from it (schema/commands/{wire}.json)"
             )
         if wire in self._entries:
             raise RegistryError(
@@ -79,9 +86,12 @@ class Registry:
     def types(self) -> list[str]:
         return sorted(self._entries)
 
-    def check(self, expected: Mapping[str, type[BaseModel]] = COMMAND_MODELS) -> None:
+    def check(self, expected: Mapping[str, type[BaseModel]] | None = None) -> None:
         """Raise `RegistryError` naming every orphan handler, wrong model and lifecycle
-        command without a handler; `expected` is every command schema's model."""
+        command without a handler; `expected` is every command schema's model (default:
+        the catalog's)."""
+        if expected is None:
+            expected = self.catalog.commands
         missing = [wire for wire in LIFECYCLE if wire in expected and wire not in self._entries]
         orphans = sorted(set(self._entries) - set(expected))
         problems = []

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import MISSING
 
 from spine_ws.core.boundary import Boundary, CommandItem
+from spine_ws.core.catalog import CORE, Catalog
 from spine_ws.core.errors import InvalidState, ProtocolError, SimulationError
 from spine_ws.generated import (
     ErrorEvent,
@@ -43,13 +44,15 @@ class TickingSimulation:
     falls more than one tick behind, it skips the missed deadlines rather than bursting.
     """
 
-    def __init__(self, boundary: Boundary, tick_rate: float = 20.0) -> None:
+    def __init__(
+        self, boundary: Boundary, tick_rate: float = 20.0, *, catalog: Catalog = CORE
+    ) -> None:
         self.commands = boundary.commands
         self.events = boundary.events
         self.status: Status = "stopped"
         self.tick = 0
         self.tick_rate = tick_rate
-        self._registry = Registry()
+        self._registry = Registry(catalog)
         self._registry.register(StartCommand, self._start)
         self._registry.register(StopCommand, self._stop)
         self._registry.register(PauseCommand, self._pause)

@@ -1,4 +1,4 @@
-// GENERATED from schema/ by `make gen` (server/codegen) - do not edit.
+// GENERATED from schema/ by `make gen` (spine_ws.codegen) - do not edit.
 
 import type { Command, DescribeAgentResult, ListAgentsResult, ServerEvent } from "./protocol.js";
 
@@ -62,7 +62,7 @@ export interface Protocol {
   event: ServerEvent;
   results: CommandResults;
 }
-/** This contract's identity: `SpineClient`'s `contract` option checks the server's. */
+/** This contract's identity, for `SpineClient`'s `contract` option. */
 export const CONTRACT = {
   protocolVersion: PROTOCOL_VERSION,
   schemaHash: SCHEMA_HASH,

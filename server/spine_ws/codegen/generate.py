@@ -1,12 +1,16 @@
-"""`make gen` and `make check-gen`: every generated file, produced from `schema/`.
+"""Every file generated from a schema tree: the core's (`make gen`) or a simulation's own
+(`spine-ws gen`).
 
 Outputs (and nothing else lives in these folders):
-  generated/spine_ws/generated/
-                        the package `spine_ws.generated`: models.py
-                        (datamodel-code-generator), catalog.py (type -> model tables,
-                        version, hash, shared constants), __init__.py,
-                        protocol.schema.json (the bundle), asyncapi.json (AsyncAPI 3.0)
-  clients/ts/src/gen/   protocol.ts (json-schema-to-typescript), contract.ts
+  <python>/   a Python package: models.py (datamodel-code-generator), catalog.py (type ->
+              model tables, version, hash, the typed `Registrar`), __init__.py,
+              protocol.schema.json (the bundle), asyncapi.json (AsyncAPI 3.0); an
+              extension's package also holds a copy of its own schema/ (served at /schemas)
+  <ts>/       protocol.ts (json-schema-to-typescript), contract.ts
+
+In this repository they are generated/spine_ws/generated and clients/ts/src/gen. An
+extension's schemas are laid over the core's (`Contract.extend`): its models import the
+core's instead of declaring them again, so a core handler and an extension see one class.
 
 `--check` renders everything in memory and compares it with the tree: a changed,
 missing or stale file fails and names the fix.
@@ -17,21 +21,24 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codegen.contract import Contract, load_contract
+from spine_ws.codegen.contract import Contract, load_contract
 
-__all__ = ["main", "render"]
+__all__ = ["GenerationError", "Layout", "main", "render", "write"]
 
-HEADER = "GENERATED from schema/ by `make gen` ({tool}) - do not edit."
-PY_ROOT = "generated"
-PY_OUT = f"{PY_ROOT}/spine_ws/generated"
-TOOL = "server/codegen"
-TS_OUT = "clients/ts/src/gen"
+HEADER = "GENERATED from schema/ by `{command}` ({tool}) - do not edit."
+TOOL = "spine_ws.codegen"
+# Names an extension's models declare again: the unions grow by its own messages.
+_EXTENDED = frozenset({"Command", "ServerEvent", "SpineProtocol"})
+_GEN_TYPES = Path(__file__).with_name("gen-types.mjs")
 
 DATAMODEL_FLAGS = [
     "--input-file-type=jsonschema",
@@ -60,19 +67,57 @@ DATAMODEL_FLAGS = [
 ]
 
 
-def render(root: Path, contract: Contract) -> dict[str, bytes]:
-    """Every generated file, keyed by its path relative to the repository root."""
+class GenerationError(Exception):
+    """A generator could not run; the message says what to install or fix."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where one generation writes: a Python package folder and a TypeScript folder.
+
+    `ts_project` is where `json-schema-to-typescript` is resolved from (Node's module
+    lookup walks up from it); `command` is what the headers tell a reader to run.
+    """
+
+    python: Path
+    ts: Path | None
+    ts_project: Path
+    command: str = "make gen"
+
+    @classmethod
+    def repository(cls, root: Path) -> Layout:
+        return cls(
+            python=root / "generated/spine_ws/generated",
+            ts=root / "clients/ts/src/gen",
+            ts_project=root / "clients/ts",
+        )
+
+
+def render(contract: Contract, layout: Layout) -> dict[Path, bytes]:
+    """Every generated file, by its path. An extended contract (`Contract.extend`)
+    renders its own package: models that import the core's, and a copy of its schemas."""
     bundle = contract.bundle()
-    out: dict[str, bytes] = {}
-    out[f"{PY_OUT}/protocol.schema.json"] = _json(bundle)
-    models = _python_models(bundle)
-    catalog = _python_catalog(contract).encode()
-    out[f"{PY_OUT}/models.py"] = models
-    out[f"{PY_OUT}/catalog.py"] = catalog
-    out[f"{PY_OUT}/__init__.py"] = _python_init(_public_names(catalog), _public_names(models))
-    out[f"{PY_OUT}/asyncapi.json"] = _json(_asyncapi(contract, bundle))
-    out[f"{TS_OUT}/protocol.ts"] = _ts_types(root, bundle, list(contract.commands))
-    out[f"{TS_OUT}/contract.ts"] = _ts_contract(contract).encode()
+    py, header = layout.python, layout.command
+    models = _python_models(bundle, header)
+    if contract.core is not None:
+        models = _import_core_models(models)
+    catalog = _ruff(_python_catalog(contract, header))
+    out: dict[Path, bytes] = {
+        py / "protocol.schema.json": _json(bundle),
+        py / "models.py": models,
+        py / "catalog.py": catalog,
+        py / "__init__.py": _ruff(
+            _python_init(
+                _public_names(catalog), _public_names(models), header, contract.core is not None
+            )
+        ),
+        py / "asyncapi.json": _json(_asyncapi(contract, bundle)),
+    }
+    for path in contract.own:
+        out[py / "schema" / path] = _json(contract.files[path])
+    if layout.ts is not None:
+        out[layout.ts / "protocol.ts"] = _ts_types(layout.ts_project, bundle, contract, header)
+        out[layout.ts / "contract.ts"] = _ts_contract(contract, header).encode()
     return out
 
 
@@ -80,11 +125,11 @@ def _json(doc: Any) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
 
 
-def _python_models(bundle: dict[str, Any]) -> bytes:
+def _python_models(bundle: dict[str, Any], command: str) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "protocol.schema.json", Path(tmp) / "models.py"
         src.write_bytes(_json(bundle))
-        header = "# " + HEADER.format(tool="datamodel-code-generator")
+        header = "# " + HEADER.format(command=command, tool="datamodel-code-generator")
         subprocess.run(
             [
                 sys.executable,
@@ -104,15 +149,79 @@ def _python_models(bundle: dict[str, Any]) -> bytes:
         return dst.read_bytes()
 
 
-def _python_catalog(contract: Contract) -> str:
-    header = "# " + HEADER.format(tool=TOOL)
+def _import_core_models(models: bytes) -> bytes:
+    """An extension's models with every core definition replaced by an import of it.
+
+    One class per core message, whoever generated it: the registry and the server's
+    own handlers compare models by identity. Every core name is imported, so the
+    extension's package exports the whole protocol.
+    """
+    from spine_ws.generated import models as core
+
+    names = set(_public_names(Path(core.__file__).read_bytes())) - _EXTENDED
+    lines = models.decode().splitlines(keepends=True)
+    body = ast.parse(models).body
+    drop: set[int] = set()
+    for index, node in enumerate(body):
+        defined = _defined_names(node)
+        if not defined or not defined <= names:
+            continue
+        drop.update(range(node.lineno - 1, _end(node)))
+        docstring = body[index + 1] if index + 1 < len(body) else None
+        if isinstance(docstring, ast.Expr) and isinstance(docstring.value, ast.Constant):
+            drop.update(range(docstring.lineno - 1, _end(docstring)))
+    last_import = max(_end(n) for n in body if isinstance(n, ast.Import | ast.ImportFrom))
+    kept = [line for i, line in enumerate(lines) if i not in drop]
+    at = last_import - sum(1 for i in drop if i < last_import)
+    imports = "".join(f"    {n},\n" for n in sorted(names))
+    statement = f"from spine_ws.generated.models import (  # the core's, re-exported\n{imports})\n"
+    # The header stays first; the noqa covers the re-exports and the now unused imports.
+    source = kept[0] + "# ruff: noqa: F401\n" + "".join(kept[1:at]) + statement + "".join(kept[at:])
+    exported = sorted(names | set(_public_names(source.encode())))
+    source += "\n__all__ = [\n" + "".join(f'    "{n}",\n' for n in exported) + "]\n"
+    return _ruff(source)
+
+
+def _defined_names(node: ast.stmt) -> set[str]:
+    if isinstance(node, ast.ClassDef):
+        return {node.name}
+    if isinstance(node, ast.Assign | ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return {t.id for t in targets if isinstance(t, ast.Name)}
+    return set()
+
+
+def _end(node: ast.stmt) -> int:
+    return node.end_lineno if node.end_lineno is not None else node.lineno
+
+
+def _ruff(source: str) -> bytes:
+    """Imports sorted and the module formatted, as datamodel-codegen's own output."""
+    ruff = shutil.which("ruff", path=os.path.dirname(sys.executable)) or "ruff"
+    fixed = subprocess.run(
+        [ruff, "check", "--fix", "--quiet", "--select", "I", "--stdin-filename", "m.py", "-"],
+        input=source.encode(),
+        capture_output=True,
+        check=False,
+    ).stdout
+    return subprocess.run(
+        [ruff, "format", "--quiet", "--stdin-filename", "m.py", "-"],
+        input=fixed,
+        capture_output=True,
+        check=True,
+    ).stdout
+
+
+def _python_catalog(contract: Contract, command: str) -> str:
+    header = "# " + HEADER.format(command=command, tool=TOOL)
     lines = [
         header,
         '"""Lookup tables and constants of the protocol, generated with the models."""',
         "",
         "from __future__ import annotations",
         "",
-        "from typing import Final",
+        "from collections.abc import Callable",
+        "from typing import Any, Final, Protocol, overload",
         "",
         "from pydantic import BaseModel",
         "",
@@ -127,6 +236,7 @@ def _python_catalog(contract: Contract) -> str:
         '    "RESULT_MODELS",',
         '    "SCHEMA_HASH",',
         '    "SUBPROTOCOL",',
+        '    "Registrar",',
         "]",
         "",
         f'PROTOCOL_VERSION: Final = "{contract.protocol_version}"',
@@ -160,15 +270,46 @@ def _python_catalog(contract: Contract) -> str:
         "    }",
         ")",
         "",
+        *_registrar(contract),
     ]
     return "\n".join(lines)
 
 
+def _registrar(contract: Contract) -> list[str]:
+    """A Protocol that types each handler's return: its command's result, or None.
+
+    `Registry` matches it structurally, so `handlers: Registrar = sim.handlers` makes a
+    type checker hold every `register(Model, handler)` call to its schema.
+    """
+    lines = [
+        "",
+        "class Registrar(Protocol):",
+        '    """A command registry as a type checker sees it: the handler of a command returns',
+        '    its result (schema/results/<type>.json), or None if it declares none."""',
+        "",
+    ]
+    for wire, title in contract.commands.items():
+        result = contract.results.get(wire)
+        returns = f"models.{result}" if result else "None"
+        lines += [
+            "    @overload",
+            "    def register(",
+            f"        self, model: type[models.{title}],",
+            f"        handler: Callable[[models.{title}], {returns}], /",
+            "    ) -> None: ...",
+        ]
+    lines += ["    def register(self, model: Any, handler: Any, /) -> None: ...", ""]
+    return lines
+
+
 def _public_names(module: bytes) -> list[str]:
-    """The names a generated module defines at its top level (classes and aliases)."""
+    """The names a generated module defines at its top level (classes and aliases), and
+    the core models an extension's models import."""
     names: set[str] = set()
     for node in ast.parse(module).body:
-        if isinstance(node, ast.ClassDef):
+        if isinstance(node, ast.ImportFrom) and node.module == "spine_ws.generated.models":
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ClassDef):
             names.add(node.name)
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -176,23 +317,28 @@ def _public_names(module: bytes) -> list[str]:
     return sorted(n for n in names if not n.startswith("_"))
 
 
-def _python_init(catalog: list[str], models: list[str]) -> bytes:
+def _python_init(catalog: list[str], models: list[str], command: str, extension: bool) -> str:
     def imports(module: str, names: list[str]) -> list[str]:
         return [f"from .{module} import (", *(f"    {n}," for n in names), ")"]
 
+    # An extension names its catalog for the server: `TickingSimulation(..., catalog=CATALOG)`.
+    own = ["CATALOG"] if extension else []
     lines = [
-        "# " + HEADER.format(tool=TOOL),
+        "# " + HEADER.format(command=command, tool=TOOL),
         '"""The spine-ws protocol: generated models, lookup tables and constants."""',
         "",
+        *(["import sys", ""] if extension else []),
+        *(["from spine_ws.sim import Catalog", ""] if extension else []),
         *imports("catalog", catalog),
         *imports("models", models),
         "",
         "__all__ = [",
-        *(f'    "{n}",' for n in sorted({*catalog, *models})),
+        *(f'    "{n}",' for n in sorted({*catalog, *models, *own})),
         "]",
         "",
+        *(["CATALOG = Catalog.of(sys.modules[__name__])", ""] if extension else []),
     ]
-    return "\n".join(lines).encode()
+    return "\n".join(lines)
 
 
 # JSON Schema constraints, as the TSDoc of a type or member says them.
@@ -240,19 +386,27 @@ def _ts_bundle(bundle: dict[str, Any], commands: list[str]) -> dict[str, Any]:
     return ts
 
 
-def _ts_types(root: Path, bundle: dict[str, Any], commands: list[str]) -> bytes:
-    header = "// " + HEADER.format(tool="json-schema-to-typescript")
+def _ts_types(project: Path, bundle: dict[str, Any], contract: Contract, command: str) -> bytes:
+    header = "// " + HEADER.format(command=command, tool="json-schema-to-typescript")
+    node = shutil.which("node")
+    if node is None:
+        raise GenerationError("TypeScript types need Node.js (`node` on PATH), 20 or later")
+    # The output folder may not exist yet; Node's lookup starts at its nearest ancestor.
+    while not project.is_dir():
+        project = project.parent
     result = subprocess.run(
-        ["node", "scripts/gen-types.mjs", header],
-        input=_json(_ts_bundle(bundle, commands)),
+        [node, str(_GEN_TYPES), header],
+        input=_json(_ts_bundle(bundle, list(contract.commands))),
         capture_output=True,
-        check=True,
-        cwd=root / "clients/ts",
+        check=False,
+        cwd=project,
     )
+    if result.returncode != 0:
+        raise GenerationError(result.stderr.decode(errors="replace").strip())
     return result.stdout
 
 
-def _ts_contract(contract: Contract) -> str:
+def _ts_contract(contract: Contract, command: str) -> str:
     def tuple_of(items: list[str]) -> str:
         return "[\n" + "".join(f'  "{i}",\n' for i in items) + "] as const"
 
@@ -272,7 +426,7 @@ def _ts_contract(contract: Contract) -> str:
     ]
     return "\n".join(
         [
-            "// " + HEADER.format(tool=TOOL),
+            "// " + HEADER.format(command=command, tool=TOOL),
             "",
             *result_types,
             "/** Protocol version these types were generated for. */",
@@ -295,7 +449,7 @@ def _ts_contract(contract: Contract) -> str:
             "  event: ServerEvent;",
             "  results: CommandResults;",
             "}",
-            "/** This contract's identity: `SpineClient`'s `contract` option checks the server's. */",
+            "/** This contract's identity, for `SpineClient`'s `contract` option. */",
             "export const CONTRACT = {",
             "  protocolVersion: PROTOCOL_VERSION,",
             "  schemaHash: SCHEMA_HASH,",
@@ -384,48 +538,64 @@ def _asyncapi(contract: Contract, bundle: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _generated_files(root: Path) -> set[str]:
-    found: set[str] = set()
-    for folder in (PY_ROOT, TS_OUT):
-        for path in (root / folder).rglob("*"):
-            if path.is_file() and "__pycache__" not in path.parts:
-                found.add(path.relative_to(root).as_posix())
+def _generated_files(layout: Layout) -> set[Path]:
+    found: set[Path] = set()
+    for folder in (layout.python, layout.ts):
+        if folder is not None and folder.is_dir():
+            found.update(
+                p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+            )
     return found
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
-    parser.add_argument("--check", action="store_true", help="fail if the tree is not current")
-    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[2])
-    args = parser.parse_args(argv)
-    root: Path = args.root.resolve()
-    files = render(root, load_contract(root / "schema"))
-    stale = sorted(_generated_files(root) - set(files))
-    if args.check:
+def write(files: dict[Path, bytes], layout: Layout, *, check: bool, shown: Path) -> int:
+    """Write the rendered files (removing stale ones), or with `check` compare them with
+    what is on disk: 0 if current, 1 naming every changed and stale file."""
+    stale = sorted(_generated_files(layout) - set(files))
+
+    def name(path: Path) -> str:
+        return os.path.relpath(path, shown)
+
+    if check:
         changed = sorted(
-            p
-            for p, body in files.items()
-            if not (root / p).is_file() or (root / p).read_bytes() != body
+            p for p, body in files.items() if not p.is_file() or p.read_bytes() != body
         )
+        for path in changed:
+            print(f"out of date: {name(path)}", file=sys.stderr)
+        for path in stale:
+            print(f"stale (no schema generates it): {name(path)}", file=sys.stderr)
         if changed or stale:
-            for path in changed:
-                print(f"out of date: {path}", file=sys.stderr)
-            for path in stale:
-                print(f"stale (no schema generates it): {path}", file=sys.stderr)
             print(
-                "generated code differs from schema/: run `make gen` and commit the result",
+                f"generated code differs from schema/: run `{layout.command}` and commit "
+                "the result",
                 file=sys.stderr,
             )
             return 1
         print(f"generated code is current ({len(files)} files)")
         return 0
     for path in stale:
-        (root / path).unlink()
+        path.unlink()
     for path, body in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_bytes(body)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
     print(f"generated {len(files)} files from schema/ (removed {len(stale)} stale)")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`make gen` / `make check-gen`: the repository's own generated files."""
+    parser = argparse.ArgumentParser(prog="python -m spine_ws.codegen", description=__doc__)
+    parser.add_argument("--check", action="store_true", help="fail if the tree is not current")
+    parser.add_argument("--root", type=Path, default=Path.cwd())
+    args = parser.parse_args(argv)
+    root: Path = args.root.resolve()
+    layout = Layout.repository(root)
+    try:
+        files = render(load_contract(root / "schema"), layout)
+    except GenerationError as exc:
+        print(f"spine-ws gen: {exc}", file=sys.stderr)
+        return 2
+    return write(files, layout, check=args.check, shown=root)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spine_ws.resources import schema_dir
+
 __all__ = [
     "SCHEMA_DIR",
     "Contract",
@@ -22,7 +24,7 @@ __all__ = [
     "load_contract",
 ]
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
+SCHEMA_DIR = schema_dir()
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -43,6 +45,31 @@ class Contract:
     events: dict[str, str]
     # Command type -> title of its result schema (schema/results/<type>.json), if any.
     results: dict[str, str] = field(default_factory=dict)
+    # An extension's: the core contract it extends, and the paths of its own files.
+    core: Contract | None = None
+    own: tuple[str, ...] = ()
+
+    def extend(self, root: Path) -> Contract:
+        """This contract with a simulation's own schema tree laid over it.
+
+        Its files sit at the same relative paths as the core's, so `../defs/tick.json`
+        in its `commands/` means the core's tick; a file may add, never replace.
+        """
+        own = _read(root)
+        replaced = sorted(set(own) & set(self.files))
+        if replaced:
+            raise ContractError(
+                f"{root}: {', '.join(replaced)} would replace the core's; give yours new names"
+            )
+        merged = _checked({**self.files, **own})
+        return Contract(
+            files=merged.files,
+            commands=merged.commands,
+            events=merged.events,
+            results=merged.results,
+            core=self,
+            own=tuple(sorted(own)),
+        )
 
     @property
     def protocol_version(self) -> str:
@@ -143,10 +170,19 @@ class Contract:
 
 def load_contract(root: Path = SCHEMA_DIR) -> Contract:
     """Read every `*.json` under `root`; check that each message file is named for its type."""
-    files = {
+    return _checked(_read(root))
+
+
+def _read(root: Path) -> dict[str, dict[str, Any]]:
+    if not root.is_dir():
+        raise ContractError(f"{root} is not a folder of schemas")
+    return {
         p.relative_to(root).as_posix(): json.loads(p.read_text(encoding="utf-8"))
         for p in sorted(root.rglob("*.json"))
     }
+
+
+def _checked(files: dict[str, dict[str, Any]]) -> Contract:
     contract = Contract(files=files, commands={}, events={})
     for folder, table in (("commands", contract.commands), ("events", contract.events)):
         for path in sorted(p for p in files if p.startswith(folder + "/")):

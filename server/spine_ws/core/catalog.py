@@ -1,0 +1,60 @@
+"""The messages one server speaks: the core protocol, or the core plus a simulation's own.
+
+A catalog is read from a generated package (`spine_ws.generated`, or the package
+`spine-ws gen` writes for a simulation): its models by wire type, its results, its
+hash. The simulation's registry names it, and the hub, the parser and the contract
+endpoints follow it, so an extension gets every guarantee the core has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from pydantic import BaseModel
+
+from spine_ws import generated
+
+__all__ = ["CORE", "Catalog"]
+
+
+@dataclass(frozen=True, eq=False)
+class Catalog:
+    """The contract of a running server, from one generated package (compared by
+    identity: there is one per package)."""
+
+    # The generated package's import name, e.g. `spine_ws.generated`.
+    name: str
+    protocol_version: str
+    # SHA-256 over every schema file of the contract (the core's and an extension's).
+    schema_hash: str
+    commands: Mapping[str, type[BaseModel]]
+    results: Mapping[str, type[BaseModel]]
+    events: Mapping[str, type[BaseModel]]
+    # The generated package's folder: its bundle, its AsyncAPI document and, for an
+    # extension, a copy of its own schema files (`schema/`).
+    home: Path
+
+    @classmethod
+    def of(cls, package: ModuleType) -> Catalog:
+        """The catalog of a generated package (a module with its tables and constants)."""
+        assert package.__file__ is not None
+        return cls(
+            name=package.__name__,
+            protocol_version=package.PROTOCOL_VERSION,
+            schema_hash=package.SCHEMA_HASH,
+            commands=package.COMMAND_MODELS,
+            results=package.RESULT_MODELS,
+            events=package.EVENT_MODELS,
+            home=Path(package.__file__).resolve().parent,
+        )
+
+    @property
+    def extended(self) -> bool:
+        """Whether this is a simulation's own contract (more than the core's)."""
+        return self.name != CORE.name
+
+
+CORE = Catalog.of(generated)

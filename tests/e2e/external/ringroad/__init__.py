@@ -1,0 +1,1 @@
+"""A ring-road simulation kept in its own repository, with its own messages."""
