@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -9,9 +10,10 @@ from pydantic import BaseModel, Field
 
 from spine_ws import resources
 from spine_ws.core.catalog import Catalog
+from spine_ws.core.history import HistoryStats
 from spine_ws.generated import SimulationInfo
 
-__all__ = ["Health", "NotFound", "SchemaIndex", "router"]
+__all__ = ["Health", "HistoryInfo", "NotFound", "SchemaIndex", "router"]
 
 router = APIRouter()
 
@@ -36,6 +38,16 @@ class Health(BaseModel):
     seq: int = Field(ge=0, description="Last broadcast event sequence number.")
     commands: list[str] = Field(description="The command types the simulation handles.")
     epoch: str = Field(description="Identifies this server run.")
+    history: HistoryInfo
+
+
+class HistoryInfo(BaseModel):
+    """The broadcast events held for resumes (`/ws?resume=<epoch>:<seq>`)."""
+
+    first_seq: int = Field(ge=0, description="Oldest event held (0: none held).")
+    last_seq: int = Field(ge=0, description="Newest event held (0: none held).")
+    events: int = Field(ge=0, description="Events held.")
+    bytes: int = Field(ge=0, description="Bytes of their frames.")
 
 
 class SchemaIndex(BaseModel):
@@ -78,6 +90,13 @@ async def health(request: Request, response: Response) -> Health:
         seq=hub.seq,
         epoch=hub.epoch,
         commands=hub.supported,
+        history=_history(hub.history.stats(time.monotonic())),
+    )
+
+
+def _history(stats: HistoryStats) -> HistoryInfo:
+    return HistoryInfo(
+        first_seq=stats.first, last_seq=stats.last, events=stats.events, bytes=stats.bytes
     )
 
 

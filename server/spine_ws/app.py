@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from spine_ws import api, logs, resources, transport
 from spine_ws.access import Guesses, Origins, PerAddress, Policy, is_loopback, load_tokens
 from spine_ws.core.boundary import Boundary, CommandQueue, EventSink
+from spine_ws.core.history import History
 from spine_ws.core.hub import Hub
 from spine_ws.core.parse import Limits
 from spine_ws.core.watchdog import Status, Watchdog
@@ -124,6 +125,7 @@ def _start(
         limits=Limits(settings.max_json_depth, settings.max_json_members),
         max_agent_data_bytes=settings.max_agent_data_bytes,
         supported=simulation.handlers.types(),
+        history=History(settings.history_events, settings.history_bytes, settings.history_seconds),
         simulation_name=f"the simulation {name}",
     )
     events.connect(hub.deliver)

@@ -123,8 +123,14 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
             grace=settings.slow_consumer_grace,
             max_snapshot_bytes=settings.max_snapshot_bytes,
         )
-        log.info("connect %s (%s) from %s:%s", connection.id, role, *(websocket.client or ("?", 0)))
-        hub.join(connection)
+        started = hub.join(connection, websocket.query_params.get("resume"))
+        log.info(
+            "connect %s (%s) from %s:%s, %s",
+            connection.id,
+            role,
+            *(websocket.client or ("?", 0)),
+            started,
+        )
         code = WS_1000_NORMAL_CLOSURE
         try:
             while True:

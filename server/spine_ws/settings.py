@@ -81,6 +81,19 @@ class Settings(BaseSettings):
         "its snapshot) before it is closed as a slow consumer; 4x the byte limit closes it "
         "at once",
     )
+    # The history a reconnecting client resumes from (/ws?resume=<epoch>:<seq>).
+    history_events: int = Field(
+        100_000,
+        ge=0,
+        description="broadcast events kept for resumes (0: no history, every reconnect "
+        "gets a snapshot)",
+    )
+    history_bytes: int = Field(
+        64 * 1024 * 1024, ge=0, description="bytes of broadcast frames kept for resumes"
+    )
+    history_seconds: float = Field(
+        300.0, ge=0, description="seconds a broadcast event is kept for resumes"
+    )
     max_snapshot_bytes: int = Field(
         128 * 1024 * 1024,
         ge=1024,

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import pytest
 
 from spine_ws.core.connection import HARD_FACTOR, SMALL_SNAPSHOT, Connection
-from spine_ws.core.status import WS_1008_POLICY_VIOLATION, WS_1009_MESSAGE_TOO_BIG
+from spine_ws.core.history import Trimmed
+from spine_ws.core.status import (
+    WS_1008_POLICY_VIOLATION,
+    WS_1009_MESSAGE_TOO_BIG,
+    WS_1013_TRY_AGAIN_LATER,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -28,6 +33,8 @@ class FakeTransport:
         self._close_hangs = close_hangs
         self.large: list[bytes] = []
         self.large_released = asyncio.Event()
+        self.many: list[bytes] = []
+        self.many_released = asyncio.Event()
 
     def send(self, message: bytes) -> None:
         self.pending.append(message)
@@ -43,6 +50,14 @@ class FakeTransport:
         self.large.append(b"".join(parts))
         progress()
         await self.large_released.wait()
+
+    async def send_many(self, messages: Iterable[bytes], progress: Callable[[], None]) -> None:
+        """Takes one message each time `many_released` is set (then clears it)."""
+        for message in messages:
+            await self.many_released.wait()
+            self.many_released.clear()
+            self.many.append(message)
+            progress()
 
     def backlog(self) -> tuple[int, int]:
         held = self.unsent + len(self.pending)
@@ -218,3 +233,60 @@ async def test_the_command_bucket_refuses_beyond_its_burst() -> None:
     """`burst` commands at once, then refusals until tokens come back."""
     client = connection(FakeTransport())
     assert [client.allow_command() for _ in range(3)] == [True, True, False]
+
+
+async def test_a_small_replay_goes_through_the_send_queue_at_once() -> None:
+    transport = FakeTransport()
+    client = connection(transport, max_messages=2)
+    client.send_replay(b"resumed", iter([b"3", b"4", b"5"]), 3)
+    assert transport.written == [b"resumed", b"3", b"4", b"5"] and transport.many == []
+    await client.finish()
+
+
+async def test_a_large_replay_streams_as_taken_and_live_events_wait_behind_it() -> None:
+    """A replay of many frames is never judged by the send-queue limits (it is the
+    client's own), only by its progress; what is sent meanwhile follows it in order."""
+    transport = FakeTransport()
+    client = connection(transport, max_messages=2, grace=5)
+    frames = [b"%06d" % n for n in range(SMALL_SNAPSHOT // 6 + 10)]
+    client.send_replay(b"resumed", iter(frames), 6 * len(frames))
+    for n in range(5):
+        client.send(b"live-%d" % n)
+        client.flush()
+    for _ in range(len(frames) + 1):
+        transport.many_released.set()
+        await asyncio.sleep(0)
+    await asyncio.sleep(0.01)
+    assert transport.many == [b"resumed", *frames] and not client.shed
+    assert transport.written == [b"live-%d" % n for n in range(5)]
+    await client.finish()
+
+
+async def test_a_client_that_takes_none_of_its_replay_is_shed() -> None:
+    transport = FakeTransport()
+    client = connection(transport, grace=0.05)
+    client.send_replay(b"resumed", iter([b"x" * 1000] * 100), 100_000)
+    await asyncio.sleep(0.1)
+    client.send(b"event")
+    client.flush()
+    assert client.shed
+    await client.finish()
+
+
+async def test_a_replay_the_history_outran_closes_with_1013() -> None:
+    """If frames it still had to send left the history, the client cannot have them
+    all: it is told to come back (1013), never given a stream with a hole."""
+
+    def frames() -> Iterator[bytes]:
+        yield b"x" * SMALL_SNAPSHOT
+        raise Trimmed("event 7 left the history during the replay")
+
+    transport = FakeTransport()
+    client = connection(transport, grace=5)
+    client.send_replay(b"resumed", frames(), 2 * SMALL_SNAPSHOT)
+    for _ in range(3):
+        transport.many_released.set()
+        await asyncio.sleep(0)
+    await asyncio.sleep(0.1)
+    await client.finish()
+    assert transport.closes == [(WS_1013_TRY_AGAIN_LATER, "replay fell behind the history")]

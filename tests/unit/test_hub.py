@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -10,7 +10,8 @@ import pytest
 from pydantic import BaseModel
 
 from spine_ws.core.boundary import CommandQueue, EventItem
-from spine_ws.core.hub import Hub, stamp
+from spine_ws.core.history import History
+from spine_ws.core.hub import SMALL_REPLAY, Hub, stamp
 from spine_ws.core.messages import to_json
 from spine_ws.core.outbox import Role
 from spine_ws.core.parse import Limits
@@ -32,6 +33,7 @@ class FakeOutbox:
         self.pending: list[bytes] = []
         self.flushed: list[list[bytes]] = []
         self.snapshots: list[bytes] = []
+        self.replays: list[tuple[bytes, int]] = []
         self.tokens = tokens
 
     def send(self, message: bytes) -> None:
@@ -40,6 +42,12 @@ class FakeOutbox:
     def send_snapshot(self, parts: Sequence[bytes | memoryview]) -> None:
         self.snapshots.append(b"".join(parts))
         self.send(self.snapshots[-1])
+        self.flush()
+
+    def send_replay(self, first: bytes, frames: Iterator[bytes], size: int) -> None:
+        self.replays.append((first, size))
+        for message in (first, *frames):
+            self.send(message)
         self.flush()
 
     def flush(self) -> None:
@@ -310,3 +318,94 @@ def test_a_command_the_simulation_does_not_handle_is_unsupported(queue: CommandQ
     )
     assert "orbit:create does not support pause; it supports start, stop" in error["message"]
     assert len(queue) == 0
+
+
+def ticks(hub: Hub, first: int, last: int) -> None:
+    hub.deliver([broadcast(TickStartEvent, tick=t) for t in range(first, last + 1)])
+
+
+def test_a_resume_replays_exactly_the_missed_frames_byte_for_byte(hub: Hub) -> None:
+    """`resumed` first, then seq + 1 .. the last, the same bytes the connected client got,
+    then the live stream with no gap and no duplicate."""
+    stayed = FakeOutbox("stayed")
+    hub.join(stayed)
+    ticks(hub, 1, 6)
+    back = FakeOutbox("back")
+    assert hub.join(back, f"{hub.epoch}:2") == f"resumed {hub.epoch}:2 (4 events)"
+    ticks(hub, 7, 8)
+    resumed, *rest = back.frames()
+    assert resumed == {
+        "type": "resumed",
+        "epoch": hub.epoch,
+        "seq": 2,
+        "connection_id": "back",
+        "protocol_version": hub.catalog.protocol_version,
+        "schema_hash": hub.catalog.schema_hash,
+        "replayed": 4,
+    }
+    stayed_after_2 = [m for burst in stayed.flushed[1:] for m in burst][2:]
+    assert [m for burst in back.flushed for m in burst][1:] == stayed_after_2
+    assert [f["seq"] for f in rest] == [3, 4, 5, 6, 7, 8]
+    assert back.snapshots == []
+
+
+def test_a_resume_at_the_current_seq_replays_nothing(hub: Hub) -> None:
+    ticks(hub, 1, 3)
+    back = FakeOutbox("back")
+    hub.join(back, f"{hub.epoch}:3")
+    [resumed] = back.frames()
+    assert (resumed["type"], resumed["replayed"]) == ("resumed", 0)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("not-a-resume", "invalid"),
+        ("EPOCH:-1", "invalid"),
+        ("EPOCH:1e3", "invalid"),
+        (":5", "invalid"),
+        ("another-run:2", "epoch_changed"),
+        ("EPOCH:9", "ahead"),
+        ("EPOCH:1", "too_old"),
+    ],
+)
+def test_a_resume_that_cannot_be_honoured_gets_the_snapshot_with_its_reason(
+    queue: CommandQueue, value: str, reason: str
+) -> None:
+    """Never an error, never a close: the snapshot, with `resume` saying why."""
+    hub = Hub(queue, history=History(3, 1_000_000, 60.0))
+    ticks(hub, 1, 6)  # the history holds 4..6: resuming at 3 works, at 1 does not
+    client = FakeOutbox("c")
+    value = value.replace("EPOCH", hub.epoch)
+    assert hub.join(client, value) == f"snapshot ({reason})"
+    [snapshot] = client.frames()
+    SnapshotEvent.model_validate(snapshot)
+    assert snapshot["resume"] == {"requested": value, "reason": reason}
+    assert snapshot["seq"] == 6
+    assert hub.join(FakeOutbox("d"), f"{hub.epoch}:3").startswith("resumed")
+
+
+def test_a_refused_resume_echoes_at_most_128_characters(hub: Hub) -> None:
+    client = FakeOutbox("c")
+    hub.join(client, "x" * 5000)
+    assert client.frames()[0]["resume"] == {"requested": "x" * 128, "reason": "invalid"}
+
+
+def test_a_replay_larger_than_the_snapshot_is_a_snapshot_instead(queue: CommandQueue) -> None:
+    """Many events about a small world: the snapshot is fewer bytes, so it is sent."""
+    hub = Hub(queue)
+    hub.deliver([broadcast(AgentAddedEvent, tick=0, agent_id="a", agent_kind="k", data={})])
+    padding = "x" * 200
+    for tick in range(200):  # ~50 KB of updates to one agent
+        hub.deliver([broadcast(AgentUpdateEvent, tick=tick, agent_id="a", data={"p": padding})])
+    assert hub.history.size_after(1) > SMALL_REPLAY > len(hub.snapshot())
+    client = FakeOutbox("c")
+    assert hub.join(client, f"{hub.epoch}:1") == "snapshot (snapshot_smaller)"
+    near = FakeOutbox("near")  # a few events behind: the replay is the smaller one
+    assert hub.join(near, f"{hub.epoch}:{hub.seq - 3}").startswith("resumed")
+
+
+def test_replies_are_not_part_of_the_history(hub: Hub) -> None:
+    ticks(hub, 1, 2)
+    hub.deliver([reply("a", CommandAckEvent(command_type="stop", command_id="c1", tick=0))])
+    assert hub.history.stats(0.0).events == 2 and hub.seq == 2

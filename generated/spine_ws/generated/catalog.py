@@ -22,8 +22,8 @@ __all__ = [
     "Registrar",
 ]
 
-PROTOCOL_VERSION: Final = "1.2.0"
-SCHEMA_HASH: Final = "df39cc06724f497de4ea78fbdb15f3f61903bb340f2fa1d99acae098dc28c119"
+PROTOCOL_VERSION: Final = "1.3.0"
+SCHEMA_HASH: Final = "4f4733e29845efb21c8ac40d1a8398625909b3c1958187b023555f85d7ce4125"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"
@@ -58,6 +58,7 @@ EVENT_MODELS: Final[dict[str, type[BaseModel]]] = {
     "agent_update": models.AgentUpdateEvent,
     "command_ack": models.CommandAckEvent,
     "error": models.ErrorEvent,
+    "resumed": models.ResumedEvent,
     "simulation_state": models.SimulationStateEvent,
     "snapshot": models.SnapshotEvent,
     "tick_end": models.TickEndEvent,

@@ -19,7 +19,7 @@ SpineProtocol = TypeAliasType(
     "SpineProtocol", Annotated[Any, Field(title="SpineProtocol")]
 )
 """
-spine-ws protocol 1.2.0, bundled from schema/.
+spine-ws protocol 1.3.0, bundled from schema/.
 """
 
 
@@ -137,11 +137,29 @@ class ErrorDetail(BaseModel):
 
 
 ProtocolVersion = TypeAliasType(
-    "ProtocolVersion", Annotated[Literal["1.2.0"], Field(title="ProtocolVersion")]
+    "ProtocolVersion", Annotated[Literal["1.3.0"], Field(title="ProtocolVersion")]
 )
 """
 Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).
 """
+
+
+class ResumeRefused(BaseModel):
+    """
+    Why a connection that asked to resume (/ws?resume=<epoch>:<seq>) got a snapshot instead.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    requested: Annotated[StrictStr, Field(max_length=128)]
+    """
+    The resume value the client sent (cut to 128 characters).
+    """
+    reason: Literal["invalid", "epoch_changed", "too_old", "ahead", "snapshot_smaller"]
+    """
+    invalid: not <epoch>:<seq>; epoch_changed: the server restarted (a new epoch); too_old: the history no longer holds every event after seq; ahead: seq is beyond the last event of this epoch; snapshot_smaller: the snapshot is fewer bytes than the replay would be.
+    """
 
 
 Seq = TypeAliasType("Seq", Annotated[StrictInt, Field(ge=1, title="Seq")])
@@ -328,6 +346,44 @@ class ErrorEvent(BaseModel):
     seq: Seq | MISSING = MISSING
     """
     Present only on broadcast errors (simulation faults).
+    """
+
+
+class ResumedEvent(BaseModel):
+    """
+    Sent first to a client that connected with /ws?resume=<epoch>:<seq> when the server still holds every broadcast event after seq: exactly those events follow (replayed of them, seq + 1 onwards, as the connected clients got them), then the live stream. The client keeps what it knew instead of a snapshot.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["resumed"] = "resumed"
+    """
+    Message type: always "resumed".
+    """
+    epoch: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    """
+    The server run resumed (the one the client asked for).
+    """
+    seq: Annotated[StrictInt, Field(ge=0)]
+    """
+    The last broadcast event the client had processed, as it asked: the next event is seq + 1.
+    """
+    connection_id: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    """
+    This connection's id, as the server logs it.
+    """
+    protocol_version: ProtocolVersion
+    """
+    Protocol version the server speaks.
+    """
+    schema_hash: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    """
+    SHA-256 of the canonical content of schema/ the server was built from.
+    """
+    replayed: Annotated[StrictInt, Field(ge=0)]
+    """
+    How many broadcast events follow this one before the live stream: seq + 1 to seq + replayed.
     """
 
 
@@ -779,6 +835,10 @@ class SnapshotEvent(BaseModel):
     """
     This connection's id, as the server logs it.
     """
+    resume: ResumeRefused | MISSING = MISSING
+    """
+    Present when the client asked to resume and this snapshot was sent instead: why.
+    """
     simulation: SimulationInfo
     """
     The simulation's state.
@@ -822,6 +882,7 @@ ServerEvent = TypeAliasType(
         | AgentUpdateEvent
         | CommandAckEvent
         | ErrorEvent
+        | ResumedEvent
         | SimulationStateEvent
         | SnapshotEvent
         | TickEndEvent

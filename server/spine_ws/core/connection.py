@@ -11,7 +11,9 @@ stopped reading), the TCP connection is aborted so its memory is released.
 The snapshot is not in that queue: however large, it is streamed as the socket takes it
 (`Transport.send_large`), and the live events that arrive meanwhile wait behind it,
 judged by the snapshot's progress (a client that takes none of it for `grace` seconds
-is slow) and by the hard ceiling, not by the limits.
+is slow) and by the hard ceiling, not by the limits. A resume's replay is streamed the
+same way (`Transport.send_many`): a client is never shed for the size of its own
+replay, only for taking none of it.
 """
 
 from __future__ import annotations
@@ -20,10 +22,16 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from itertools import chain
 
+from spine_ws.core.history import Trimmed
 from spine_ws.core.outbox import Role, Transport
-from spine_ws.core.status import WS_1008_POLICY_VIOLATION, WS_1009_MESSAGE_TOO_BIG
+from spine_ws.core.status import (
+    WS_1008_POLICY_VIOLATION,
+    WS_1009_MESSAGE_TOO_BIG,
+    WS_1013_TRY_AGAIN_LATER,
+)
 
 __all__ = ["HARD_FACTOR", "SMALL_SNAPSHOT", "Connection", "TokenBucket"]
 
@@ -122,8 +130,25 @@ class Connection:
             self.send(b"".join(parts))
             self.flush()
         else:
-            self._progress_at = time.monotonic()
-            self._streaming = asyncio.get_running_loop().create_task(self._stream(parts))
+            self._start_stream(lambda: self._transport.send_large(parts, self._progressed))
+
+    def send_replay(self, first: bytes, frames: Iterator[bytes], size: int) -> None:
+        """Send `resumed` and the replayed frames ahead of everything sent after them."""
+        if size + len(first) <= SMALL_SNAPSHOT:
+            try:
+                for message in chain((first,), frames):
+                    self.send(message)
+            except Trimmed:  # cannot happen synchronously; kept for the same outcome
+                self._lost_replay()
+                return
+            self.flush()
+        else:
+            messages = chain((first,), frames)
+            self._start_stream(lambda: self._transport.send_many(messages, self._progressed))
+
+    def _start_stream(self, write: Callable[[], Awaitable[None]]) -> None:
+        self._progress_at = time.monotonic()
+        self._streaming = asyncio.get_running_loop().create_task(self._stream(write))
 
     def flush(self) -> None:
         """Send what was queued (the hub calls this after each burst of events).
@@ -171,11 +196,15 @@ class Connection:
         if self._shedding is not None:
             await asyncio.gather(self._shedding, return_exceptions=True)
 
-    async def _stream(self, parts: Sequence[bytes | memoryview]) -> None:
+    async def _stream(self, write: Callable[[], Awaitable[None]]) -> None:
         try:
-            await self._transport.send_large(parts, self._progressed)
+            await write()
+        except Trimmed:
+            self._streaming = None
+            self._lost_replay()
+            return
         except Exception as exc:  # the peer went away: the endpoint cleans up
-            log.debug("snapshot to %s not finished: %r", self.id, exc)
+            log.debug("snapshot or replay to %s not finished: %r", self.id, exc)
             return
         finally:
             self._streaming = None
@@ -187,6 +216,17 @@ class Connection:
 
     def _progressed(self) -> None:
         self._progress_at = time.monotonic()
+
+    def _lost_replay(self) -> None:
+        """The history moved past a replay this client took too slowly: it cannot have
+        every event, so it is closed (1013) to reconnect, and then gets a snapshot."""
+        self._closing = True
+        log.warning("closing %s: its replay fell behind the history", self.id)
+        self._transport.drop()
+        self._held = []
+        self._shedding = asyncio.get_running_loop().create_task(
+            self._close_then_abort(WS_1013_TRY_AGAIN_LATER, "replay fell behind the history")
+        )
 
     def _refuse(self, size: int) -> None:
         self._closing = True

@@ -3,8 +3,10 @@
 * `submit` takes a text frame from a client through parse -> rate limit -> role ->
   size limits -> the simulation's command queue, or answers at once with an `error`.
 * `deliver` receives every event from the simulation, in order: broadcasts get the next
-  `seq` (spliced into the JSON serialised once on the simulation's thread) and go to
-  every client; replies go to their one client.
+  `seq` (spliced into the JSON serialised once on the simulation's thread), go to every
+  client and into the history; replies go to their one client.
+* `join` starts a client with the snapshot, or, when it asks to resume and the history
+  holds everything it missed, with `resumed` and exactly the frames it missed.
 
 Sans-I/O: clients are `Outbox`es, so tests drive the hub with no socket.
 """
@@ -12,7 +14,9 @@ Sans-I/O: clients are `Outbox`es, so tests drive the hub with no socket.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -30,13 +34,14 @@ from spine_ws.core.errors import (
     SimulationError,
     UnsupportedCommand,
 )
+from spine_ws.core.history import History, Log
 from spine_ws.core.messages import to_json, wire_type
 from spine_ws.core.mirror import Mirror
 from spine_ws.core.outbox import Outbox
 from spine_ws.core.parse import Limits, ParseFailure, parse_command
 from spine_ws.generated import ErrorEvent, SnapshotEvent
 
-__all__ = ["Hub", "stamp"]
+__all__ = ["SMALL_REPLAY", "Hub", "stamp"]
 
 log = logging.getLogger("spine_ws.hub")
 
@@ -54,8 +59,10 @@ class Hub:
         epoch: str | None = None,
         supported: Iterable[str] | None = None,
         simulation_name: str = "the simulation",
+        history: Log | None = None,
     ) -> None:
         self.epoch = epoch or secrets.token_hex(8)
+        self.history = history or History(100_000, 64 * 1024 * 1024, 300.0)
         self.seq = 0
         self.mirror = Mirror()
         self.connections: dict[str, Outbox] = {}
@@ -80,12 +87,59 @@ class Hub:
         self._next_id += 1
         return f"{self.epoch[:6]}-{self._next_id}"
 
-    def join(self, client: Outbox) -> None:
-        """Queue the snapshot, then subscribe: no event can fall between the two."""
+    def join(self, client: Outbox, resume: str | None = None) -> str:
+        """Start the client and subscribe it: no event can fall between the two.
+
+        `resume` is its `<epoch>:<seq>`, if it asked: it gets `resumed` and the frames
+        after its seq if they are all held and fewer bytes than a snapshot; else the
+        snapshot, saying why. Returns what it got, for the connect log line.
+        """
+        refused: bytes = b""
+        if resume is not None:
+            reason, after = self._check_resume(resume)
+            if reason is None:
+                replayed = self.seq - after
+                head = orjson.dumps(
+                    {
+                        "type": "resumed",
+                        "epoch": self.epoch,
+                        "seq": after,
+                        "connection_id": client.id,
+                        "protocol_version": self.catalog.protocol_version,
+                        "schema_hash": self.catalog.schema_hash,
+                        "replayed": replayed,
+                    }
+                )
+                frames = self.history.frames_after(after, self.seq)
+                client.send_replay(head, frames, self.history.size_after(after))
+                self.connections[client.id] = client
+                return f"resumed {self.epoch}:{after} ({replayed} events)"
+            member = {"requested": resume[:RESUME_MAX], "reason": reason}
+            refused = b'"resume":' + orjson.dumps(member) + b","
         # The body is shared by every joiner at this seq; only the id is the client's.
-        prefix = b'{"connection_id":' + orjson.dumps(client.id) + b","
+        prefix = b'{"connection_id":' + orjson.dumps(client.id) + b"," + refused
         client.send_snapshot((prefix, memoryview(self.snapshot())[1:]))
         self.connections[client.id] = client
+        return f"snapshot ({reason})" if refused else "snapshot"
+
+    def _check_resume(self, value: str) -> tuple[str | None, int]:
+        """(None, seq) if `<epoch>:<seq>` can be resumed, else (why not, 0)."""
+        match = _RESUME.fullmatch(value)
+        if match is None:
+            return "invalid", 0
+        epoch, after = match["epoch"], int(match["seq"])
+        if epoch != self.epoch:
+            return "epoch_changed", 0
+        if after > self.seq:
+            return "ahead", 0
+        if not self.history.holds_after(after, time.monotonic()):
+            return "too_old", 0
+        # A replay must not cost more than the snapshot it saves (a storm of reconnects
+        # after a long outage would be worse than today); a small one always goes.
+        size = self.history.size_after(after)
+        if size > SMALL_REPLAY and size > len(self.snapshot()):
+            return "snapshot_smaller", 0
+        return None, after
 
     def snapshot(self) -> bytes:
         """The snapshot at the current seq without its `connection_id`, built once per seq.
@@ -125,7 +179,7 @@ class Hub:
         Each client writes what the burst gave it at once, at the end.
         """
         replied: list[Outbox] = []
-        broadcast = False
+        broadcast, now = False, 0.0
         for item in items:
             if item.to is not None:
                 if item.ticket is not None:
@@ -135,9 +189,11 @@ class Hub:
                     target.send(item.body)
                     replied.append(target)
                 continue
-            broadcast = True
+            if not broadcast:
+                broadcast, now = True, time.monotonic()
             self.seq += 1
             message = stamp(item.body, self.seq)
+            self.history.append(self.seq, message, now)
             self.mirror.apply(item.event)
             for client in self.connections.values():
                 client.send(message)
@@ -234,6 +290,12 @@ def stamp(body: bytes, seq: int) -> bytes:
         return b'{"seq":%d}' % seq
     return b'{"seq":%d,' % seq + body[1:]
 
+
+# `resume=<epoch>:<seq>`: the epoch as the snapshot gave it, the seq in decimal.
+_RESUME = re.compile(r"(?P<epoch>[^:]{1,64}):(?P<seq>[0-9]{1,16})")
+RESUME_MAX = 128  # characters of a refused value echoed back
+# A replay up to this size is sent without weighing it against the snapshot.
+SMALL_REPLAY = 16 * 1024
 
 _RATE_MESSAGE = "too many commands from this connection; nothing was applied, slow down"
 

@@ -12,7 +12,7 @@ with a fake transport: no sockets.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Literal, Protocol
 
 __all__ = ["Outbox", "Role", "Transport"]
@@ -38,6 +38,11 @@ class Outbox(Protocol):
     def send_snapshot(self, parts: Sequence[bytes | memoryview]) -> None:
         """Start the client's first message, the snapshot (`parts` joined); what `send`
         queues meanwhile follows it. It may be large: it is streamed, not queued."""
+
+    def send_replay(self, first: bytes, frames: Iterator[bytes], size: int) -> None:
+        """Start the client with `first` (`resumed`) and the replayed `frames` (`size`
+        bytes in all); what `send` queues meanwhile follows them. Streamed as the
+        socket takes it, like a large snapshot."""
 
     def allow_command(self) -> bool:
         """Take one token of this client's command rate; False means `rate_limited`."""
@@ -65,6 +70,10 @@ class Transport(Protocol):
         """Write one message (`parts` joined) as it is taken, calling `progress` each time
         some of it was; nothing else is sent meanwhile. Returns once all of it is written
         (or the connection closed). Nothing else may be queued when it is called."""
+
+    async def send_many(self, messages: Iterable[bytes], progress: Callable[[], None]) -> None:
+        """Write `messages` one by one as the socket takes them (the same terms as
+        `send_large`); what the iterator raises propagates."""
 
     def backlog(self) -> tuple[int, int]:
         """Messages and bytes held for this client and not yet taken by the socket."""

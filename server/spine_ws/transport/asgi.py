@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 __all__ = ["AsgiTransport"]
 
@@ -61,6 +61,12 @@ class AsgiTransport:
         the server holds a copy of it until the socket takes it."""
         await self._send_text(b"".join(parts).decode())
         progress()
+
+    async def send_many(self, messages: Iterable[bytes], progress: Callable[[], None]) -> None:
+        """One ASGI send per message, each awaited: the server's own backpressure."""
+        for message in messages:
+            await self._send_text(message.decode())
+            progress()
 
     def backlog(self) -> tuple[int, int]:
         """Messages in the queue (not yet handed to the server) and their bytes."""

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import socket
 import struct
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -32,6 +32,8 @@ _CONTINUATION = 0x0
 # A large message goes out in fragments of this size (RFC 6455 §5.4): uvicorn may write
 # a ping or a pong between two of them, never inside one.
 FRAGMENT = 128 * 1024
+# Bytes of a replay written between two yields to the loop.
+_BATCH = 64 * 1024
 
 
 def _header(first_byte: int, size: int) -> bytes:
@@ -153,6 +155,24 @@ class FastTransport:
             self._transport.write(header)
             self._transport.write(piece)
             progress()
+
+    async def send_many(self, messages: Iterable[bytes], progress: Callable[[], None]) -> None:
+        """Write messages as the transport has room, yielding to the loop every
+        `_BATCH` bytes: one resume's replay must not hold up everyone else."""
+        writable = self._protocol.writable
+        written = 0
+        for message in messages:
+            while not writable.is_set():
+                await writable.wait()
+            if self.closed:
+                return
+            self._transport.write(text_frame(message))
+            written += len(message)
+            if written >= _BATCH:
+                progress()
+                written = 0
+                await asyncio.sleep(0)
+        progress()
 
     def backlog(self) -> tuple[int, int]:
         """Frames collected, or written since the transport paused, and their bytes.

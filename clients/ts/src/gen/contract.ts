@@ -12,9 +12,9 @@ export type ResultOf<T extends string> = T extends keyof CommandResults
   ? CommandResults[T]
   : undefined;
 /** Protocol version these types were generated for. */
-export const PROTOCOL_VERSION = "1.2.0" as const;
+export const PROTOCOL_VERSION = "1.3.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "df39cc06724f497de4ea78fbdb15f3f61903bb340f2fa1d99acae098dc28c119";
+export const SCHEMA_HASH = "4f4733e29845efb21c8ac40d1a8398625909b3c1958187b023555f85d7ce4125";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */
@@ -39,6 +39,7 @@ export const EVENT_TYPES = [
   "agent_update",
   "command_ack",
   "error",
+  "resumed",
   "simulation_state",
   "snapshot",
   "tick_end",

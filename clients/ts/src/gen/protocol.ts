@@ -50,7 +50,7 @@ export type ErrorCode =
 /**
  * Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).
  */
-export type ProtocolVersion = "1.2.0";
+export type ProtocolVersion = "1.3.0";
 /**
  * Sequence number of a broadcast event: grows by exactly 1 per broadcast event of this server run. Constraints: at least 1.
  */
@@ -90,6 +90,7 @@ export type ServerEvent =
   | AgentUpdateEvent
   | CommandAckEvent
   | ErrorEvent
+  | ResumedEvent
   | SimulationStateEvent
   | SnapshotEvent
   | TickEndEvent
@@ -97,7 +98,7 @@ export type ServerEvent =
   | WorldEventEvent;
 
 /**
- * spine-ws protocol 1.2.0, bundled from schema/.
+ * spine-ws protocol 1.3.0, bundled from schema/.
  */
 export interface SpineProtocol {
   [k: string]: unknown | undefined;
@@ -327,6 +328,19 @@ export interface ErrorDetail {
   message: string;
 }
 /**
+ * Why a connection that asked to resume (/ws?resume=<epoch>:<seq>) got a snapshot instead.
+ */
+export interface ResumeRefused {
+  /**
+   * The resume value the client sent (cut to 128 characters). Constraints: at most 128 characters.
+   */
+  requested: string;
+  /**
+   * invalid: not <epoch>:<seq>; epoch_changed: the server restarted (a new epoch); too_old: the history no longer holds every event after seq; ahead: seq is beyond the last event of this epoch; snapshot_smaller: the snapshot is fewer bytes than the replay would be.
+   */
+  reason: "invalid" | "epoch_changed" | "too_old" | "ahead" | "snapshot_smaller";
+}
+/**
  * The simulation's lifecycle state, tick and speed.
  */
 export interface SimulationInfo {
@@ -479,6 +493,39 @@ export interface ErrorEvent {
   seq?: Seq;
 }
 /**
+ * Sent first to a client that connected with /ws?resume=<epoch>:<seq> when the server still holds every broadcast event after seq: exactly those events follow (replayed of them, seq + 1 onwards, as the connected clients got them), then the live stream. The client keeps what it knew instead of a snapshot.
+ */
+export interface ResumedEvent {
+  /**
+   * Message type: always "resumed".
+   */
+  type: "resumed";
+  /**
+   * The server run resumed (the one the client asked for). Constraints: at least 1 characters; at most 64 characters.
+   */
+  epoch: string;
+  /**
+   * The last broadcast event the client had processed, as it asked: the next event is seq + 1. Constraints: at least 0.
+   */
+  seq: number;
+  /**
+   * This connection's id, as the server logs it. Constraints: at least 1 characters; at most 64 characters.
+   */
+  connection_id: string;
+  /**
+   * Protocol version the server speaks.
+   */
+  protocol_version: ProtocolVersion;
+  /**
+   * SHA-256 of the canonical content of schema/ the server was built from. Constraints: matches `^[0-9a-f]{64}$`.
+   */
+  schema_hash: string;
+  /**
+   * How many broadcast events follow this one before the live stream: seq + 1 to seq + replayed. Constraints: at least 0.
+   */
+  replayed: number;
+}
+/**
  * The simulation's state or speed changed.
  */
 export interface SimulationStateEvent {
@@ -531,6 +578,10 @@ export interface SnapshotEvent {
    * This connection's id, as the server logs it. Constraints: at least 1 characters; at most 64 characters.
    */
   connection_id: string;
+  /**
+   * Present when the client asked to resume and this snapshot was sent instead: why.
+   */
+  resume?: ResumeRefused;
   /**
    * The simulation's state.
    */
