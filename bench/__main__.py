@@ -26,6 +26,7 @@ SCENARIOS = {
     "commands": scenario.commands,
     "slow": scenario.slow_consumer,
     "storm": scenario.join_storm,
+    "resume": scenario.resumes,
 }
 
 
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "table.txt").write_text(f"{header}\n\n{text}\n")
     report.write_json(results, args.out / "results.json")
     written = report.plot(results, args.out)
-    shown = ", ".join(str(p.relative_to(ROOT)) for p in [args.out / "results.json", *written])
+    shown = ", ".join(os.path.relpath(p, ROOT) for p in [args.out / "results.json", *written])
     print(f"wrote {shown} in {results['meta']['seconds']:.0f} s")
     return 0
 

@@ -11,6 +11,7 @@ from typing import Any
 
 __all__ = ["Row", "plot", "rows", "table", "write_json"]
 
+KiB = 1024
 MiB = 2**20
 
 
@@ -123,6 +124,40 @@ def rows(results: dict[str, Any]) -> list[Row]:
         shed = storm["readers_shed"] + storm["joiners_failed"]
         out.append(Row(section, "readers shed + joiners failed", shed, None, "", "0",
                        shed == 0))  # fmt: skip
+    resumed = _get(results, "resume", "project")
+    if resumed:
+        out.extend(_resume_rows(resumed))
+    return out
+
+
+def _resume_rows(result: dict[str, Any]) -> list[Row]:
+    cases = result["cases"]
+    snapshot = cases["snapshot"]
+    section = f"resume vs snapshot, {result['agents']:,} agents ({snapshot['bytes'] / MiB:.1f} MiB)"
+    out = [
+        Row(section, "fresh snapshot: bytes", snapshot["bytes"] / KiB, None, "KiB"),
+        Row(section, "fresh snapshot: time to current", snapshot["seconds"] * 1000, None, "ms"),
+    ]
+    for name, missed in (("resume_100", "100"), ("resume_10000", "10,000")):
+        row = cases[name]
+        how = "resumed" if row["outcomes"] == ["resumed"] else "/".join(row["outcomes"])
+        out.append(Row(section, f"missed {missed} ({how}): bytes", row["bytes"] / KiB,
+                       None, "KiB"))  # fmt: skip
+        out.append(Row(section, f"missed {missed}: time to current", row["seconds"] * 1000,
+                       None, "ms"))  # fmt: skip
+    storm = result["storm"]
+    section = f"resume storm {storm['clients']:,} clients, up to {storm['back']:,} events back"
+    ok = storm["resumed"] == storm["clients"] and storm["failures"] == 0
+    out.append(Row(section, "resumed", storm["resumed"], None, "", "all", ok))
+    out.append(Row(section, "time to current p50", storm["seconds_p50"], None, "s"))
+    out.append(Row(section, "time to current max", storm["seconds_max"], None, "s"))
+    growth, history = storm["rss_growth"] / MiB, storm["history_bytes"] / MiB
+    out.append(Row(section, "history held", history, None, "MiB"))
+    # Each client holds at most its transport's write buffer (64 KiB high water mark)
+    # of its replay at a time; the frames themselves are the history's.
+    bound = history + storm["clients"] * 64 / 1024
+    out.append(Row(section, "server RSS growth", growth, None, "MiB",
+                   f"<={bound:.0f} MiB (history + 64 KiB/client)", growth <= bound))  # fmt: skip
     return out
 
 

@@ -13,12 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import command, joinstorm
+from bench import command, joinstorm, resume
 from bench.launch import HOST, start_server
 from bench.session import Session, Step
 from bench.slow import SlowReader
 
-__all__ = ["Plan", "commands", "fanout", "join_storm", "memory", "slow_consumer"]
+__all__ = ["Plan", "commands", "fanout", "join_storm", "memory", "resumes", "slow_consumer"]
 
 KINDS = ("project", "bare")
 
@@ -42,16 +42,18 @@ class Plan:
     baseline_seconds: float
     storm_joiners: int
     storm_agents: int
+    resume_agents: int
+    resume_storm: int
 
     @classmethod
     def full(cls, processes: int = 2) -> Plan:
         return cls((1, 10, 100, 1000), 600, 4.0, 1.5, 4, processes, 1000, 5000, 30000,
-                   3000, 10, 20.0, 10.0, 40, 5000)  # fmt: skip
+                   3000, 10, 20.0, 10.0, 40, 5000, 10_000, 1000)  # fmt: skip
 
     @classmethod
     def quick(cls, processes: int = 2) -> Plan:
         return cls((1, 10), 600, 1.0, 1.0, 1, processes, 50, 300, 2000,
-                   3000, 10, 3.0, 1.5, 10, 2000)  # fmt: skip
+                   3000, 10, 3.0, 1.5, 10, 2000, 2000, 100)  # fmt: skip
 
 
 def _say(message: str) -> None:
@@ -193,6 +195,24 @@ def join_storm(plan: Plan, log_dir: Path) -> dict[str, Any]:
         f" s, worst tick gap {result['max_tick_gap_ms']:.0f} ms, RSS "
         f"+{result['rss_growth'] / 2**20:.1f} MiB, readers shed {result['readers_shed']}, "
         f"joiners failed {result['joiners_failed']}"
+    )
+    return {"project": result, "bare": None}
+
+
+def resumes(plan: Plan, log_dir: Path) -> dict[str, Any]:
+    """Reconnects that missed N events vs a fresh snapshot; a resume storm (project only)."""
+    result = resume.measure(log_dir, plan.resume_agents, plan.resume_storm)
+    for name, row in result["cases"].items():
+        _say(
+            f"resume project {name}: {row['bytes'] / 1024:.0f} KiB in {row['seconds']:.3f} s "
+            f"({', '.join(row['outcomes'])}, replayed {row['replayed']:.0f})"
+        )
+    storm = result["storm"]
+    _say(
+        f"resume storm project: {storm['resumed']}/{storm['clients']} resumed, p50 "
+        f"{storm['seconds_p50']} s max {storm['seconds_max']} s, RSS "
+        f"+{storm['rss_growth'] / 2**20:.1f} MiB (history {storm['history_bytes'] / 2**20:.1f}"
+        f" MiB), failures {storm['failures']} {storm['failed']}, shed {storm['shed_in_log']}"
     )
     return {"project": result, "bare": None}
 

@@ -125,3 +125,37 @@ CROWD_AGENTS = int(os.environ.get("SPINE_BENCH_CROWD", "5000"))
 def crowd(boundary: Boundary) -> Crowd:
     """`--simulation bench.sim:crowd` (SPINE_BENCH_CROWD agents, default 5,000)."""
     return Crowd(boundary)
+
+
+class Atlas(BenchSimulation):
+    """A large, mostly still world for the resume rows: `ATLAS_AGENTS` agents with small
+    data (positions), ten moving per tick (at 100 ticks/s, SPINE_BENCH_ATLAS_RATE, ~1,200
+    events/s), each update an agent's whole data, as the plug-in contract asks."""
+
+    def start(self) -> None:
+        for n in range(ATLAS_AGENTS):
+            self.events.broadcast(
+                AgentAddedEvent, tick=0, agent_id=f"a{n}", agent_kind="walker", data=_spot(n, 0)
+            )
+        self.status = "running"
+        self.tick_rate = float(os.environ.get("SPINE_BENCH_ATLAS_RATE", "100"))
+        super().start()
+
+    def on_tick(self) -> None:
+        for k in range(10):
+            n = (self.tick * 10 + k) % ATLAS_AGENTS
+            self.events.broadcast(
+                AgentUpdateEvent, tick=self.tick, agent_id=f"a{n}", data=_spot(n, self.tick)
+            )
+
+
+def _spot(n: int, tick: int) -> dict[str, Any]:
+    return {"x": (n * 7 + tick) % 1000 / 10, "y": (n * 13) % 1000 / 10, "heading": tick % 360}
+
+
+ATLAS_AGENTS = int(os.environ.get("SPINE_BENCH_ATLAS", "10000"))
+
+
+def atlas(boundary: Boundary) -> Atlas:
+    """`--simulation bench.sim:atlas` (SPINE_BENCH_ATLAS agents, default 10,000)."""
+    return Atlas(boundary)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -169,3 +170,18 @@ def test_check_gen_reports_a_stale_file(check_gen: dict[str, Result]) -> None:
     assert "stale (no schema generates it): clients/ts/src/gen/old_message.ts" in result.stderr
     assert "out of date" not in result.stderr
     assert "make gen" in result.stderr
+
+
+def test_the_asyncapi_document_describes_the_query_of_ws(
+    rendered_twice: tuple[dict[Path, bytes], dict[Path, bytes]],
+) -> None:
+    """`resume` (and `token`) are in the channel's WebSocket binding, with the pattern
+    the hub accepts; `resumed` is one of the channel's messages."""
+    first, _ = rendered_twice
+    document = json.loads(first[ROOT / "generated/spine_ws/generated/asyncapi.json"])
+    channel = document["channels"]["ws"]
+    query = channel["bindings"]["ws"]["query"]["properties"]
+    assert set(query) == {"resume", "token"}
+    pattern = re.compile(query["resume"]["pattern"])
+    assert pattern.fullmatch("3f2a9c:120") and not pattern.fullmatch("3f2a9c:-1")
+    assert "resumed" in channel["messages"]

@@ -113,3 +113,29 @@ class Crowd(World):
 
 def crowd(boundary: Boundary) -> Crowd:
     return Crowd(boundary, seed_agents=0, tick_rate=20)
+
+
+class Sparse(World):
+    """1,000 agents with 200 bytes of data each, running at 100 ticks/s; three move per
+    tick. What resume is for: the missed events are far fewer bytes than the world."""
+
+    def start(self) -> None:
+        for n in range(1, 1001):
+            self._add(
+                AddAgentCommand(
+                    agent_id=f"a{n}", agent_kind="walker", agent_data={"pad": "x" * 200}
+                )
+            )
+        self.status = "running"
+        super().start()
+
+    def on_tick(self) -> None:
+        for n in range(3):
+            agent_id = f"a{(self.tick * 3 + n) % 1000 + 1}"
+            data = self.agents[agent_id].data
+            data["x"] = (data["x"] + 1) % 100
+            self.events.broadcast(AgentUpdateEvent, tick=self.tick, agent_id=agent_id, data=data)
+
+
+def sparse(boundary: Boundary) -> Sparse:
+    return Sparse(boundary, seed_agents=0, tick_rate=100)

@@ -531,11 +531,37 @@ def _asyncapi(contract: Contract, bundle: dict[str, Any]) -> dict[str, Any]:
                 "address": "/ws",
                 "description": "The one WebSocket endpoint: commands in, events out.",
                 "messages": channel_messages,
+                "bindings": {"ws": {"bindingVersion": "0.1.0", "query": _QUERY}},
             }
         },
         "operations": operations,
         "components": {"schemas": schemas, "messages": messages},
     }
+
+
+# The query of /ws: what a browser can set on a WebSocket URL.
+_QUERY = {
+    "type": "object",
+    "properties": {
+        "resume": {
+            "type": "string",
+            "pattern": "^[^:]{1,64}:[0-9]{1,16}$",
+            "description": (
+                "<epoch>:<seq>, the last broadcast event the client processed: the server "
+                "answers `resumed` and exactly the events after seq if its history holds "
+                "them all (and they are fewer bytes than a snapshot), else the `snapshot` "
+                "with `resume.reason`. A bad value is never an error."
+            ),
+        },
+        "token": {
+            "type": "string",
+            "description": (
+                "Access token, where a subprotocol `token.<token>` cannot be offered "
+                "(servers redact it from logs; prefer the subprotocol)."
+            ),
+        },
+    },
+}
 
 
 def _generated_files(layout: Layout) -> set[Path]:
