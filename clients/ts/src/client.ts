@@ -2,14 +2,22 @@
  * `SpineClient`: a typed, reconnecting client for the spine-ws protocol.
  *
  * It correlates each command with its reply (`command_ack` or `error`, by `command_id`),
- * narrows event handlers by `type`, reconnects with exponential backoff and jitter (each
- * new connection begins with a `snapshot`, which replaces whatever the client knew),
- * checks `seq` for gaps and warns when the server was built from a different schema.
+ * narrows event handlers by `type`, reconnects with exponential backoff and jitter,
+ * resumes where it left off (`?resume=<epoch>:<seq>`: the server replays exactly the missed
+ * events, or sends a `snapshot`, which replaces whatever the client knew), checks `seq` for
+ * gaps and warns when the server was built from a different schema.
  */
 
 import { CommandError, CommandTimeoutError, DisconnectedError } from "./errors.js";
 import { COMMAND_ID_PATTERN, CONTRACT, type Protocol, SUBPROTOCOL } from "./gen/contract.js";
-import type { CommandAckEvent, Data, ServerEvent, SnapshotEvent } from "./gen/protocol.js";
+import type {
+  CommandAckEvent,
+  Data,
+  ResumedEvent,
+  ResumeRefused,
+  ServerEvent,
+  SnapshotEvent,
+} from "./gen/protocol.js";
 import { type SeqGap, SeqTracker } from "./seq.js";
 import {
   type CloseLike,
@@ -23,6 +31,18 @@ import { WorldState } from "./world.js";
 
 /** Characters a subprotocol name may hold (an HTTP token, RFC 9110). */
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** `url` with the query parameter `name` set to `value` (URL-encoded), its other parameters kept. */
+function withQuery(url: string, name: string, value: string): string {
+  try {
+    const target = new URL(url);
+    target.searchParams.set(name, value);
+    return target.toString();
+  } catch {
+    // Not an absolute URL (a browser's WebSocket resolves a relative one): append.
+    return `${url}${url.includes("?") ? "&" : "?"}${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+  }
+}
 
 /**
  * The message types a client speaks: the `Protocol` of a generated contract.ts, the
@@ -65,11 +85,26 @@ export interface ContractIdentity {
 
 /**
  * Where the client stands:
- * `idle` (never connected) → `connecting` (a socket is opening or awaits its snapshot) →
- * `open` (snapshot received; commands may be sent) → on loss `reconnecting` (waiting out
- * the backoff) → `connecting` … ; `closed` after `close()` or once it gives up.
+ * `idle` (never connected) → `connecting` (a socket is opening or awaits its first frame) →
+ * `open` (`snapshot` or `resumed` received; commands may be sent) → on loss `reconnecting`
+ * (waiting out the backoff) → `connecting` … ; `closed` after `close()` or once it gives up.
  */
 export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
+
+/**
+ * How a connection started, known once its first frame came (`lastStart`, `onResume`).
+ *
+ * `resumed: true`: the server had every event after `seq` of `epoch` (what the client
+ * asked for); `world` was kept and the `replayed` missed events follow, in order, before
+ * the live stream. `resumed: false`: a `snapshot` rebuilt `world`. `requested` is the
+ * `<epoch>:<seq>` the client asked to resume from, `undefined` when it did not ask (the
+ * first connection, the `resume: false` option, after `close()` or a gap); `reason` is
+ * why the server refused (the snapshot's `resume.reason`), `undefined` when the client
+ * did not ask or the server does not resume (older than protocol 1.3.0).
+ */
+export type ConnectionStart =
+  | { resumed: true; epoch: string; seq: number; replayed: number }
+  | { resumed: false; reason: ResumeRefused["reason"] | undefined; requested: string | undefined };
 
 /** Backoff between reconnection attempts: `min(maxDelayMs, initialDelayMs * factor^n)`. */
 export interface ReconnectOptions {
@@ -107,6 +142,15 @@ export interface SpineClientOptions {
   WebSocket?: WebSocketConstructor;
   /** Reconnect after a lost connection (default on); `false` turns it off. */
   reconnect?: boolean | ReconnectOptions;
+  /**
+   * Resume on reconnect (default `true`): ask the server for exactly the events missed since
+   * the last broadcast `seq` processed (`?resume=<epoch>:<seq>`), keeping `world`, instead of
+   * a snapshot; the server sends a snapshot when it cannot. `false`: every connection starts
+   * with a snapshot.
+   */
+  resume?: boolean;
+  /** Called once per connection, right after its first frame: how it started. */
+  onResume?: (start: ConnectionStart) => void;
   /**
    * Whether `connect()` keeps retrying (with the reconnect backoff) when the first
    * attempt fails, instead of rejecting. Default `false`; a page that may load before
@@ -187,6 +231,7 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
   readonly #WebSocket: WebSocketConstructor;
   readonly #reconnect: Required<ReconnectOptions> | undefined;
   readonly #retryInitial: boolean;
+  readonly #resume: boolean;
   readonly #commandTimeoutMs: number;
   readonly #connectTimeoutMs: number;
   readonly #contract: ContractIdentity;
@@ -196,6 +241,7 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
   readonly #anyHandlers = new Set<Handler>();
   readonly #gapHandlers = new Set<(gap: SeqGap) => void>();
   readonly #stateHandlers = new Set<(state: ConnectionState) => void>();
+  readonly #startHandlers = new Set<(start: ConnectionStart) => void>();
   readonly #pending = new Map<string, Pending>();
   readonly #seq = new SeqTracker();
   readonly #warnedHashes = new Set<string>();
@@ -208,6 +254,16 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
   #attempt = 0;
   #connectedOnce = false;
   #snapshot: SnapshotEvent | undefined;
+  #connectionId: string | undefined;
+  #lastStart: ConnectionStart | undefined;
+  /** Where the next attempt resumes from: the last connection's last processed event. */
+  #resumeFrom: { epoch: string; seq: number } | undefined;
+  /** What the current attempt asked to resume from. */
+  #requested: { epoch: string; seq: number } | undefined;
+  /** The current connection's first frame (`snapshot` or `resumed`) came. */
+  #started = false;
+  /** Events were skipped on the current connection: `world` misses some; do not resume. */
+  #gapped = false;
   #waiter: Waiter | undefined;
   #waiting: Promise<SnapshotEvent> | undefined;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -255,6 +311,7 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
             ...(reconnect === true ? {} : reconnect),
           };
     this.#retryInitial = options.retryInitialConnect ?? false;
+    this.#resume = options.resume ?? true;
     this.#commandTimeoutMs = options.commandTimeoutMs ?? 10_000;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.#contract = options.contract ?? CONTRACT;
@@ -268,6 +325,7 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
         ));
     if (options.onGap) this.#gapHandlers.add(options.onGap);
     if (options.onStateChange) this.#stateHandlers.add(options.onStateChange);
+    if (options.onResume) this.#startHandlers.add(options.onResume);
   }
 
   /** Where the client stands (see `ConnectionState`). */
@@ -275,17 +333,30 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     return this.#state;
   }
 
-  /** The latest snapshot, or `undefined` before the first. */
+  /**
+   * The latest snapshot, or `undefined` before the first. After a resume it is the one
+   * `world` was built from: `world` is newer.
+   */
   get snapshot(): CoreEventOf<"snapshot", P> | undefined {
     return this.#snapshot as CoreEventOf<"snapshot", P> | undefined;
   }
 
-  /** The server run (`epoch`) of the latest snapshot. */
+  /** How the latest connection started (resumed or snapshot, and why), once its first frame came. */
+  get lastStart(): ConnectionStart | undefined {
+    return this.#lastStart;
+  }
+
+  /** The server's id of the latest connection (from its `snapshot` or `resumed`). */
+  get connectionId(): string | undefined {
+    return this.#connectionId;
+  }
+
+  /** The server run (`epoch`) of the latest snapshot or resume. */
   get epoch(): string | undefined {
     return this.#seq.epoch;
   }
 
-  /** The last broadcast `seq` seen on the current connection. */
+  /** The last broadcast `seq` processed on the current connection. */
   get lastSeq(): number | undefined {
     return this.#seq.last;
   }
@@ -294,7 +365,8 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
    * Open the connection; resolves with the first snapshot. Rejects with a
    * `DisconnectedError` if that attempt fails (unless `retryInitialConnect`), if the
    * reconnect attempts run out, or if `close()` is called first. Calling it while
-   * connecting returns the same promise; while open, resolves with the current snapshot.
+   * connecting returns the same promise; while open, resolves with the current snapshot
+   * (after a resume, the latest snapshot, which `world` has moved on from).
    */
   connect(): Promise<CoreEventOf<"snapshot", P>> {
     // The server's snapshot is P's: P is generated from the schemas the server runs.
@@ -317,9 +389,14 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     return this.#waiting;
   }
 
-  /** Close for good: no reconnect; pending commands reject with `DisconnectedError`. */
+  /**
+   * Close for good: no reconnect; pending commands reject with `DisconnectedError`. A
+   * later `connect()` starts with a snapshot (it does not resume).
+   */
   close(): void {
     this.#generation++;
+    this.#resumeFrom = undefined;
+    this.#started = false;
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#snapshotTimer);
     const socket = this.#socket;
@@ -401,12 +478,26 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     return () => void this.#stateHandlers.delete(handler);
   }
 
+  /**
+   * Call `handler` once per connection, right after its first frame, with how it started
+   * (see `ConnectionStart`; the same as `lastStart` then). Returns an unsubscribe.
+   */
+  onResume(handler: (start: ConnectionStart) => void): () => void {
+    this.#startHandlers.add(handler);
+    return () => void this.#startHandlers.delete(handler);
+  }
+
   #open(): void {
     const generation = ++this.#generation;
     this.#setState("connecting");
+    const from = this.#resume ? this.#resumeFrom : undefined;
+    this.#requested = from;
+    this.#started = false;
+    this.#gapped = false;
+    const url = from ? withQuery(this.#url, "resume", `${from.epoch}:${from.seq}`) : this.#url;
     let socket: WebSocketLike;
     try {
-      socket = new this.#WebSocket(this.#url, this.#protocols);
+      socket = new this.#WebSocket(url, this.#protocols);
     } catch (error) {
       // A malformed URL or protocol list: retrying cannot help.
       this.#settleWaiter(new DisconnectedError(`cannot open ${this.#url}: ${String(error)}`));
@@ -444,9 +535,21 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     }
   }
 
-  #lost(reason: string): void {
+  /**
+   * The connection is gone (or given up on). The next attempt resumes after the last event
+   * this one processed, unless `keepResume` is false: then it takes a snapshot.
+   */
+  #lost(reason: string, keepResume = true): void {
     this.#generation++;
     clearTimeout(this.#snapshotTimer);
+    if (!keepResume) {
+      this.#resumeFrom = undefined;
+    } else if (this.#started) {
+      const { epoch, last } = this.#seq;
+      this.#resumeFrom =
+        epoch !== undefined && last !== undefined && !this.#gapped ? { epoch, seq: last } : undefined;
+    } // else the attempt never started: the next asks for the same events again
+    this.#started = false;
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket) this.#detach(socket, 1000, "lost");
@@ -483,9 +586,13 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     const ev = event as ServerEvent;
     if (ev.type === "snapshot") {
       this.#takeSnapshot(ev);
+    } else if (ev.type === "resumed") {
+      if (!this.#takeResumed(ev)) return;
     } else {
       const gap = this.#seq.observe(ev);
       if (gap) {
+        // Events were lost: `world` misses them, so the next connection takes a snapshot.
+        if (gap.received > gap.expected) this.#gapped = true;
         if (this.#gapHandlers.size === 0) {
           console.warn(`spine-ws: seq gap in epoch ${gap.epoch}: expected ${gap.expected}, got ${gap.received}`);
         }
@@ -508,27 +615,84 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
 
   #takeSnapshot(snapshot: SnapshotEvent): void {
     clearTimeout(this.#snapshotTimer);
+    const first = !this.#started;
+    this.#started = true;
+    this.#gapped = false;
     this.#snapshot = snapshot;
+    this.#connectionId = snapshot.connection_id;
     this.#seq.snapshot(snapshot);
     this.world.reset(snapshot);
     this.#attempt = 0;
     this.#connectedOnce = true;
-    const contract = this.#contract;
-    if (snapshot.schema_hash !== contract.schemaHash && !this.#warnedHashes.has(snapshot.schema_hash)) {
-      this.#warnedHashes.add(snapshot.schema_hash);
-      try {
-        this.#onSchemaMismatch({
-          serverSchemaHash: snapshot.schema_hash,
-          clientSchemaHash: contract.schemaHash,
-          serverProtocolVersion: snapshot.protocol_version,
-          clientProtocolVersion: contract.protocolVersion,
-        });
-      } catch (error) {
-        console.error("spine-ws: the onSchemaMismatch handler threw", error);
-      }
-    }
+    this.#checkContract(snapshot.schema_hash, snapshot.protocol_version);
+    const asked = this.#requested;
+    const start: ConnectionStart | undefined = first
+      ? {
+          resumed: false,
+          reason: snapshot.resume?.reason,
+          requested: asked ? `${asked.epoch}:${asked.seq}` : undefined,
+        }
+      : undefined;
+    if (start) this.#lastStart = start;
     this.#setState("open");
+    if (start) callAll(this.#startHandlers, start, "onResume");
     this.#settleWaiter(snapshot);
+  }
+
+  /**
+   * The first frame of a connection that asked to resume: `world` stays, the missed events
+   * follow. Anything but the answer to what this attempt asked is a protocol error: drop
+   * the connection and reconnect for a snapshot. Returns whether the frame was taken.
+   */
+  #takeResumed(resumed: ResumedEvent): boolean {
+    const asked = this.#requested;
+    const snapshot = this.#snapshot;
+    if (this.#started || !asked || !snapshot || resumed.epoch !== asked.epoch || resumed.seq !== asked.seq) {
+      const wanted = this.#started
+        ? "a connection already started"
+        : asked
+          ? `${asked.epoch}:${asked.seq}`
+          : "no resume";
+      const reason = `protocol error: resumed ${resumed.epoch}:${resumed.seq} for ${wanted}`;
+      console.warn(`spine-ws: ${reason}; reconnecting for a snapshot`);
+      this.#lost(reason, false);
+      return false;
+    }
+    clearTimeout(this.#snapshotTimer);
+    this.#started = true;
+    this.#connectionId = resumed.connection_id;
+    this.#seq.resume(resumed.epoch, resumed.seq);
+    this.#attempt = 0;
+    this.#connectedOnce = true;
+    this.#checkContract(resumed.schema_hash, resumed.protocol_version);
+    const start: ConnectionStart = {
+      resumed: true,
+      epoch: resumed.epoch,
+      seq: resumed.seq,
+      replayed: resumed.replayed,
+    };
+    this.#lastStart = start;
+    this.#setState("open");
+    callAll(this.#startHandlers, start, "onResume");
+    this.#settleWaiter(snapshot);
+    return true;
+  }
+
+  /** Report, once per hash, a server built from other schemas than `contract`. */
+  #checkContract(schemaHash: string, protocolVersion: string): void {
+    const contract = this.#contract;
+    if (schemaHash === contract.schemaHash || this.#warnedHashes.has(schemaHash)) return;
+    this.#warnedHashes.add(schemaHash);
+    try {
+      this.#onSchemaMismatch({
+        serverSchemaHash: schemaHash,
+        clientSchemaHash: contract.schemaHash,
+        serverProtocolVersion: protocolVersion,
+        clientProtocolVersion: contract.protocolVersion,
+      });
+    } catch (error) {
+      console.error("spine-ws: the onSchemaMismatch handler threw", error);
+    }
   }
 
   #settleWaiter(outcome: SnapshotEvent | Error): void {

@@ -2,6 +2,7 @@ export * from "./gen/protocol.js";
 export * from "./gen/contract.js";
 export {
   type AckOf,
+  type ConnectionStart,
   type ConnectionState,
   type ContractIdentity,
   type CoreEventOf,

@@ -34,9 +34,9 @@ export function broadcastSeq(event: ServerEvent): number | undefined {
 
 /** Remembers the last `seq` seen in the current epoch and spots gaps. */
 export class SeqTracker {
-  /** Epoch of the last snapshot; `undefined` before the first. */
+  /** Epoch of the last snapshot (or resume); `undefined` before the first. */
   epoch: string | undefined;
-  /** Last `seq` seen on this connection; `undefined` until its snapshot arrives. */
+  /** Last `seq` seen on this connection; `undefined` until its snapshot (or `resumed`) arrives. */
   last: number | undefined;
 
   /** Take the snapshot's position. Returns whether the epoch changed (a new server run). */
@@ -45,6 +45,15 @@ export class SeqTracker {
     this.epoch = snapshot.epoch;
     this.last = snapshot.seq;
     return changed;
+  }
+
+  /**
+   * Take a `resumed` frame's position: the server replays the events after `seq` of
+   * `epoch`, so the next event is `seq + 1`, as after a snapshot at that seq.
+   */
+  resume(epoch: string, seq: number): void {
+    this.epoch = epoch;
+    this.last = seq;
   }
 
   /** Check one event; returns the gap it reveals, if any. Repeats do not move `last` back. */
@@ -57,7 +66,7 @@ export class SeqTracker {
     return { epoch: this.epoch, expected, received: seq, eventType: event.type };
   }
 
-  /** The connection is gone: stop checking until the next snapshot. */
+  /** The connection is gone: stop checking until the next snapshot or resume. */
   disconnect(): void {
     this.last = undefined;
   }

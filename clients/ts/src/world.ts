@@ -1,6 +1,7 @@
 /**
  * A client-side mirror of the simulation, rebuilt from every `snapshot` and kept current
- * by the broadcast events. Pure: no sockets, so it unit-tests on plain objects.
+ * by the broadcast events (a resumed connection's replayed ones too). Pure: no sockets,
+ * so it unit-tests on plain objects.
  */
 
 import type {
@@ -64,6 +65,9 @@ export class WorldState<D extends object = Data> {
       }
       case "agent_removed":
         this.agents.delete(event.agent_id);
+        return;
+      case "resumed":
+        // A resumed connection keeps the world: the events it missed follow, in order.
         return;
       case "command_ack":
       case "error":

@@ -184,3 +184,51 @@ describe("viewer page with tokens", () => {
     await tokenPage.close();
   });
 });
+
+describe("viewer page across a lost connection", () => {
+  let flowing: RunningServer | undefined;
+  let port = 0;
+
+  beforeAll(async () => {
+    flowing = await startServer({ args: ["--tick-rate", "20", "--seed-agents", "4", "--autostart"] });
+    port = flowing.port;
+  });
+  afterAll(async () => {
+    await flowing?.stop();
+  });
+
+  it("says whether it resumed or took a snapshot, and why", async () => {
+    if (!flowing) throw new Error("no server");
+    const lossPage = await browser.newPage();
+    // Keep the page's sockets within reach, so that the test can close one.
+    type Sockets = { sockets: Array<{ close(): void }> };
+    await lossPage.addInitScript(() => {
+      const Native = window.WebSocket;
+      const sockets: Array<{ close(): void }> = [];
+      (window as unknown as Sockets).sockets = sockets;
+      window.WebSocket = class extends Native {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          sockets.push(this);
+        }
+      };
+    });
+    const start = lossPage.getByTestId("connection-start");
+    await lossPage.goto(flowing.httpUrl);
+    await lossPage.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 10_000 });
+    await expect.poll(() => start.textContent()).toBe("snapshot");
+
+    // The connection drops while ticks flow: the client resumes with the missed events.
+    await lossPage.evaluate(() => (window as unknown as Sockets).sockets.at(-1)?.close());
+    await expect.poll(() => start.textContent(), { timeout: 10_000 }).toMatch(/^resumed \(\d+ events?\)$/);
+    expect(await start.getAttribute("data-resumed")).toBe("true");
+
+    // A restarted server is another run: the resume is refused, and the page says why.
+    await flowing.kill();
+    flowing = await startServer({ port, args: ["--tick-rate", "20", "--seed-agents", "4", "--autostart"] });
+    await expect.poll(() => start.textContent(), { timeout: 15_000 }).toBe("snapshot (epoch_changed)");
+    expect(await start.getAttribute("data-resumed")).toBe("false");
+    await lossPage.close();
+    expect(pageErrors).toEqual([]);
+  });
+});

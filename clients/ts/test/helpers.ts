@@ -1,11 +1,12 @@
 /** Small helpers shared by the tests that drive a real server. */
 
-import { WebSocket } from "ws";
+import { type RawData, WebSocket } from "ws";
 import {
   type EventOf,
   type ServerEvent,
   SpineClient,
   type SpineClientOptions,
+  type WebSocketConstructor,
 } from "../src/index.js";
 
 /** Clients opened by `openClient`; `closeClients()` (in an afterEach) closes them. */
@@ -59,4 +60,49 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error("expected the promise to reject, but it resolved");
+}
+
+/** One socket a `Tap` opened: its URL and every frame it received, as the server sent it. */
+export interface TappedSocket {
+  readonly url: string;
+  readonly frames: string[];
+  readonly socket: WebSocket;
+}
+
+/** A `WebSocket` option that records the client's sockets and their frames, and can cut one. */
+export interface Tap {
+  readonly WebSocket: WebSocketConstructor;
+  /** Every socket the client opened, in order. */
+  readonly sockets: TappedSocket[];
+  /** Cut the latest socket's TCP connection at once, as a network failure does (no close handshake). */
+  drop(): void;
+}
+
+/**
+ * `ws`'s WebSocket, tapped: each socket's frames are recorded (text, byte for byte) before
+ * the client sees them. Pass `tap.WebSocket` as the client's `WebSocket` option.
+ */
+export function tap(): Tap {
+  const sockets: TappedSocket[] = [];
+  class Tapped extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
+      const record: TappedSocket = { url, frames: [], socket: this };
+      sockets.push(record);
+      // Registered before the client's onmessage: recorded first, in the same dispatch.
+      this.on("message", (data: RawData) => {
+        // A Buffer: the client's `binaryType` is ws's default, "nodebuffer".
+        record.frames.push((data as Buffer).toString("utf8"));
+      });
+    }
+  }
+  return {
+    WebSocket: Tapped,
+    sockets,
+    drop() {
+      const latest = sockets.at(-1);
+      if (!latest) throw new Error("the client has opened no socket");
+      latest.socket.terminate();
+    },
+  };
 }

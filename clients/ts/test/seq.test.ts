@@ -1,7 +1,7 @@
 /**
  * Pure logic without a server: seq gaps, epochs, the schema-hash warning, the world mirror.
- * Frames are fed through a fake socket, the one place the tests do not use the real server
- * (a real server never skips a seq, so a gap cannot be provoked against it).
+ * Frames are fed through a fake socket (test/fake.ts), one of the few places the tests do not
+ * use the real server (a real server never skips a seq, so a gap cannot be provoked against it).
  */
 
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -12,68 +12,10 @@ import {
   type SeqGap,
   SeqTracker,
   type ServerEvent,
-  type SnapshotEvent,
   SpineClient,
-  type WebSocketLike,
   WorldState,
 } from "../src/index.js";
-
-/** Records what the client sends; `deliver` plays a server frame into the client. */
-class FakeSocket implements WebSocketLike {
-  static last: FakeSocket | undefined;
-  readyState = 1;
-  onopen: ((event: never) => void) | null = null;
-  onmessage: ((event: never) => void) | null = null;
-  onclose: ((event: never) => void) | null = null;
-  onerror: ((event: never) => void) | null = null;
-  readonly sent: string[] = [];
-
-  constructor(
-    readonly url: string,
-    readonly protocols?: string | string[],
-  ) {
-    FakeSocket.last = this;
-  }
-
-  send(data: string): void {
-    this.sent.push(data);
-  }
-
-  close(): void {
-    this.readyState = 3;
-  }
-
-  deliver(event: ServerEvent): void {
-    (this.onmessage as ((event: { data: unknown }) => void) | null)?.({ data: JSON.stringify(event) });
-  }
-
-  drop(): void {
-    this.readyState = 3;
-    (this.onclose as ((event: { code: number }) => void) | null)?.({ code: 1006 });
-  }
-}
-
-function snapshot(epoch: string, seq: number, schemaHash = SCHEMA_HASH): SnapshotEvent {
-  return {
-    type: "snapshot",
-    protocol_version: PROTOCOL_VERSION,
-    schema_hash: schemaHash,
-    epoch,
-    seq,
-    connection_id: "c1",
-    simulation: { status: "running", tick: 7, tick_rate: 20 },
-    commands: ["start", "stop"],
-    agents: [{ agent_id: "a", agent_kind: "walker", data: { x: 1, y: 2 } }],
-  };
-}
-
-async function connected(options: ConstructorParameters<typeof SpineClient>[1] = {}) {
-  const client = new SpineClient("ws://fake/ws", { WebSocket: FakeSocket, ...options });
-  const connecting = client.connect();
-  const socket = FakeSocket.last;
-  if (!socket) throw new Error("the client did not open a socket");
-  return { client, socket, connecting };
-}
+import { connected, FakeSocket, snapshot } from "./fake.js";
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -4,13 +4,16 @@
  * The page is served by the spine-ws server, so the WebSocket is on the same origin at
  * `/ws` (override with `?ws=<url>`). A token comes from `?token=` or the token field.
  * The canvas is redrawn every animation frame from `client.world`, the mirror the client
- * keeps from the latest snapshot plus every event since.
+ * keeps from the latest snapshot plus every event since. After a lost connection the client
+ * resumes (the server replays the missed events) or takes a new snapshot; the header says
+ * which, next to the connection state.
  */
 
 import {
   type AgentState,
   type Command,
   CommandError,
+  type ConnectionStart,
   type ConnectionState,
   type SimulationStatus,
   SpineClient,
@@ -34,6 +37,7 @@ function byId<T extends HTMLElement>(id: string): T {
 
 const ui = {
   connection: byId<HTMLSpanElement>("connection"),
+  connectionStart: byId<HTMLSpanElement>("connection-start"),
   simStatus: byId<HTMLElement>("sim-status"),
   tick: byId<HTMLElement>("tick"),
   rate: byId<HTMLElement>("rate"),
@@ -106,6 +110,7 @@ function connect(): void {
   const options: SpineClientOptions = {
     retryInitialConnect: true,
     onStateChange: showConnection,
+    onResume: showStart,
     onGap: (gap) => {
       gaps++;
       showError(`missed events: expected seq ${gap.expected}, got ${gap.received}`);
@@ -131,6 +136,18 @@ function connect(): void {
     trails.clear();
   });
   client.connect().catch((error: unknown) => showError(error instanceof Error ? error.message : String(error)));
+}
+
+/** How the latest connection started: "resumed (N events)", or "snapshot (why)". */
+function startText(start: ConnectionStart): string {
+  if (start.resumed) return `resumed (${start.replayed} event${start.replayed === 1 ? "" : "s"})`;
+  if (start.reason) return `snapshot (${start.reason})`;
+  return start.requested ? "snapshot (the server does not resume)" : "snapshot";
+}
+
+function showStart(start: ConnectionStart): void {
+  ui.connectionStart.textContent = startText(start);
+  ui.connectionStart.dataset["resumed"] = String(start.resumed);
 }
 
 function showConnection(state: ConnectionState): void {
@@ -249,7 +266,7 @@ function draw(): void {
   renderAgentList(agents);
   if (client?.snapshot) {
     ui.meta.textContent =
-      `${wsUrl} · connection ${client.snapshot.connection_id} · epoch ${client.epoch ?? "?"} · ` +
+      `${wsUrl} · connection ${client.connectionId ?? "?"} · epoch ${client.epoch ?? "?"} · ` +
       `seq ${client.lastSeq ?? "–"} · gaps ${gaps}`;
   }
 
