@@ -13,7 +13,7 @@ from spine_ws.core.catalog import Catalog
 from spine_ws.core.history import HistoryStats
 from spine_ws.generated import SimulationInfo
 
-__all__ = ["Health", "HistoryInfo", "NotFound", "SchemaIndex", "router"]
+__all__ = ["ClusterInfo", "Health", "HistoryInfo", "NotFound", "SchemaIndex", "router"]
 
 router = APIRouter()
 
@@ -39,6 +39,7 @@ class Health(BaseModel):
     commands: list[str] = Field(description="The command types the simulation handles.")
     epoch: str = Field(description="Identifies this server run.")
     history: HistoryInfo
+    cluster: ClusterInfo | None = None
 
 
 class HistoryInfo(BaseModel):
@@ -48,6 +49,20 @@ class HistoryInfo(BaseModel):
     last_seq: int = Field(ge=0, description="Newest event held (0: none held).")
     events: int = Field(ge=0, description="Events held.")
     bytes: int = Field(ge=0, description="Bytes of their frames.")
+
+
+class ClusterInfo(BaseModel):
+    """This process's place in a cluster over NATS (absent: a single process)."""
+
+    role: Literal["host", "gateway"]
+    name: str = Field(description="The cluster's name (--cluster-name).")
+    nats: str = Field(description="The NATS connection: connected, reconnecting, ...")
+    last_seq: int = Field(ge=0, description="The last broadcast event delivered here.")
+    lag: int = Field(
+        ge=0,
+        description="Host: events not yet stored in the stream. Gateway: events in the "
+        "stream not yet relayed here.",
+    )
 
 
 class SchemaIndex(BaseModel):
@@ -91,6 +106,20 @@ async def health(request: Request, response: Response) -> Health:
         epoch=hub.epoch,
         commands=hub.supported,
         history=_history(hub.history.stats(time.monotonic())),
+        cluster=_cluster(runtime),
+    )
+
+
+def _cluster(runtime: Any) -> ClusterInfo | None:
+    link = runtime.cluster
+    if link is None:
+        return None
+    return ClusterInfo(
+        role=link.role,
+        name=runtime.settings.cluster_name,
+        nats=link.state,
+        last_seq=runtime.hub.seq,
+        lag=link.lag(),
     )
 
 

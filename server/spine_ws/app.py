@@ -26,10 +26,10 @@ from spine_ws.core.parse import Limits
 from spine_ws.core.watchdog import Status, Watchdog
 from spine_ws.endpoint import WebSocketRoute
 from spine_ws.generated import PROTOCOL_VERSION
-from spine_ws.runtime import Runtime
+from spine_ws.runtime import ClusterLink, Runtime
 from spine_ws.settings import Settings
-from spine_ws.sim.registry import RegistryError
-from spine_ws.sim.simulation import SimulationFactory
+from spine_ws.sim.registry import Registry, RegistryError
+from spine_ws.sim.simulation import Simulation, SimulationFactory
 from spine_ws.world import default_simulation
 
 __all__ = ["create_app", "load_factory", "load_policy"]
@@ -55,7 +55,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
-        runtime = _start(settings, factory, loop, policy)
+        runtime = await _start(settings, factory, loop, policy)
         app.state.spine = runtime
         previous_hook = threading.excepthook
         threading.excepthook = partial(_thread_died, runtime, loop, previous_hook)
@@ -66,10 +66,12 @@ def create_app(
             watching.cancel()
             runtime.simulation.stop()
             threading.excepthook = previous_hook
+            if runtime.cluster is not None:
+                await runtime.cluster.stop()
             taker = runtime.commands.consumer
             if taker is not None and taker.is_alive():
                 log.warning("the simulation's thread %r is still running after stop()", taker.name)
-            else:
+            elif not settings.gateway:
                 log.info("simulation stopped")
 
     app = FastAPI(
@@ -105,12 +107,14 @@ def load_policy(settings: Settings) -> Policy:
     )
 
 
-def _start(
+async def _start(
     settings: Settings,
     factory: SimulationFactory,
     loop: asyncio.AbstractEventLoop,
     policy: Policy,
 ) -> Runtime:
+    if settings.gateway:
+        return await _start_gateway(settings, policy)
     commands = CommandQueue(settings.command_queue_size)
     events = EventSink(loop)
     simulation = factory(Boundary(commands, events))
@@ -122,20 +126,88 @@ def _start(
     hub = Hub(
         commands,
         catalog=simulation.handlers.catalog,
-        limits=Limits(settings.max_json_depth, settings.max_json_members),
+        limits=_limits(settings),
         max_agent_data_bytes=settings.max_agent_data_bytes,
         supported=simulation.handlers.types(),
-        history=History(settings.history_events, settings.history_bytes, settings.history_seconds),
+        history=_history(settings),
         simulation_name=f"the simulation {name}",
     )
+    link = None
+    if settings.nats:
+        from spine_ws.cluster import Cluster
+        from spine_ws.cluster.host import HostLink
+
+        bounds = {
+            "events": settings.history_events,
+            "bytes": settings.history_bytes,
+            "seconds": settings.history_seconds,
+        }
+        link = HostLink(settings.nats, Cluster(settings.cluster_name), hub, bounds)
+        await link.start()  # before the first event: every one goes to the stream
     events.connect(hub.deliver)
     simulation.start()
     log.info("simulation started (epoch %s)", hub.epoch)
+    return _runtime(settings, hub, simulation, commands, policy, link)
+
+
+async def _start_gateway(settings: Settings, policy: Policy) -> Runtime:
+    """A gateway: the hub relays the host's stream; commands are forwarded to it."""
+    import secrets
+
+    from spine_ws.cluster import Cluster
+    from spine_ws.cluster.gateway import Forwarder, GatewayLink
+
+    if not settings.nats:
+        raise ValueError("--gateway needs --nats <url> (the cluster's NATS server)")
+    forwarder = Forwarder(settings.command_timeout, settings.command_queue_size)
+    hub = Hub(
+        forwarder,
+        limits=_limits(settings),
+        max_agent_data_bytes=settings.max_agent_data_bytes,
+        history=_history(settings),
+        simulation_name="the cluster's simulation",
+        id_prefix=f"gw{secrets.token_hex(3)}",
+    )
+    bounds = (settings.history_events, settings.history_bytes, settings.history_seconds)
+    link = GatewayLink(settings.nats, Cluster(settings.cluster_name), hub, forwarder, bounds)
+    await link.start()
+    simulation = _NoSimulation()
+    return _runtime(settings, hub, simulation, CommandQueue(1), policy, link)
+
+
+class _NoSimulation:
+    """A gateway's stand-in: the simulation runs on the host."""
+
+    handlers = Registry()
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+def _limits(settings: Settings) -> Limits:
+    return Limits(settings.max_json_depth, settings.max_json_members)
+
+
+def _history(settings: Settings) -> History:
+    return History(settings.history_events, settings.history_bytes, settings.history_seconds)
+
+
+def _runtime(
+    settings: Settings,
+    hub: Hub,
+    simulation: Simulation,
+    commands: CommandQueue,
+    policy: Policy,
+    link: ClusterLink | None,
+) -> Runtime:
     log.info("%s", transport.describe(settings.transport))
     addresses = PerAddress(settings.max_connections_per_address)
     watchdog = Watchdog(commands, hub, stall_after=settings.stall_timeout)
     guesses = Guesses(settings.token_guesses)
-    return Runtime(settings, hub, simulation, commands, policy, addresses, watchdog, guesses)
+    return Runtime(settings, hub, simulation, commands, policy, addresses, watchdog, guesses, link)
 
 
 async def _watch(watchdog: Watchdog) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, Protocol
 
 from spine_ws.access import Guesses, PerAddress, Policy
 from spine_ws.core.boundary import CommandQueue
@@ -11,7 +12,23 @@ from spine_ws.core.watchdog import Watchdog
 from spine_ws.settings import Settings
 from spine_ws.sim.simulation import Simulation
 
-__all__ = ["Runtime"]
+__all__ = ["ClusterLink", "Runtime"]
+
+
+class ClusterLink(Protocol):
+    """This process's place in a cluster (spine_ws.cluster): a host's or a gateway's."""
+
+    @property
+    def role(self) -> Literal["host", "gateway"]: ...
+
+    @property
+    def state(self) -> str:
+        """The NATS connection: connecting, connected, reconnecting or closed."""
+
+    def lag(self) -> int:
+        """Events in the stream this process has not published (host) or relayed yet."""
+
+    async def stop(self) -> None: ...
 
 
 @dataclass
@@ -26,3 +43,4 @@ class Runtime:
     addresses: PerAddress
     watchdog: Watchdog
     guesses: Guesses
+    cluster: ClusterLink | None = None

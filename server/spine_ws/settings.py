@@ -35,6 +35,27 @@ class Settings(BaseSettings):
         "uses for auto), asgi (ASGI send, any server), auto (fast when available)",
     )
 
+    # A cluster over NATS JetStream (the `cluster` extra).
+    nats: str | None = Field(
+        None,
+        description="NATS URL (nats://host:4222): run as a cluster's simulation host, or "
+        "with --gateway as one of its gateways; none: one process, no NATS",
+    )
+    gateway: bool = Field(
+        False,
+        description="run no simulation: relay the cluster's stream to this process's "
+        "clients and forward their commands to the host (needs --nats)",
+    )
+    cluster_name: str = Field(
+        "spine", description="names the cluster's stream, subjects and bucket in NATS"
+    )
+    command_timeout: float = Field(
+        5.0,
+        gt=0,
+        description="seconds a gateway waits for the host's reply to a command before "
+        "answering it unavailable",
+    )
+
     # Access.
     tokens: SecretStr | None = Field(
         None, description="role:token,... (viewer or controller); SPINE_WS_TOKENS only"

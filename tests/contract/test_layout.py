@@ -81,7 +81,16 @@ def test_no_import_cycles() -> None:
         # The protocol core is sans-I/O: no web server, no transport, no plug-in API.
         (
             "spine_ws.core",
-            {"uvicorn", "starlette", "fastapi", "websockets", "spine_ws.transport", "spine_ws.sim"},
+            {
+                "uvicorn",
+                "starlette",
+                "fastapi",
+                "websockets",
+                "nats",
+                "spine_ws.transport",
+                "spine_ws.sim",
+                "spine_ws.cluster",
+            },
         ),
         # The plug-in API is what simulations import: nothing of the server's wiring.
         ("spine_ws.sim", {"uvicorn", "starlette", "fastapi", "spine_ws.transport"}),
@@ -109,3 +118,19 @@ def test_uvicorn_is_known_only_to_the_transport() -> None:
         m for m, t in GRAPH.items() if "uvicorn" in t and not m.startswith("spine_ws.transport")
     )
     assert outside == []
+
+
+def test_nats_is_known_only_to_the_cluster() -> None:
+    """Everything that imports nats-py lives in spine_ws.cluster, and nothing imports
+    that at module level: a single process never needs the `cluster` extra."""
+    outside = sorted(
+        m for m, t in GRAPH.items() if "nats" in t and not m.startswith("spine_ws.cluster")
+    )
+    assert outside == []
+    importers = sorted(
+        m
+        for m, targets in GRAPH.items()
+        if not m.startswith("spine_ws.cluster")
+        and any(t.startswith("spine_ws.cluster") for t in targets)
+    )
+    assert importers == []

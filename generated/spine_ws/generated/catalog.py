@@ -22,8 +22,8 @@ __all__ = [
     "Registrar",
 ]
 
-PROTOCOL_VERSION: Final = "1.3.0"
-SCHEMA_HASH: Final = "4f4733e29845efb21c8ac40d1a8398625909b3c1958187b023555f85d7ce4125"
+PROTOCOL_VERSION: Final = "1.4.0"
+SCHEMA_HASH: Final = "b1fc2dc885120373935e37376c1d35c4c5ca29434dc51591c632574564c27678"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"

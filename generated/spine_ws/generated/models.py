@@ -19,7 +19,7 @@ SpineProtocol = TypeAliasType(
     "SpineProtocol", Annotated[Any, Field(title="SpineProtocol")]
 )
 """
-spine-ws protocol 1.3.0, bundled from schema/.
+spine-ws protocol 1.4.0, bundled from schema/.
 """
 
 
@@ -109,12 +109,13 @@ ErrorCode = TypeAliasType(
             "limit_exceeded",
             "internal_error",
             "simulation_error",
+            "unavailable",
         ],
         Field(title="ErrorCode"),
     ],
 )
 """
-Why a message failed. invalid_json: not parseable JSON (or a non-finite number). invalid_message: valid JSON that breaks a schema, a binary frame, or JSON too deep or too large. unknown_command: a type no command schema has. unsupported_command: a command of the protocol that the running simulation does not handle (the snapshot lists those it does). queue_full: the simulation's command queue is full; nothing was applied, retry later. invalid_state: the command is not allowed in the simulation's current state. agent_not_found: no agent has that id. agent_exists: an agent with that id already exists. forbidden: this connection's role may not send commands. rate_limited: too many commands from this connection; nothing was applied. limit_exceeded: a configured limit (agent count, agent_data size) would be exceeded. internal_error: an unexpected server fault. simulation_error: the simulation raised while ticking or handling a command.
+Why a message failed. invalid_json: not parseable JSON (or a non-finite number). invalid_message: valid JSON that breaks a schema, a binary frame, or JSON too deep or too large. unknown_command: a type no command schema has. unsupported_command: a command of the protocol that the running simulation does not handle (the snapshot lists those it does). queue_full: the simulation's command queue is full; nothing was applied, retry later. invalid_state: the command is not allowed in the simulation's current state. agent_not_found: no agent has that id. agent_exists: an agent with that id already exists. forbidden: this connection's role may not send commands. rate_limited: too many commands from this connection; nothing was applied. limit_exceeded: a configured limit (agent count, agent_data size) would be exceeded. internal_error: an unexpected server fault. simulation_error: the simulation raised while ticking or handling a command. unavailable: the simulation host of this cluster did not answer in time (a gateway could not reach it); nothing is known to have been applied, retry later.
 """
 
 
@@ -137,7 +138,7 @@ class ErrorDetail(BaseModel):
 
 
 ProtocolVersion = TypeAliasType(
-    "ProtocolVersion", Annotated[Literal["1.3.0"], Field(title="ProtocolVersion")]
+    "ProtocolVersion", Annotated[Literal["1.4.0"], Field(title="ProtocolVersion")]
 )
 """
 Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).

@@ -217,6 +217,20 @@ class Connection:
     def _progressed(self) -> None:
         self._progress_at = time.monotonic()
 
+    def close(self, code: int, reason: str) -> None:
+        """Close with `code` now, whatever is queued (then a reset if it cannot)."""
+        if self._closing:
+            return
+        self._closing = True
+        log.info("closing %s: %s (%d)", self.id, reason, code)
+        self._transport.drop()
+        self._held = []
+        if self._streaming is not None:
+            self._streaming.cancel()
+        self._shedding = asyncio.get_running_loop().create_task(
+            self._close_then_abort(code, reason)
+        )
+
     def _lost_replay(self) -> None:
         """The history moved past a replay this client took too slowly: it cannot have
         every event, so it is closed (1013) to reconnect, and then gets a snapshot."""

@@ -36,6 +36,7 @@ __all__ = [
     "QueueFull",
     "RateLimited",
     "SimulationError",
+    "Unavailable",
     "UnknownCommand",
     "UnsupportedCommand",
 ]
@@ -85,6 +86,12 @@ class UnsupportedCommand(ProtocolError):
 
 class QueueFull(ProtocolError):
     code = "queue_full"
+
+
+class Unavailable(ProtocolError):
+    """A cluster gateway could not reach the simulation host in time."""
+
+    code = "unavailable"
 
 
 class InvalidState(ProtocolError):

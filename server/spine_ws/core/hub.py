@@ -18,12 +18,12 @@ import re
 import secrets
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from pydantic import MISSING, BaseModel
 
-from spine_ws.core.boundary import CommandItem, CommandQueue, EventItem
+from spine_ws.core.boundary import CommandItem, EventItem
 from spine_ws.core.catalog import CORE, Catalog
 from spine_ws.core.errors import (
     Forbidden,
@@ -41,9 +41,28 @@ from spine_ws.core.outbox import Outbox
 from spine_ws.core.parse import Limits, ParseFailure, parse_command
 from spine_ws.generated import ErrorEvent, SnapshotEvent
 
-__all__ = ["SMALL_REPLAY", "Hub", "stamp"]
+__all__ = ["SMALL_REPLAY", "GapError", "Hub", "stamp"]
 
 log = logging.getLogger("spine_ws.hub")
+
+
+class CommandSink(Protocol):
+    """Where the hub puts a valid, allowed command: the simulation's `CommandQueue`, or
+    a cluster gateway's forwarder to its host."""
+
+    def put(self, item: CommandItem) -> bool:
+        """Take it (it will be answered) or refuse it at once (False: `queue_full`)."""
+
+    @property
+    def taken_ticket(self) -> int | None:
+        """The ticket of the command being applied, if one is."""
+
+    def discard(self) -> int:
+        """Drop every command not taken yet; how many."""
+
+
+class GapError(Exception):
+    """Relayed frames skipped a seq: this mirror can no longer be trusted."""
 
 
 class Hub:
@@ -51,7 +70,7 @@ class Hub:
 
     def __init__(
         self,
-        commands: CommandQueue,
+        commands: CommandSink,
         *,
         catalog: Catalog = CORE,
         limits: Limits | None = None,
@@ -60,12 +79,15 @@ class Hub:
         supported: Iterable[str] | None = None,
         simulation_name: str = "the simulation",
         history: Log | None = None,
+        id_prefix: str | None = None,
     ) -> None:
         self.epoch = epoch or secrets.token_hex(8)
         self.history = history or History(100_000, 64 * 1024 * 1024, 300.0)
         self.seq = 0
         self.mirror = Mirror()
         self.connections: dict[str, Outbox] = {}
+        # Senders of commands that came from a cluster gateway: replies only, no broadcasts.
+        self.remote: dict[str, Outbox] = {}
         self._commands = commands
         self.catalog = catalog
         self._limits = limits or Limits()
@@ -82,10 +104,22 @@ class Hub:
         self.supported = sorted(catalog.commands if supported is None else supported)
         self._supported = frozenset(self.supported)
         self._simulation_name = simulation_name
+        # What connection ids start with: the epoch's start, or a gateway's name.
+        self.id_prefix = id_prefix or self.epoch[:6]
 
     def new_connection_id(self) -> str:
         self._next_id += 1
-        return f"{self.epoch[:6]}-{self._next_id}"
+        return f"{self.id_prefix}-{self._next_id}"
+
+    def reset(self, epoch: str, supported: Iterable[str], history: Log) -> None:
+        """Start over at seq 0 of another epoch (a cluster gateway following a new host)."""
+        self.epoch = epoch
+        self.seq = 0
+        self.mirror = Mirror()
+        self.history = history
+        self.supported = sorted(supported)
+        self._supported = frozenset(self.supported)
+        self._snapshot = None
 
     def join(self, client: Outbox, resume: str | None = None) -> str:
         """Start the client and subscribe it: no event can fall between the two.
@@ -184,7 +218,7 @@ class Hub:
             if item.to is not None:
                 if item.ticket is not None:
                     self.outstanding.pop(item.ticket, None)
-                target = self.connections.get(item.to)
+                target = self.connections.get(item.to) or self.remote.get(item.to)
                 if target is not None:
                     target.send(item.body)
                     replied.append(target)
@@ -199,6 +233,36 @@ class Hub:
                 client.send(message)
         for client in self.connections.values() if broadcast else replied:
             client.flush()
+        if broadcast:  # a gateway's sender is not among the connections
+            for client in replied:
+                if client.id not in self.connections:
+                    client.flush()
+
+    def relay(self, frames: Sequence[bytes]) -> None:
+        """Deliver broadcast frames stamped elsewhere (a cluster gateway: the host's,
+        read from the stream), as they are: same bytes, same seq. A frame at or below
+        the current seq is a redelivery and is skipped; one beyond the next is a gap,
+        which the caller must not let happen (`GapError`)."""
+        now = time.monotonic()
+        sent = False
+        for frame in frames:
+            event = orjson.loads(frame)
+            seq = event.get("seq")
+            if not isinstance(seq, int) or seq <= self.seq:
+                continue
+            if seq != self.seq + 1:
+                raise GapError(f"event {seq} follows {self.seq}: {seq - self.seq - 1} missing")
+            model = self.catalog.events.get(event.get("type"))
+            if model is not None:
+                self.mirror.apply(model.model_validate(event))
+            self.seq = seq
+            self.history.append(seq, frame, now)
+            for client in self.connections.values():
+                client.send(frame)
+            sent = True
+        if sent:
+            for client in self.connections.values():
+                client.flush()
 
     def submit(self, client: Outbox, text: str) -> None:
         """Handle one command frame; every frame gets exactly one reply, now or later."""

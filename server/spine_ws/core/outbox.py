@@ -47,6 +47,9 @@ class Outbox(Protocol):
     def allow_command(self) -> bool:
         """Take one token of this client's command rate; False means `rate_limited`."""
 
+    def close(self, code: int, reason: str) -> None:
+        """Close the connection with `code` (dropping what it still holds)."""
+
 
 class Transport(Protocol):
     """How text frames reach one accepted WebSocket.

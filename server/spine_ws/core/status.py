@@ -13,6 +13,7 @@ __all__ = [
     "WS_1008_POLICY_VIOLATION",
     "WS_1009_MESSAGE_TOO_BIG",
     "WS_1011_INTERNAL_ERROR",
+    "WS_1012_SERVICE_RESTART",
     "WS_1013_TRY_AGAIN_LATER",
 ]
 
@@ -24,4 +25,6 @@ WS_1008_POLICY_VIOLATION: Final = 1008
 WS_1009_MESSAGE_TOO_BIG: Final = 1009
 WS_1011_INTERNAL_ERROR: Final = 1011
 # The server or this address is at its connection limit.
+# A cluster gateway's host restarted: reconnect (and get the new epoch's snapshot).
+WS_1012_SERVICE_RESTART: Final = 1012
 WS_1013_TRY_AGAIN_LATER: Final = 1013

@@ -12,9 +12,9 @@ export type ResultOf<T extends string> = T extends keyof CommandResults
   ? CommandResults[T]
   : undefined;
 /** Protocol version these types were generated for. */
-export const PROTOCOL_VERSION = "1.3.0" as const;
+export const PROTOCOL_VERSION = "1.4.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "4f4733e29845efb21c8ac40d1a8398625909b3c1958187b023555f85d7ce4125";
+export const SCHEMA_HASH = "b1fc2dc885120373935e37376c1d35c4c5ca29434dc51591c632574564c27678";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */

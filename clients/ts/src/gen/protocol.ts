@@ -31,7 +31,7 @@ export type CommandType =
   | "start"
   | "stop";
 /**
- * Why a message failed. invalid_json: not parseable JSON (or a non-finite number). invalid_message: valid JSON that breaks a schema, a binary frame, or JSON too deep or too large. unknown_command: a type no command schema has. unsupported_command: a command of the protocol that the running simulation does not handle (the snapshot lists those it does). queue_full: the simulation's command queue is full; nothing was applied, retry later. invalid_state: the command is not allowed in the simulation's current state. agent_not_found: no agent has that id. agent_exists: an agent with that id already exists. forbidden: this connection's role may not send commands. rate_limited: too many commands from this connection; nothing was applied. limit_exceeded: a configured limit (agent count, agent_data size) would be exceeded. internal_error: an unexpected server fault. simulation_error: the simulation raised while ticking or handling a command.
+ * Why a message failed. invalid_json: not parseable JSON (or a non-finite number). invalid_message: valid JSON that breaks a schema, a binary frame, or JSON too deep or too large. unknown_command: a type no command schema has. unsupported_command: a command of the protocol that the running simulation does not handle (the snapshot lists those it does). queue_full: the simulation's command queue is full; nothing was applied, retry later. invalid_state: the command is not allowed in the simulation's current state. agent_not_found: no agent has that id. agent_exists: an agent with that id already exists. forbidden: this connection's role may not send commands. rate_limited: too many commands from this connection; nothing was applied. limit_exceeded: a configured limit (agent count, agent_data size) would be exceeded. internal_error: an unexpected server fault. simulation_error: the simulation raised while ticking or handling a command. unavailable: the simulation host of this cluster did not answer in time (a gateway could not reach it); nothing is known to have been applied, retry later.
  */
 export type ErrorCode =
   | "invalid_json"
@@ -46,11 +46,12 @@ export type ErrorCode =
   | "rate_limited"
   | "limit_exceeded"
   | "internal_error"
-  | "simulation_error";
+  | "simulation_error"
+  | "unavailable";
 /**
  * Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).
  */
-export type ProtocolVersion = "1.3.0";
+export type ProtocolVersion = "1.4.0";
 /**
  * Sequence number of a broadcast event: grows by exactly 1 per broadcast event of this server run. Constraints: at least 1.
  */
@@ -98,7 +99,7 @@ export type ServerEvent =
   | WorldEventEvent;
 
 /**
- * spine-ws protocol 1.3.0, bundled from schema/.
+ * spine-ws protocol 1.4.0, bundled from schema/.
  */
 export interface SpineProtocol {
   [k: string]: unknown | undefined;

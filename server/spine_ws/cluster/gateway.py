@@ -1,0 +1,274 @@
+"""A gateway of a cluster: no simulation; the host's stream relayed to its own clients.
+
+It learns the host's epoch and where its log starts from the key-value bucket, reads
+the stream with an ordered consumer (nats-py restarts it from the last message it gave
+us after a NATS reconnect, so there is no gap and no duplicate) and relays each frame
+through its hub unchanged: its mirror (for snapshots) and its history (for resumes) are
+built from the same frames. Its clients' commands, validated and role-checked by its
+hub, go to the host by request/reply; each reply is held until the gateway has
+relayed the seq the host says it follows. No answer in time is `unavailable`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Literal
+
+import orjson
+from nats.aio.client import Client
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import api
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError
+
+from spine_ws.cluster import Cluster
+from spine_ws.cluster.host import connect
+from spine_ws.core.boundary import CommandItem, EventItem
+from spine_ws.core.errors import ProtocolError, Unavailable
+from spine_ws.core.history import History
+from spine_ws.core.hub import GapError, Hub
+from spine_ws.core.messages import to_json
+from spine_ws.core.status import WS_1012_SERVICE_RESTART
+
+__all__ = ["Forwarder", "GatewayLink"]
+
+log = logging.getLogger("spine_ws.cluster")
+
+
+class Forwarder:
+    """The gateway hub's command sink: each command a request to the host."""
+
+    def __init__(self, timeout: float, limit: int) -> None:
+        self.timeout = timeout
+        self.limit = limit
+        self.link: GatewayLink | None = None
+        self._in_flight = 0
+        self._n = 0
+
+    # The hub's CommandSink.
+    def put(self, item: CommandItem) -> bool:
+        if self.link is None or self._in_flight >= self.limit:
+            return False
+        self._in_flight += 1
+        self._n += 1
+        asyncio.get_running_loop().create_task(self._forward(self.link, item, self._n))
+        return True
+
+    @property
+    def taken_ticket(self) -> int | None:
+        return None
+
+    def discard(self) -> int:
+        return 0
+
+    async def _forward(self, link: GatewayLink, item: CommandItem, n: int) -> None:
+        request = {
+            "gateway": link.name,
+            "connection_id": item.connection_id,
+            "n": n,
+            "role": "controller",  # the hub let only a controller's command through
+            "text": to_json(item.command).decode(),
+        }
+        try:
+            reply = await link.nc.request(
+                link.cluster.commands, orjson.dumps(request), timeout=self.timeout
+            )
+            answer = orjson.loads(reply.data)
+            link.answer(item, answer["reply"], int(answer["after"]))
+        except (TimeoutError, NatsTimeout, NoRespondersError, OSError) as exc:
+            why = "no host" if isinstance(exc, NoRespondersError) else "no answer"
+            link.fail(
+                item,
+                Unavailable(
+                    f"the simulation host of cluster {link.cluster.name!r} did not answer "
+                    f"in {self.timeout:g} s ({why}); it may not have been applied"
+                ),
+            )
+        except Exception:
+            log.exception("forwarding %s failed", item.command_type)
+            link.fail(item, Unavailable("the command could not be forwarded to the host"))
+        finally:
+            self._in_flight -= 1
+
+
+class GatewayLink:
+    """Relays the cluster's stream into `hub` and answers its clients' commands."""
+
+    def __init__(
+        self,
+        url: str,
+        cluster: Cluster,
+        hub: Hub,
+        forwarder: Forwarder,
+        history: tuple[int, int, float],
+    ) -> None:
+        self.url = url
+        self.cluster = cluster
+        self.hub = hub
+        self.name = hub.id_prefix
+        self._forwarder = forwarder
+        forwarder.link = self
+        self._held: list[tuple[int, CommandItem, dict[str, Any]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._sub: Any = None
+        self._relaying: asyncio.Task[None] | None = None
+        self.stream_last = 0  # the stream's last sequence, as last seen
+        self.first = 1  # the stream sequence of this epoch's seq 1
+        self._nc: Client | None = None
+        self._history_bounds = history
+
+    @property
+    def nc(self) -> Client:
+        assert self._nc is not None
+        return self._nc
+
+    async def start(self, wait: float = 30.0) -> None:
+        """Connect, wait for a host's announcement (up to `wait` s), follow its stream."""
+        self._nc = await connect(self.url, f"spine-ws gateway {self.cluster.name}")
+        announcement = await self._announcement(wait)
+        await self._follow(announcement)
+        self._tasks.append(asyncio.get_running_loop().create_task(self._watch_host()))
+
+    async def stop(self) -> None:
+        tasks = [*self._tasks, *([self._relaying] if self._relaying else [])]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._nc is not None:
+            try:
+                await asyncio.wait_for(self._nc.drain(), 5)
+            except Exception as exc:
+                log.debug("NATS drain: %r", exc)
+
+    role: Literal["host", "gateway"] = "gateway"
+
+    @property
+    def state(self) -> str:
+        nc = self._nc
+        if nc is None:
+            return "connecting"
+        if nc.is_connected:
+            return "connected"
+        return "reconnecting" if nc.is_reconnecting else "closed"
+
+    def lag(self) -> int:
+        """Events the stream holds that this gateway has not relayed yet (as last seen)."""
+        return max(0, self.stream_last - (self.first + self.hub.seq - 1))
+
+    async def _announcement(self, wait: float) -> dict[str, Any]:
+        js = self.nc.jetstream()
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                kv = await js.key_value(self.cluster.bucket)
+                entry = await kv.get("host")
+                if entry.value:
+                    announcement: dict[str, Any] = orjson.loads(entry.value)
+                    return announcement
+            except (BucketNotFoundError, KeyNotFoundError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"no simulation host announced cluster {self.cluster.name!r} on "
+                    f"{self.url} within {wait:g} s: start one with --nats (and no --gateway)"
+                )
+            await asyncio.sleep(0.2)
+
+    async def _follow(self, announcement: dict[str, Any]) -> None:
+        """Start relaying the epoch `announcement` describes, from its first event."""
+        hub = self.hub
+        hub.reset(announcement["epoch"], announcement["commands"], History(*self._history_bounds))
+        self.first = int(announcement["first"])
+        if self._relaying is not None:
+            self._relaying.cancel()
+        if self._sub is not None:
+            await self._sub.unsubscribe()
+        js = self.nc.jetstream()
+        self._sub = await js.subscribe(
+            self.cluster.events,
+            ordered_consumer=True,
+            config=api.ConsumerConfig(
+                deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=self.first
+            ),
+            pending_bytes_limit=256 * 1024 * 1024,
+        )
+        self._relaying = asyncio.get_running_loop().create_task(self._relay(self._sub))
+        log.info(
+            "cluster %r: gateway %s follows epoch %s from stream sequence %d",
+            self.cluster.name,
+            self.name,
+            hub.epoch,
+            self.first,
+        )
+
+    async def _relay(self, sub: Any) -> None:
+        """Relay the stream's frames in bursts: what arrived together is one flush."""
+        while True:
+            burst = [await sub.next_msg(timeout=None)]
+            for _ in range(min(sub.pending_msgs, 1023)):  # already here: no waiting
+                burst.append(await sub.next_msg(timeout=1))
+            try:
+                self.hub.relay([m.data for m in burst])
+            except GapError as exc:
+                log.error("cluster %r: %s; reconnecting clients", self.cluster.name, exc)
+                return
+            meta = burst[-1].metadata
+            self.stream_last = max(self.stream_last, meta.sequence.stream + meta.num_pending)
+            self._release()
+
+    async def _watch_host(self) -> None:
+        """A new host (a new epoch): every client gets the new world (1012, then the
+        reconnect's resume is refused as epoch_changed and it gets the snapshot)."""
+        js = self.nc.jetstream()
+        kv = await js.key_value(self.cluster.bucket)
+        watcher = await kv.watch("host", include_history=False)
+        async for entry in watcher:
+            if entry is None or not entry.value:
+                continue
+            announcement = orjson.loads(entry.value)
+            if announcement["epoch"] == self.hub.epoch:
+                continue
+            log.warning(
+                "cluster %r: a new host (epoch %s): closing %d clients to reconnect",
+                self.cluster.name,
+                announcement["epoch"],
+                len(self.hub.connections),
+            )
+            for item in [i for _, i, _ in self._held]:
+                self.fail(item, Unavailable("the simulation host restarted"))
+            self._held.clear()
+            # Closed first: nothing of the new epoch may reach a client of the old one.
+            for client in list(self.hub.connections.values()):
+                client.close(WS_1012_SERVICE_RESTART, "the simulation host restarted")
+            await self._follow(announcement)
+
+    def answer(self, item: CommandItem, reply: dict[str, Any], after: int) -> None:
+        """The host's reply to `item`, sent once this gateway has relayed `after`."""
+        self._held.append((after, item, reply))
+        self._release()
+
+    def fail(self, item: CommandItem, error: ProtocolError) -> None:
+        event = error.to_event(item.command_id, item.command_type)
+        self.hub.deliver([EventItem(event, to_json(event), item.connection_id, item.ticket)])
+
+    def _release(self) -> None:
+        if not self._held:
+            return
+        ready = [h for h in self._held if h[0] <= self.hub.seq]
+        if not ready:
+            return
+        self._held = [h for h in self._held if h[0] > self.hub.seq]
+        items = []
+        for _, item, reply in ready:
+            model = self.hub.catalog.events[reply["type"]]
+            items.append(
+                EventItem(
+                    model.model_validate(reply),
+                    orjson.dumps(reply),
+                    item.connection_id,
+                    item.ticket,
+                )
+            )
+        self.hub.deliver(items)

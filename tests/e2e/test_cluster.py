@@ -1,0 +1,255 @@
+"""The cluster over a real NATS JetStream server: one simulation host, two gateways.
+
+Every guarantee of the README's cluster section, from outside: the same frames
+everywhere, snapshots from gateways, resume across gateways, commands through a gateway
+(one reply, after their events), a host that stops and one that starts again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+from tests.e2e.harness import Server, run_server, validate_event
+from tests.e2e.natsd import Nats, run_nats
+
+SIM = ("--autostart", "--tick-rate", "50", "--seed-agents", "5")
+
+
+@pytest.fixture(scope="module")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nats]:
+    with run_nats(tmp_path_factory.mktemp("jetstream")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def cluster(nats_server: Nats) -> Iterator[dict[str, Server]]:
+    """A host and two gateways of cluster `main`."""
+    link = ("--nats", nats_server.url, "--cluster-name", "main")
+    with ExitStack() as stack:
+        host = stack.enter_context(run_server(*link, *SIM))
+        a = stack.enter_context(run_server(*link, "--gateway"))
+        b = stack.enter_context(run_server(*link, "--gateway"))
+        yield {"host": host, "a": a, "b": b}
+
+
+async def _recv(ws: ClientConnection) -> bytes:
+    frame = await asyncio.wait_for(ws.recv(decode=False), 10)
+    assert isinstance(frame, bytes)
+    return frame
+
+
+async def _open(url: str, query: str = "") -> tuple[ClientConnection, dict[str, Any]]:
+    ws = await websockets.connect(url + query, open_timeout=10)
+    first = json.loads(await _recv(ws))
+    validate_event(first)
+    return ws, first
+
+
+async def _frames(ws: ClientConnection, until: int, into: dict[int, bytes]) -> list[dict[str, Any]]:
+    """Broadcast frames by seq until `until`; the other frames (replies), in order."""
+    others = []
+    while max(into, default=0) < until:
+        raw = await _recv(ws)
+        event = json.loads(raw)
+        validate_event(event)
+        if "seq" in event:
+            assert event["seq"] not in into, f"seq {event['seq']} twice"
+            into[event["seq"]] = raw
+        else:
+            others.append(event)
+    return others
+
+
+async def _drop(ws: ClientConnection) -> None:
+    ws.transport.abort()
+    await ws.wait_closed()
+
+
+def test_every_process_serves_the_same_frames_with_the_same_seq(
+    cluster: dict[str, Server],
+) -> None:
+    """Clients of the host and of both gateways: one epoch, byte-identical frames."""
+
+    async def main() -> None:
+        opened = [await _open(cluster[k].ws_url) for k in ("host", "a", "b")]
+        epochs = {first["epoch"] for _, first in opened}
+        assert len(epochs) == 1
+        start = max(first["seq"] for _, first in opened) + 1
+        seen: list[dict[int, bytes]] = [{} for _ in opened]
+        await asyncio.gather(
+            *(_frames(ws, start + 300, into) for (ws, _), into in zip(opened, seen, strict=True))
+        )
+        host, *gateways = seen
+        for frames in gateways:
+            assert {s: frames[s] for s in range(start, start + 301)} == {
+                s: host[s] for s in range(start, start + 301)
+            }
+        for ws, _ in opened:
+            await _drop(ws)
+
+    asyncio.run(main())
+
+
+def test_a_command_through_a_gateway_gets_one_reply_after_its_events(
+    cluster: dict[str, Server],
+) -> None:
+    """add_agent via gateway a: its agent_added reaches the sender before the ack, and a
+    client of gateway b sees the same agent_added frame."""
+
+    async def main() -> None:
+        ws, _ = await _open(cluster["a"].ws_url)
+        other, _ = await _open(cluster["b"].ws_url)
+        await ws.send(json.dumps({"type": "add_agent", "id": "c1", "agent_id": "via-a",
+                                  "agent_kind": "probe"}))  # fmt: skip
+        await ws.send(json.dumps({"type": "describe_agent", "id": "c2", "agent_id": "via-a"}))
+        order: list[tuple[str, Any]] = []
+        while len([o for o in order if o[0] == "reply"]) < 2:
+            event = json.loads(await _recv(ws))
+            if event.get("type") == "agent_added" and event["agent_id"] == "via-a":
+                order.append(("added", event["seq"]))
+            elif event.get("type") in ("command_ack", "error"):
+                order.append(("reply", event))
+        assert order[0][0] == "added"
+        acks = [o[1] for o in order if o[0] == "reply"]
+        assert [a["type"] for a in acks] == ["command_ack", "command_ack"]
+        assert acks[1]["result"]["agent_kind"] == "probe"
+        added_seq = order[0][1]
+        frames: dict[int, bytes] = {}
+        await _frames(other, added_seq, frames)
+        assert json.loads(frames[added_seq])["agent_id"] == "via-a"
+        await ws.send(json.dumps({"type": "delete_agent", "id": "c3", "agent_id": "via-a"}))
+        for sock in (ws, other):
+            await _drop(sock)
+
+    asyncio.run(main())
+
+
+def test_a_client_resumes_on_another_gateway(cluster: dict[str, Server]) -> None:
+    """Dropped from gateway a, back on gateway b with resume: exactly the missed frames."""
+
+    async def main() -> None:
+        reference_ws, _ = await _open(cluster["host"].ws_url)
+        mine, first = await _open(cluster["a"].ws_url)
+        frames: dict[int, bytes] = {}
+        await _frames(mine, first["seq"] + 50, frames)
+        last = max(frames)
+        await _drop(mine)
+        await asyncio.sleep(0.3)
+        back, resumed = await _open(cluster["b"].ws_url, f"?resume={first['epoch']}:{last}")
+        assert (resumed["type"], resumed["seq"]) == ("resumed", last), resumed
+        after: dict[int, bytes] = {}
+        reference: dict[int, bytes] = {}
+        target = last + resumed["replayed"] + 50
+        await asyncio.gather(_frames(back, target, after), _frames(reference_ws, target, reference))
+        assert sorted(after) == list(range(last + 1, max(after) + 1))
+        assert {s: after[s] for s in range(last + 1, target + 1)} == {
+            s: reference[s] for s in range(last + 1, target + 1)
+        }
+        for ws in (back, reference_ws):
+            await _drop(ws)
+
+    asyncio.run(main())
+
+
+def test_a_late_gateway_serves_the_same_world(
+    cluster: dict[str, Server], nats_server: Nats
+) -> None:
+    """A gateway started after hundreds of events: paused, its snapshot is the host's."""
+
+    async def snapshot(url: str) -> dict[str, Any]:
+        ws, first = await _open(url)
+        await _drop(ws)
+        return first
+
+    async def pause(url: str, kind: str) -> None:
+        ws, _ = await _open(url)
+        await ws.send(json.dumps({"type": kind, "id": kind}))
+        while json.loads(await _recv(ws)).get("command_id") != kind:
+            pass
+        await _drop(ws)
+
+    link = ("--nats", nats_server.url, "--cluster-name", "main")
+    with run_server(*link, "--gateway") as late:
+        asyncio.run(pause(cluster["a"].ws_url, "pause"))
+        try:
+            asyncio.run(asyncio.sleep(0.5))  # every process has relayed the pause
+            host, later = asyncio.run(snapshot(cluster["host"].ws_url)), None
+            later = asyncio.run(snapshot(late.ws_url))
+        finally:
+            asyncio.run(pause(cluster["a"].ws_url, "resume"))
+    for key in ("seq", "epoch", "agents", "simulation", "schema_hash", "commands"):
+        assert later[key] == host[key], key
+
+
+def test_health_says_each_process_role_and_lag(cluster: dict[str, Server]) -> None:
+    roles = {k: s.health()["cluster"] for k, s in cluster.items()}
+    assert [roles[k]["role"] for k in ("host", "a", "b")] == ["host", "gateway", "gateway"]
+    for info in roles.values():
+        assert info["nats"] == "connected" and info["name"] == "main"
+        assert info["lag"] < 500  # a burst in flight at most
+    assert cluster["a"].health()["epoch"] == cluster["host"].health()["epoch"]
+
+
+def test_commands_are_unavailable_without_a_host_and_a_new_host_is_a_new_epoch(
+    nats_server: Nats,
+) -> None:
+    """The host stops: a gateway's clients stay, their commands get `unavailable` within
+    --command-timeout. A host starts again: a new epoch, every client is closed (1012)
+    to reconnect, and its resume is refused as epoch_changed: a fresh snapshot."""
+    link = ("--nats", nats_server.url, "--cluster-name", "restart")
+    gateway_flags = (*link, "--gateway", "--command-timeout", "1")
+    with run_server(*link, *SIM) as host, run_server(*gateway_flags) as gateway:
+        epoch = host.health()["epoch"]
+        host.process.terminate()  # the host stops; the gateway and its clients stay
+        host.process.wait(10)
+
+        async def main() -> tuple[Any, ...]:
+            ws, first = await _open(gateway.ws_url)
+            await ws.send(json.dumps({"type": "pause", "id": "p"}))
+            while (reply := json.loads(await _recv(ws))).get("command_id") != "p":
+                pass
+            with ExitStack() as second_host:
+                again = await asyncio.to_thread(second_host.enter_context, run_server(*link, *SIM))
+                code = None
+                try:
+                    while True:
+                        await _recv(ws)
+                except websockets.ConnectionClosed as exc:
+                    code = exc.rcvd.code if exc.rcvd else None
+                query = f"?resume={first['epoch']}:{first['seq']}"
+                fresh_ws, fresh = await _open(gateway.ws_url, query)
+                await _drop(fresh_ws)
+                new_epoch = (await asyncio.to_thread(again.health))["epoch"]
+            return reply, first, code, fresh, new_epoch
+
+        reply, first, code, fresh, new_epoch = asyncio.run(main())
+    assert first["epoch"] == epoch
+    assert reply["code"] == "unavailable", reply
+    assert code == 1012
+    assert new_epoch != epoch
+    assert (fresh["type"], fresh["epoch"]) == ("snapshot", new_epoch)
+    assert fresh["resume"]["reason"] == "epoch_changed"
+
+
+def test_a_gateway_without_nats_is_refused_in_one_line() -> None:
+    """`--gateway` without `--nats` is one clear line and exit 2."""
+    import subprocess
+
+    from tests.e2e.harness import SPINE_WS
+
+    result = subprocess.run(
+        [str(SPINE_WS), "serve", "--port", "0", "--gateway"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "--gateway needs --nats" in result.stderr
