@@ -5,7 +5,8 @@
  * narrows event handlers by `type`, reconnects with exponential backoff and jitter,
  * resumes where it left off (`?resume=<epoch>:<seq>`: the server replays exactly the missed
  * events, or sends a `snapshot`, which replaces whatever the client knew), checks `seq` for
- * gaps and warns when the server was built from a different schema.
+ * gaps and warns when the server was built from a different schema. Given several URLs (a
+ * cluster's gateways), each reconnect attempt moves to the next one, round robin.
  */
 
 import { CommandError, CommandTimeoutError, DisconnectedError } from "./errors.js";
@@ -149,8 +150,8 @@ export interface SpineClientOptions {
    * with a snapshot.
    */
   resume?: boolean;
-  /** Called once per connection, right after its first frame: how it started. */
-  onResume?: (start: ConnectionStart) => void;
+  /** Called once per connection, right after its first frame: how it started, and the URL it is open to. */
+  onResume?: (start: ConnectionStart, url: string) => void;
   /**
    * Whether `connect()` keeps retrying (with the reconnect backoff) when the first
    * attempt fails, instead of rejecting. Default `false`; a page that may load before
@@ -170,8 +171,8 @@ export interface SpineClientOptions {
   contract?: ContractIdentity;
   /** Called once per differing server hash; default: `console.warn`. */
   onSchemaMismatch?: (mismatch: SchemaMismatch) => void;
-  /** Called on every change of `state`. */
-  onStateChange?: (state: ConnectionState) => void;
+  /** Called on every change of `state`, with the URL in use (see `url`). */
+  onStateChange?: (state: ConnectionState, url: string) => void;
 }
 
 /** Per-call options of `send`. */
@@ -195,10 +196,15 @@ interface Waiter {
 type Handler = (event: { type: string }) => void;
 
 /** Calls every listener, so that one throwing listener cannot break the others or the client. */
-function callAll<A>(listeners: Iterable<(arg: A) => void>, arg: A, what: string): void {
+function callAll<A, B = undefined>(
+  listeners: Iterable<(arg: A, extra: B) => void>,
+  arg: A,
+  what: string,
+  extra?: B,
+): void {
   for (const listener of [...listeners]) {
     try {
-      listener(arg);
+      listener(arg, extra as B);
     } catch (error) {
       console.error(`spine-ws: a ${what} handler threw`, error);
     }
@@ -215,7 +221,7 @@ function callAll<A>(listeners: Iterable<(arg: A) => void>, arg: A, what: string)
 export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = Data> {
   /** Create a client and wait for its first snapshot (see `connect()`). */
   static async connect<P extends ProtocolTypes = Protocol, D extends object = Data>(
-    url: string,
+    url: string | readonly string[],
     options: SpineClientOptions = {},
   ): Promise<SpineClient<P, D>> {
     const client = new SpineClient<P, D>(url, options);
@@ -226,7 +232,12 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
   /** The simulation as the latest snapshot and the events since describe it. */
   readonly world = new WorldState<D>();
 
-  readonly #url: string;
+  /** The URLs as given (what `url` and `urls` show: no token, no resume). */
+  readonly #urls: readonly string[];
+  /** The same, each with the query token if `tokenTransport` is `query`: what is opened. */
+  readonly #targets: readonly string[];
+  /** Index in `#urls` of the URL in use (or last used, or next to be tried). */
+  #urlIndex = 0;
   readonly #protocols: string[] | undefined;
   readonly #WebSocket: WebSocketConstructor;
   readonly #reconnect: Required<ReconnectOptions> | undefined;
@@ -240,8 +251,8 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
   readonly #handlers = new Map<string, Set<Handler>>();
   readonly #anyHandlers = new Set<Handler>();
   readonly #gapHandlers = new Set<(gap: SeqGap) => void>();
-  readonly #stateHandlers = new Set<(state: ConnectionState) => void>();
-  readonly #startHandlers = new Set<(start: ConnectionStart) => void>();
+  readonly #stateHandlers = new Set<(state: ConnectionState, url: string) => void>();
+  readonly #startHandlers = new Set<(start: ConnectionStart, url: string) => void>();
   readonly #pending = new Map<string, Pending>();
   readonly #seq = new SeqTracker();
   readonly #warnedHashes = new Set<string>();
@@ -270,7 +281,17 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
   #snapshotTimer: ReturnType<typeof setTimeout> | undefined;
   #nextId = 0;
 
-  constructor(url: string, options: SpineClientOptions = {}) {
+  /**
+   * `url`: the server's WebSocket URL, or several (a cluster's gateways, all serving the
+   * same stream): the first connection opens the first; every reconnect attempt (and every
+   * retry of a first connection, with `retryInitialConnect`) moves to the next, round robin.
+   */
+  constructor(url: string | readonly string[], options: SpineClientOptions = {}) {
+    const urls: readonly string[] = typeof url === "string" ? [url] : [...url];
+    if (urls.length === 0) throw new TypeError("no URL: pass a URL or a non-empty list of URLs");
+    for (const each of urls) {
+      if (typeof each !== "string") throw new TypeError(`not a URL: ${String(each)}`);
+    }
     const WebSocketImpl =
       options.WebSocket ??
       (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
@@ -280,13 +301,16 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
       );
     }
     this.#WebSocket = WebSocketImpl;
-    let target = url;
+    let targets = urls;
     let protocols: string[] | undefined;
     if (options.token !== undefined) {
+      const token = options.token;
       if (options.tokenTransport === "query") {
-        const withToken = new URL(url);
-        withToken.searchParams.set("token", options.token);
-        target = withToken.toString();
+        targets = urls.map((each) => {
+          const withToken = new URL(each);
+          withToken.searchParams.set("token", token);
+          return withToken.toString();
+        });
       } else {
         if (!HTTP_TOKEN.test(options.token)) {
           throw new TypeError(
@@ -296,7 +320,8 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
         protocols = [SUBPROTOCOL, `token.${options.token}`];
       }
     }
-    this.#url = target;
+    this.#urls = urls;
+    this.#targets = targets;
     this.#protocols = protocols;
     const reconnect = options.reconnect ?? true;
     this.#reconnect =
@@ -331,6 +356,20 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
   /** Where the client stands (see `ConnectionState`). */
   get state(): ConnectionState {
     return this.#state;
+  }
+
+  /**
+   * The URL in use: the one open or being opened; while `reconnecting`, the one the next
+   * attempt opens; once `closed`, the last one used. As given to the constructor (no
+   * `token=`, no `resume=`).
+   */
+  get url(): string {
+    return this.#urls[this.#urlIndex] as string;
+  }
+
+  /** Every URL the client rotates through, in order, as given to the constructor. */
+  get urls(): readonly string[] {
+    return this.#urls;
   }
 
   /**
@@ -384,6 +423,7 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     if (this.#state !== "connecting" && this.#state !== "reconnecting") {
       this.#connectedOnce = false;
       this.#attempt = 0;
+      this.#urlIndex = 0;
       this.#open();
     }
     return this.#waiting;
@@ -472,17 +512,18 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     return () => void this.#gapHandlers.delete(handler);
   }
 
-  /** Call `handler` on every change of `state`. Returns an unsubscribe. */
-  onStateChange(handler: (state: ConnectionState) => void): () => void {
+  /** Call `handler` on every change of `state`, with the URL in use (`url`). Returns an unsubscribe. */
+  onStateChange(handler: (state: ConnectionState, url: string) => void): () => void {
     this.#stateHandlers.add(handler);
     return () => void this.#stateHandlers.delete(handler);
   }
 
   /**
    * Call `handler` once per connection, right after its first frame, with how it started
-   * (see `ConnectionStart`; the same as `lastStart` then). Returns an unsubscribe.
+   * (see `ConnectionStart`; the same as `lastStart` then) and the URL it is open to (`url`).
+   * Returns an unsubscribe.
    */
-  onResume(handler: (start: ConnectionStart) => void): () => void {
+  onResume(handler: (start: ConnectionStart, url: string) => void): () => void {
     this.#startHandlers.add(handler);
     return () => void this.#startHandlers.delete(handler);
   }
@@ -494,13 +535,14 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     this.#requested = from;
     this.#started = false;
     this.#gapped = false;
-    const url = from ? withQuery(this.#url, "resume", `${from.epoch}:${from.seq}`) : this.#url;
+    const target = this.#targets[this.#urlIndex] as string;
+    const url = from ? withQuery(target, "resume", `${from.epoch}:${from.seq}`) : target;
     let socket: WebSocketLike;
     try {
       socket = new this.#WebSocket(url, this.#protocols);
     } catch (error) {
       // A malformed URL or protocol list: retrying cannot help.
-      this.#settleWaiter(new DisconnectedError(`cannot open ${this.#url}: ${String(error)}`));
+      this.#settleWaiter(new DisconnectedError(`cannot open ${this.url}: ${String(error)}`));
       this.#setState("closed");
       return;
     }
@@ -558,10 +600,13 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     const backoff = this.#reconnect;
     const retry = backoff !== undefined && (this.#connectedOnce || this.#retryInitial);
     if (!retry || this.#attempt >= backoff.maxAttempts) {
-      this.#settleWaiter(new DisconnectedError(`cannot connect to ${this.#url}: ${reason}`));
+      this.#settleWaiter(new DisconnectedError(`cannot connect to ${this.url}: ${reason}`));
       this.#setState("closed");
       return;
     }
+    // The next attempt goes to the next URL: a cluster client whose gateway died lands on
+    // another one and resumes there (every gateway serves the same epoch and seq).
+    this.#urlIndex = (this.#urlIndex + 1) % this.#urls.length;
     const base = Math.min(backoff.maxDelayMs, backoff.initialDelayMs * backoff.factor ** this.#attempt);
     const delay = base * (1 - Math.min(1, Math.max(0, backoff.jitter)) * Math.random());
     this.#attempt++;
@@ -635,7 +680,7 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
       : undefined;
     if (start) this.#lastStart = start;
     this.#setState("open");
-    if (start) callAll(this.#startHandlers, start, "onResume");
+    if (start) this.#callStart(start);
     this.#settleWaiter(snapshot);
   }
 
@@ -673,7 +718,7 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     };
     this.#lastStart = start;
     this.#setState("open");
-    callAll(this.#startHandlers, start, "onResume");
+    this.#callStart(start);
     this.#settleWaiter(snapshot);
     return true;
   }
@@ -712,9 +757,15 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     this.#pending.clear();
   }
 
+  #callStart(start: ConnectionStart): void {
+    const url = this.url;
+    callAll(this.#startHandlers, start, "onResume", url);
+  }
+
   #setState(state: ConnectionState): void {
     if (state === this.#state) return;
     this.#state = state;
-    callAll(this.#stateHandlers, state, "state");
+    const url = this.url;
+    callAll(this.#stateHandlers, state, "state", url);
   }
 }

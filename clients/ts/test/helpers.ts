@@ -12,15 +12,18 @@ import {
 /** Clients opened by `openClient`; `closeClients()` (in an afterEach) closes them. */
 const opened = new Set<SpineClient>();
 
-/** A client for Node (the `ws` package), not yet connected; closed by `closeClients()`. */
-export function newClient(url: string, options: SpineClientOptions = {}): SpineClient {
+/** A client for Node (the `ws` package), of one URL or several, not yet connected; closed by `closeClients()`. */
+export function newClient(url: string | readonly string[], options: SpineClientOptions = {}): SpineClient {
   const client = new SpineClient(url, { WebSocket, ...options });
   opened.add(client);
   return client;
 }
 
 /** A connected client (its first snapshot has arrived); closed by `closeClients()`. */
-export async function openClient(url: string, options: SpineClientOptions = {}): Promise<SpineClient> {
+export async function openClient(
+  url: string | readonly string[],
+  options: SpineClientOptions = {},
+): Promise<SpineClient> {
   const client = newClient(url, options);
   await client.connect();
   return client;
