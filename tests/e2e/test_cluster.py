@@ -11,6 +11,7 @@ import asyncio
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -253,3 +254,108 @@ def test_a_gateway_without_nats_is_refused_in_one_line() -> None:
     )
     assert result.returncode == 2
     assert "--gateway needs --nats" in result.stderr
+
+
+def test_a_second_host_for_the_same_cluster_is_refused(
+    cluster: dict[str, Server], nats_server: Nats
+) -> None:
+    """One writer per cluster: a second host exits 2 in one line naming the first."""
+    import subprocess
+
+    from tests.e2e.harness import SPINE_WS
+
+    flags = ["--nats", nats_server.url, "--cluster-name", "main"]
+    result = subprocess.run(
+        [str(SPINE_WS), "serve", "--port", "0", *flags],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    epoch = cluster["host"].health()["epoch"]
+    assert f"cluster 'main' already has a simulation host (epoch {epoch})" in result.stderr
+    assert cluster["host"].health()["cluster"]["nats"] == "connected"  # untouched
+
+
+def test_a_gateway_starts_from_a_checkpoint_when_the_stream_dropped_the_start(
+    nats_server: Nats,
+) -> None:
+    """With a stream of 200 events, a gateway started seconds later begins at the host's
+    checkpoint and serves the host's world."""
+    link = ("--nats", nats_server.url, "--cluster-name", "short")
+    with run_server(*link, *SIM, "--history-events", "200") as host:
+
+        async def settle(url: str) -> None:
+            ws, _ = await _open(url)
+            await ws.send(json.dumps({"type": "pause", "id": "p"}))
+            while json.loads(await _recv(ws)).get("command_id") != "p":
+                pass
+            await _drop(ws)
+
+        asyncio.run(asyncio.sleep(3.0))  # ~1,000 events: the stream holds the last 200
+        asyncio.run(settle(host.ws_url))
+        asyncio.run(asyncio.sleep(2.5))  # a checkpoint of the paused world
+        with run_server(*link, "--gateway") as late:
+
+            async def first(url: str) -> dict[str, Any]:
+                ws, snapshot = await _open(url)
+                await _drop(ws)
+                return snapshot
+
+            there, here = asyncio.run(first(late.ws_url)), asyncio.run(first(host.ws_url))
+            output = late.output()
+    assert "(a checkpoint)" in output
+    for key in ("seq", "epoch", "agents", "simulation"):
+        assert there[key] == here[key], key
+
+
+def test_a_nats_restart_loses_nothing(tmp_path: Path) -> None:
+    """NATS stops for a second and comes back on the same port and storage: the
+    gateway's client sees every seq once, in order, byte-identical to the host's."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    store = tmp_path / "js"
+    store.mkdir()
+    first_nats = run_nats(store, port)
+    first_nats.__enter__()
+    stopped = False
+    try:
+        link = ("--nats", f"nats://127.0.0.1:{port}", "--cluster-name", "bounce")
+        with run_server(*link, *SIM) as host, run_server(*link, "--gateway") as gateway:
+
+            async def main() -> tuple[dict[int, bytes], dict[int, bytes], int]:
+                nonlocal stopped
+                near, a = await _open(host.ws_url)
+                far, b = await _open(gateway.ws_url)
+                start = max(a["seq"], b["seq"]) + 1
+                mine: dict[int, bytes] = {}
+                theirs: dict[int, bytes] = {}
+                await asyncio.gather(
+                    _frames(near, start + 50, mine), _frames(far, start + 50, theirs)
+                )
+                await asyncio.to_thread(first_nats.__exit__, None, None, None)
+                stopped = True
+                await asyncio.sleep(1.0)
+                again = run_nats(store, port)
+                await asyncio.to_thread(again.__enter__)
+                try:
+                    end = max(mine) + 400
+                    await asyncio.gather(_frames(near, end, mine), _frames(far, end, theirs))
+                finally:
+                    await asyncio.to_thread(again.__exit__, None, None, None)
+                for ws in (near, far):
+                    await _drop(ws)
+                return mine, theirs, start
+
+            mine, theirs, start = asyncio.run(main())
+    finally:
+        if not stopped:
+            first_nats.__exit__(None, None, None)
+    end = max(theirs)
+    assert sorted(theirs) == list(range(min(theirs), end + 1)), "a gap"  # (_frames: no dup)
+    assert {s: theirs[s] for s in range(start, end + 1)} == {
+        s: mine[s] for s in range(start, end + 1)
+    }

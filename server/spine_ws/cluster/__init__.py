@@ -2,7 +2,9 @@
 
     simulation host ──publish──▶ JetStream stream SPINE_<cluster>  ──ordered consumer──▶ gateway
         (hub, seq)   ◀─request/reply── spine.<cluster>.commands ◀──── validated commands ─┘
-              └──put──▶ key-value bucket spine_<cluster>: `host` (epoch, where it starts)
+              ├──put──▶ key-value spine_<cluster>: `host` (the epoch, where its log starts)
+              ├──hold─▶ key-value spine_<cluster>_lease: `host` (one live host, a TTL)
+              └──put──▶ object store spine_<cluster>_checkpoints: the world every few s
 
 The host stamps `seq` as a single process does and appends every broadcast frame to the
 stream; each gateway relays the stream's frames to its own clients unchanged (same
@@ -15,9 +17,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Cluster"]
+__all__ = ["Cluster", "ClusterError"]
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+class ClusterError(ValueError):
+    """This process cannot take its place in the cluster (the message says why): NATS
+    is unreachable, or the cluster already has a simulation host."""
 
 
 @dataclass(frozen=True)
@@ -47,4 +54,15 @@ class Cluster:
 
     @property
     def bucket(self) -> str:
+        """Key-value: `host`, the announcement of the current epoch."""
         return f"spine_{self.name}"
+
+    @property
+    def lease(self) -> str:
+        """Key-value with a TTL: `host`, held (and refreshed) by the one live host."""
+        return f"spine_{self.name}_lease"
+
+    @property
+    def checkpoints(self) -> str:
+        """Object store: `checkpoint`, the world at a seq (a snapshot without its id)."""
+        return f"spine_{self.name}_checkpoints"

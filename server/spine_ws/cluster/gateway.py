@@ -12,6 +12,7 @@ relayed the seq the host says it follows. No answer in time is `unavailable`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Any, Literal
@@ -21,7 +22,12 @@ from nats.aio.client import Client
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import api
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError
+from nats.js.errors import (
+    BucketNotFoundError,
+    KeyNotFoundError,
+    NotFoundError,
+    ObjectNotFoundError,
+)
 
 from spine_ws.cluster import Cluster
 from spine_ws.cluster.host import connect
@@ -126,7 +132,9 @@ class GatewayLink:
 
     async def start(self, wait: float = 30.0) -> None:
         """Connect, wait for a host's announcement (up to `wait` s), follow its stream."""
-        self._nc = await connect(self.url, f"spine-ws gateway {self.cluster.name}")
+        self._nc = await connect(
+            self.url, f"spine-ws gateway {self.cluster.name}", reconnected=self._reconnected
+        )
         announcement = await self._announcement(wait)
         await self._follow(announcement)
         self._tasks.append(asyncio.get_running_loop().create_task(self._watch_host()))
@@ -176,32 +184,73 @@ class GatewayLink:
                 )
             await asyncio.sleep(0.2)
 
-    async def _follow(self, announcement: dict[str, Any]) -> None:
-        """Start relaying the epoch `announcement` describes, from its first event."""
+    async def _follow(self, announcement: dict[str, Any], at_least: int = 0) -> None:
+        """Relay the epoch `announcement` describes: from its latest checkpoint (one
+        with seq >= `at_least`, waiting for it if need be), else from its first event."""
         hub = self.hub
-        hub.reset(announcement["epoch"], announcement["commands"], History(*self._history_bounds))
+        checkpoint = await self._checkpoint(announcement["epoch"], at_least)
+        after = checkpoint["seq"] if checkpoint else 0
+        events, size, age = self._history_bounds
+        history = History(events, size, age, after=after)
+        hub.reset(announcement["epoch"], announcement["commands"], history, checkpoint)
         self.first = int(announcement["first"])
+        await self._subscribe()
+        log.info(
+            "cluster %r: gateway %s follows epoch %s from event %d%s",
+            self.cluster.name,
+            self.name,
+            hub.epoch,
+            after + 1,
+            " (a checkpoint)" if checkpoint else "",
+        )
+
+    async def _subscribe(self) -> None:
+        """Read the stream from the event after the last one relayed."""
         if self._relaying is not None:
             self._relaying.cancel()
         if self._sub is not None:
-            await self._sub.unsubscribe()
+            with contextlib.suppress(Exception):  # gone with the old connection
+                await self._sub.unsubscribe()
         js = self.nc.jetstream()
         self._sub = await js.subscribe(
             self.cluster.events,
             ordered_consumer=True,
+            idle_heartbeat=1.0,
             config=api.ConsumerConfig(
-                deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=self.first
+                deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE,
+                opt_start_seq=self.first + self.hub.seq,
             ),
             pending_bytes_limit=256 * 1024 * 1024,
         )
         self._relaying = asyncio.get_running_loop().create_task(self._relay(self._sub))
-        log.info(
-            "cluster %r: gateway %s follows epoch %s from stream sequence %d",
-            self.cluster.name,
-            self.name,
-            hub.epoch,
-            self.first,
+
+    async def _reconnected(self) -> None:
+        """NATS is back (maybe a restarted server): continue from our own position
+        rather than wait for the ordered consumer to notice its heartbeats stopped."""
+        for attempt in range(50):
+            try:
+                await self._subscribe()
+                return
+            except Exception as exc:  # JetStream may still be recovering its streams
+                log.debug("resubscribe attempt %d: %r", attempt, exc)
+                await asyncio.sleep(0.2)
+        log.error(
+            "cluster %r: could not follow the stream again after a reconnect", self.cluster.name
         )
+
+    async def _checkpoint(self, epoch: str, at_least: int) -> dict[str, Any] | None:
+        js = self.nc.jetstream()
+        while True:
+            try:
+                store = await js.object_store(self.cluster.checkpoints)
+                found: dict[str, Any] = orjson.loads((await store.get("checkpoint")).data or b"{}")
+            except (ObjectNotFoundError, BucketNotFoundError, NotFoundError):
+                found = {}
+            if found.get("epoch") == epoch and found.get("seq", -1) >= at_least:
+                return found
+            if at_least == 0:
+                return None  # none yet: the stream still begins at the epoch's start
+            await asyncio.sleep(0.5)
 
     async def _relay(self, sub: Any) -> None:
         """Relay the stream's frames in bursts: what arrived together is one flush."""
@@ -212,7 +261,13 @@ class GatewayLink:
             try:
                 self.hub.relay([m.data for m in burst])
             except GapError as exc:
-                log.error("cluster %r: %s; reconnecting clients", self.cluster.name, exc)
+                log.error(
+                    "cluster %r: %s (the stream lost them); starting again from a "
+                    "checkpoint, clients reconnect",
+                    self.cluster.name,
+                    exc,
+                )
+                asyncio.get_running_loop().create_task(self._resync(exc.next_seq))
                 return
             meta = burst[-1].metadata
             self.stream_last = max(self.stream_last, meta.sequence.stream + meta.num_pending)
@@ -243,6 +298,13 @@ class GatewayLink:
             for client in list(self.hub.connections.values()):
                 client.close(WS_1012_SERVICE_RESTART, "the simulation host restarted")
             await self._follow(announcement)
+
+    async def _resync(self, next_seq: int) -> None:
+        """The stream skipped events: start again from a checkpoint that has them."""
+        for client in list(self.hub.connections.values()):
+            client.close(WS_1012_SERVICE_RESTART, "the gateway lost events; reconnect")
+        announcement = await self._announcement(wait=60.0)
+        await self._follow(announcement, at_least=next_seq - 1)
 
     def answer(self, item: CommandItem, reply: dict[str, Any], after: int) -> None:
         """The host's reply to `item`, sent once this gateway has relayed `after`."""

@@ -2,19 +2,28 @@
 command service.
 
 Every broadcast frame the hub stamps is appended to the JetStream stream, pipelined: the
-hub hands the frame over and goes on (an ack awaited per event would cap the host at a
-few thousand events a second), a task publishes with `publish_async`, bounded by
-nats-py's pending window. Commands from gateways arrive by request/reply and go through
-the hub like a local client's; the reply says the last seq it follows, so a gateway can
-keep the promise that a command's events reach its sender before its ack.
+hub only wakes a task, which publishes from the hub's own history with `publish_async`
+(an ack awaited per event would cap the host at a few thousand events a second). Each
+message's id is `<epoch>:<seq>`, so after a NATS outage the task asks the stream how far
+it got and publishes the rest again from the history: JetStream drops what it already
+had, and the stream has no gap as long as the history still holds the frames.
+
+One host per cluster: it holds a lease (a key with a TTL, refreshed) and a second host
+is refused while the first is alive. Every few seconds it stores a checkpoint (the
+snapshot's body) for gateways that start late, after the stream has dropped its first
+events. Commands from gateways arrive by request/reply and go through the hub like a
+local client's; the reply says the last seq it follows, so a gateway keeps the promise
+that a command's events reach its sender before its ack.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, Literal
 
 import nats
@@ -22,10 +31,11 @@ import orjson
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
-from nats.js.errors import BadRequestError
+from nats.js.errors import BadRequestError, KeyWrongLastSequenceError, NotFoundError
+from nats.js.kv import KeyValue
 
-from spine_ws.cluster import Cluster
-from spine_ws.core.history import HistoryStats, Log
+from spine_ws.cluster import Cluster, ClusterError
+from spine_ws.core.history import HistoryStats, Log, Trimmed
 from spine_ws.core.hub import Hub
 from spine_ws.core.outbox import Role
 
@@ -34,28 +44,60 @@ __all__ = ["HostLink", "connect"]
 log = logging.getLogger("spine_ws.cluster")
 
 
-async def connect(url: str, name: str) -> Client:
-    """A NATS connection that reconnects for ever (the process outlives NATS restarts)."""
-    return await nats.connect(
-        url,
-        name=name,
-        max_reconnect_attempts=-1,
-        reconnect_time_wait=0.5,
-        connect_timeout=5,
-    )
+# Seconds a host's lease lives without a refresh, and how often it is refreshed.
+LEASE_TTL = 10.0
+_LEASE_EVERY = 2.0
+# How often the world is checkpointed (if it changed).
+CHECKPOINT_EVERY = 2.0
+# A publish not acknowledged this long was lost with a NATS server: publish again.
+ACK_TIMEOUT = 5.0
+
+
+async def connect(
+    url: str, name: str, reconnected: Callable[[], Awaitable[None]] | None = None
+) -> Client:
+    """A NATS connection that reconnects for ever (the process outlives NATS restarts),
+    logging its outages in a line each (nats-py's default is a traceback per attempt)."""
+    errors = {"seen": 0}
+
+    async def error(exc: Exception) -> None:
+        errors["seen"] += 1
+        if errors["seen"] in (1, 10) or errors["seen"] % 100 == 0:
+            log.warning("NATS %s: %r (%d so far)", url, exc, errors["seen"])
+
+    async def disconnected() -> None:
+        log.warning("NATS %s: disconnected, reconnecting", url)
+
+    async def back() -> None:
+        errors["seen"] = 0
+        log.info("NATS %s: reconnected", url)
+        if reconnected is not None:
+            await reconnected()
+
+    try:
+        return await nats.connect(
+            url,
+            name=name,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.25,
+            connect_timeout=5,
+            error_cb=error,
+            disconnected_cb=disconnected,
+            reconnected_cb=back,
+        )
+    except Exception as exc:
+        raise ClusterError(f"cannot reach NATS at {url}: {exc!r}") from None
 
 
 class _Published:
-    """The hub's `Log`: the in-memory history, and each frame queued for the stream."""
+    """The hub's `Log`: the in-memory history; each append wakes the publisher."""
 
-    def __init__(self, inner: Log, queue: list[bytes], wake: asyncio.Event) -> None:
+    def __init__(self, inner: Log, wake: asyncio.Event) -> None:
         self._inner = inner
-        self._queue = queue
         self._wake = wake
 
     def append(self, seq: int, frame: bytes, now: float) -> None:
         self._inner.append(seq, frame, now)
-        self._queue.append(frame)
         self._wake.set()
 
     def holds_after(self, seq: int, now: float) -> bool:
@@ -117,24 +159,34 @@ class _Remote:
 class HostLink:
     """Connects a host's hub to its cluster; `start` before the simulation starts."""
 
+    role: Literal["host", "gateway"] = "host"
+
     def __init__(self, url: str, cluster: Cluster, hub: Hub, limits: dict[str, Any]) -> None:
         self.url = url
         self.cluster = cluster
         self.hub = hub
         self._limits = limits
-        self._queue: list[bytes] = []
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.nc: Client | None = None
         self.js: JetStreamContext | None = None
-        self.published = 0
+        self.first = 1  # the stream sequence of this epoch's seq 1
+        self._next = 1  # the next seq to publish
+        self._resync = False
+        # Unacknowledged publishes, oldest first: (when, future).
+        self._unacked: deque[tuple[float, asyncio.Future[Any]]] = deque()
+        self._lease: KeyValue | None = None
+        self._lease_revision = 0
         self.failed = 0
-        hub.history = _Published(hub.history, self._queue, self._wake)
+        hub.history = _Published(hub.history, self._wake)
 
     async def start(self) -> None:
-        """Connect, start this epoch's log (the stream, emptied) and announce the host."""
+        """Take the lease, start this epoch's log (the stream, emptied), announce it."""
         self.nc = nc = await connect(self.url, f"spine-ws host {self.cluster.name}")
         self.js = js = nc.jetstream()
+        if self.hub.seq:
+            raise RuntimeError("the host's link must start before the first broadcast")
+        await self._take_lease(js)
         config = api.StreamConfig(
             name=self.cluster.stream,
             subjects=[self.cluster.events],
@@ -143,6 +195,7 @@ class HostLink:
             max_age=self._limits["seconds"] or 1.0,
             discard=api.DiscardPolicy.OLD,
             storage=api.StorageType.FILE,
+            duplicate_window=120.0,
         )
         try:
             await js.add_stream(config)
@@ -150,51 +203,55 @@ class HostLink:
             await js.update_stream(config)
         await js.purge_stream(self.cluster.stream)  # a new epoch: a new log
         state = (await js.stream_info(self.cluster.stream)).state
-        first = state.last_seq + 1  # the stream sequence of this epoch's seq 1
+        self.first = state.last_seq + 1
+        await js.create_object_store(self.cluster.checkpoints)
         kv = await js.create_key_value(bucket=self.cluster.bucket, history=1)
         hub = self.hub
         announcement = {
             "epoch": hub.epoch,
-            "first": first,
-            "seq": hub.seq,
+            "first": self.first,
             "commands": hub.supported,
             "protocol_version": hub.catalog.protocol_version,
             "schema_hash": hub.catalog.schema_hash,
             "started": time.time(),
         }
-        if hub.seq:
-            raise RuntimeError("the host's link must start before the first broadcast")
         await kv.put("host", orjson.dumps(announcement))
         await nc.subscribe(self.cluster.commands, cb=self._command)
-        self._tasks.append(asyncio.get_running_loop().create_task(self._publish()))
+        loop = asyncio.get_running_loop()
+        for work in (self._publish(), self._hold_lease(), self._checkpoint()):
+            self._tasks.append(loop.create_task(work))
         log.info(
             "cluster %r: host of epoch %s on %s (stream %s from %d)",
             self.cluster.name,
             hub.epoch,
             self.url,
             self.cluster.stream,
-            first,
+            self.first,
         )
 
     async def stop(self) -> None:
-        if self.js is not None and self._queue:
+        """Publish what is left (briefly), give the lease back, close."""
+        deadline = time.monotonic() + 2.0
+        while self._next <= self.hub.seq and time.monotonic() < deadline:
             self._wake.set()
-            await asyncio.sleep(0)
+            await asyncio.sleep(0.05)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._lease is not None:
+            try:  # the next host need not wait out the TTL
+                await self._lease.delete("host", last=self._lease_revision)
+            except Exception as exc:
+                log.debug("lease not given back: %r", exc)
         if self.nc is not None:
             try:
                 await asyncio.wait_for(self.nc.drain(), 5)
             except Exception as exc:
                 log.debug("NATS drain: %r", exc)
 
-    role: Literal["host", "gateway"] = "host"
-
     def lag(self) -> int:
-        """Events queued or awaiting their ack from the stream."""
-        pending = self.js.publish_async_pending() if self.js is not None else 0
-        return len(self._queue) + pending
+        """Events stamped here and not yet handed to the stream."""
+        return max(0, self.hub.seq - self._next + 1)
 
     @property
     def state(self) -> str:
@@ -205,27 +262,145 @@ class HostLink:
             return "connected"
         return "reconnecting" if nc.is_reconnecting else "closed"
 
-    async def _publish(self) -> None:
-        """Publish queued frames in order, without waiting for each ack."""
-        assert self.js is not None
-        js, queue, subject = self.js, self._queue, self.cluster.events
+    async def _take_lease(self, js: JetStreamContext) -> None:
+        self._lease = lease = await js.create_key_value(
+            bucket=self.cluster.lease, history=1, ttl=LEASE_TTL
+        )
+        try:
+            self._lease_revision = await lease.create("host", self.hub.epoch.encode())
+        except KeyWrongLastSequenceError:
+            holder = await lease.get("host")
+            epoch = holder.value.decode() if holder.value else "?"
+            raise ClusterError(
+                f"cluster {self.cluster.name!r} already has a simulation host (epoch "
+                f"{epoch}); one host per cluster: stop it (its lease lapses {LEASE_TTL:g} s "
+                "after it stops) or give this one another --cluster-name"
+            ) from None
+
+    async def _hold_lease(self) -> None:
+        assert self._lease is not None
         while True:
-            await self._wake.wait()
+            await asyncio.sleep(_LEASE_EVERY)
+            try:
+                self._lease_revision = await self._lease.update(
+                    "host", self.hub.epoch.encode(), last=self._lease_revision
+                )
+            except KeyWrongLastSequenceError:
+                log.critical(
+                    "cluster %r: another host took the lease (this one was cut off for "
+                    "over %g s); stop this process",
+                    self.cluster.name,
+                    LEASE_TTL,
+                )
+                return
+            except Exception as exc:  # NATS is away: refresh when it is back
+                log.debug("lease refresh: %r", exc)
+
+    async def _publish(self) -> None:
+        """Publish every stamped frame once, in order, without waiting for each ack.
+
+        Each message names the one before it (`Nats-Expected-Last-Msg-Id`): JetStream
+        refuses it if that one is missing, so the stream can never hold a frame after a
+        hole. A refusal or a lost ack makes `_reconcile` ask the stream where it is.
+        """
+        assert self.js is not None
+        js, subject, hub = self.js, self.cluster.events, self.hub
+        while True:
+            with contextlib.suppress(TimeoutError):  # now and then: lost acks
+                await asyncio.wait_for(self._wake.wait(), ACK_TIMEOUT)
             self._wake.clear()
-            while queue:
-                frames = queue[:]
-                del queue[: len(frames)]
-                for frame in frames:
-                    future = await js.publish_async(subject, frame)
-                    future.add_done_callback(self._acked)
+            self._expire()
+            while self._next <= hub.seq or self._resync:
+                if self._resync:
+                    await self._reconcile()
+                    continue
+                try:
+                    for frame in hub.history.frames_after(self._next - 1, hub.seq):
+                        headers = {"Nats-Msg-Id": f"{hub.epoch}:{self._next}"}
+                        if self._next > 1:
+                            headers["Nats-Expected-Last-Msg-Id"] = f"{hub.epoch}:{self._next - 1}"
+                        future = await js.publish_async(subject, frame, headers=headers)
+                        future.add_done_callback(self._acked)
+                        self._unacked.append((time.monotonic(), future))
+                        self._next += 1
+                        if self._resync:
+                            break
+                except Trimmed:
+                    log.error(
+                        "cluster %r: events %d to %d left the history before the stream "
+                        "had them: gateways will resync from a checkpoint",
+                        self.cluster.name,
+                        self._next,
+                        hub.seq,
+                    )
+                    self._next = hub.seq + 1
+                except Exception as exc:  # NATS went away mid-burst
+                    log.warning("cluster %r: publishing paused: %r", self.cluster.name, exc)
+                    self._resync = True
+                    await asyncio.sleep(0.2)
+
+    def _expire(self) -> None:
+        """Forget acked publishes; give up on ones older than ACK_TIMEOUT (lost)."""
+        unacked, now = self._unacked, time.monotonic()
+        while unacked and unacked[0][1].done():
+            unacked.popleft()
+        if unacked and now - unacked[0][0] > ACK_TIMEOUT:
+            for _, future in unacked:
+                future.cancel()  # releases nats-py's pending slot; _acked resyncs
+            unacked.clear()
+
+    async def _reconcile(self) -> None:
+        """Continue after the last frame the stream holds (or from 1 if none)."""
+        assert self.js is not None
+        if self.state != "connected":
+            await asyncio.sleep(0.1)  # nats-py reconnects by itself; look again soon
+            return
+        try:
+            last = await self.js.get_last_msg(self.cluster.stream, self.cluster.events)
+            stored = int(orjson.loads(last.data or b"{}").get("seq", 0))
+        except NotFoundError:
+            stored = 0  # an empty stream
+        except Exception as exc:
+            log.debug("last message: %r", exc)
+            await asyncio.sleep(0.2)
+            return
+        if stored + 1 != self._next:
+            log.warning(
+                "cluster %r: the stream holds up to event %d; publishing from %d",
+                self.cluster.name,
+                stored,
+                stored + 1,
+            )
+        self._next = stored + 1
+        self._resync = False
 
     def _acked(self, future: asyncio.Future[Any]) -> None:
         if future.cancelled() or future.exception() is not None:
             self.failed += 1
-            if self.failed in (1, 10, 100) or self.failed % 1000 == 0:
-                log.error("%d broadcast events not stored in the stream", self.failed)
-        else:
-            self.published += 1
+            self._resync = True  # find out what the stream has, and send the rest
+            self._wake.set()
+
+    async def _checkpoint(self) -> None:
+        """Store the world every few seconds if it moved: where a late gateway begins."""
+        assert self.js is not None
+        store = await self.js.object_store(self.cluster.checkpoints)
+        written = -1
+        while True:
+            await asyncio.sleep(CHECKPOINT_EVERY)
+            # Only a world the stream already has every event of: a gateway continues
+            # from it. The publisher is usually done within a few ms of a burst.
+            for _ in range(20):
+                if self._next - 1 == self.hub.seq:
+                    break
+                await asyncio.sleep(0.01)
+            seq = self.hub.seq
+            if seq == written or self._next - 1 != seq:
+                continue
+            try:
+                await store.put("checkpoint", self.hub.snapshot())
+                written = seq
+            except Exception as exc:
+                log.debug("checkpoint at %d not stored: %r", seq, exc)
 
     async def _command(self, msg: Msg) -> None:
         try:

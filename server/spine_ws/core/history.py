@@ -72,7 +72,9 @@ class History:
         "_times",
     )
 
-    def __init__(self, max_events: int, max_bytes: int, max_age: float) -> None:
+    def __init__(self, max_events: int, max_bytes: int, max_age: float, after: int = 0) -> None:
+        """`after`: the seq the log starts after (a gateway that began from a checkpoint
+        holds nothing before it)."""
         self._max_events = max_events
         self._max_bytes = max_bytes
         self._max_age = max_age
@@ -81,7 +83,7 @@ class History:
         # Running total of bytes up to and including each frame (since the last compaction).
         self._ends: list[int] = []
         self._head = 0  # index of the first frame held
-        self._first = 1  # seq of the frame at `_head`
+        self._first = after + 1  # seq of the frame at `_head`
         self._bytes = 0  # bytes held
 
     def append(self, seq: int, frame: bytes, now: float) -> None:

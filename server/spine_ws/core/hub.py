@@ -39,7 +39,7 @@ from spine_ws.core.messages import to_json, wire_type
 from spine_ws.core.mirror import Mirror
 from spine_ws.core.outbox import Outbox
 from spine_ws.core.parse import Limits, ParseFailure, parse_command
-from spine_ws.generated import ErrorEvent, SnapshotEvent
+from spine_ws.generated import ErrorEvent, SimulationInfo, SnapshotEvent
 
 __all__ = ["SMALL_REPLAY", "GapError", "Hub", "stamp"]
 
@@ -63,6 +63,10 @@ class CommandSink(Protocol):
 
 class GapError(Exception):
     """Relayed frames skipped a seq: this mirror can no longer be trusted."""
+
+    def __init__(self, message: str, next_seq: int) -> None:
+        super().__init__(message)
+        self.next_seq = next_seq  # the seq that arrived after the gap
 
 
 class Hub:
@@ -111,8 +115,15 @@ class Hub:
         self._next_id += 1
         return f"{self.id_prefix}-{self._next_id}"
 
-    def reset(self, epoch: str, supported: Iterable[str], history: Log) -> None:
-        """Start over at seq 0 of another epoch (a cluster gateway following a new host)."""
+    def reset(
+        self,
+        epoch: str,
+        supported: Iterable[str],
+        history: Log,
+        checkpoint: dict[str, Any] | None = None,
+    ) -> None:
+        """Start over in `epoch` (a cluster gateway following a host): at seq 0, or at a
+        checkpoint's seq with its world (a snapshot's members)."""
         self.epoch = epoch
         self.seq = 0
         self.mirror = Mirror()
@@ -120,6 +131,10 @@ class Hub:
         self.supported = sorted(supported)
         self._supported = frozenset(self.supported)
         self._snapshot = None
+        if checkpoint is not None:
+            self.seq = checkpoint["seq"]
+            self.mirror.simulation = SimulationInfo.model_validate(checkpoint["simulation"])
+            self.mirror.agents = {a["agent_id"]: a for a in checkpoint["agents"]}
 
     def join(self, client: Outbox, resume: str | None = None) -> str:
         """Start the client and subscribe it: no event can fall between the two.
@@ -251,7 +266,7 @@ class Hub:
             if not isinstance(seq, int) or seq <= self.seq:
                 continue
             if seq != self.seq + 1:
-                raise GapError(f"event {seq} follows {self.seq}: {seq - self.seq - 1} missing")
+                raise GapError(f"event {seq} follows {self.seq}: {seq - self.seq - 1} missing", seq)
             model = self.catalog.events.get(event.get("type"))
             if model is not None:
                 self.mirror.apply(model.model_validate(event))
