@@ -11,7 +11,7 @@ TS := clients/ts
 NODE_READY := $(TS)/node_modules/.installed
 VIEWER := $(TS)/dist/viewer/viewer.js
 
-.PHONY: gen check-gen run test test-fast check wheel bench clean
+.PHONY: gen check-gen run cluster test test-fast check wheel bench clean
 
 $(PY_READY): pyproject.toml uv.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -44,6 +44,11 @@ $(VIEWER): $(NODE_READY) $(wildcard $(TS)/src/*.ts $(TS)/src/gen/*.ts $(TS)/view
 
 run: $(PY_READY) $(VIEWER)
 	$(VENV)/bin/spine-ws serve --host $(HOST) --port $(PORT) $(ARGS)
+
+# A cluster on this machine: NATS (JetStream in a temporary folder), a simulation host
+# on PORT and two gateways on the next two ports; Ctrl-C stops them all.
+cluster: $(PY_READY) $(VIEWER)
+	$(PY) -m spine_ws.cluster.local --port $(PORT) $(ARGS)
 
 # Everything, then the /ws end-to-end suite again on the ASGI fallback transport (a test
 # that can only hold on the fast path would be marked fast_path and skipped there).

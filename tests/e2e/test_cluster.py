@@ -359,3 +359,46 @@ def test_a_nats_restart_loses_nothing(tmp_path: Path) -> None:
     assert {s: theirs[s] for s in range(start, end + 1)} == {
         s: mine[s] for s in range(start, end + 1)
     }
+
+
+def test_make_cluster_runs_three_processes_and_stops_them_all() -> None:
+    """`make cluster`'s launcher: NATS, a host and two gateways serving one epoch; SIGINT
+    stops every process it started."""
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+    import psutil
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "spine_ws.cluster.local", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert launcher.stdout is not None
+    try:
+        urls: list[str] = []
+        for line in launcher.stdout:
+            urls += re.findall(r"^\s+(?:host|gateway \d)\s+(http://\S+)/", line)
+            if "Ctrl-C stops them all" in line:
+                break
+        assert len(urls) == 3, urls
+        children = psutil.Process(launcher.pid).children()
+        epochs = {httpx.get(f"{url}/health", timeout=5).json()["epoch"] for url in urls}
+        assert len(epochs) == 1
+        launcher.send_signal(signal.SIGINT)
+        launcher.wait(30)
+        gone, alive = psutil.wait_procs(children, timeout=10)
+        assert alive == [] and len(gone) == 4  # NATS, the host, two gateways
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+            launcher.wait()
+        launcher.stdout.close()

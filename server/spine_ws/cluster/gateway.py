@@ -144,7 +144,9 @@ class GatewayLink:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if self._nc is not None:
+        if self._nc is not None and self.state != "connected":
+            await self._nc.close()
+        elif self._nc is not None:
             try:
                 await asyncio.wait_for(self._nc.drain(), 5)
             except Exception as exc:

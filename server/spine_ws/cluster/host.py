@@ -230,14 +230,19 @@ class HostLink:
         )
 
     async def stop(self) -> None:
-        """Publish what is left (briefly), give the lease back, close."""
+        """Publish what is left (briefly), give the lease back, close. Without NATS,
+        just close: its lease lapses by itself."""
+        connected = self.state == "connected"
         deadline = time.monotonic() + 2.0
-        while self._next <= self.hub.seq and time.monotonic() < deadline:
+        while connected and self._next <= self.hub.seq and time.monotonic() < deadline:
             self._wake.set()
             await asyncio.sleep(0.05)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.nc is not None and not connected:
+            await self.nc.close()
+            return
         if self._lease is not None:
             try:  # the next host need not wait out the TTL
                 await self._lease.delete("host", last=self._lease_revision)
