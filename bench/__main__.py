@@ -27,6 +27,7 @@ SCENARIOS = {
     "slow": scenario.slow_consumer,
     "storm": scenario.join_storm,
     "resume": scenario.resumes,
+    "cluster": scenario.clustered,
 }
 
 

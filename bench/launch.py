@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]
 
-__all__ = ["ROOT", "Server", "raise_fd_limit", "start_server"]
+__all__ = ["ROOT", "Server", "raise_fd_limit", "start_nats", "start_server"]
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -131,3 +131,30 @@ def start_server(kind: str, log_dir: Path, name: str, extra: list[str] | None = 
         popen.wait(3)
         _running.discard(popen)
         raise
+
+
+def start_nats(log_dir: Path, store: Path) -> Server:
+    """A NATS server with JetStream (the nats-server binary beside this Python) on an
+    ephemeral port; a `Server` of kind "nats" (its `port` is the client port)."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / "nats.log"
+    argv = [str(Path(sys.executable).parent / "nats-server"), "-a", HOST, "-p", "-1", "-js",
+            "-sd", str(store)]  # fmt: skip
+    with log_path.open("wb") as log:
+        popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    _running.add(popen)
+    deadline = time.monotonic() + _STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        match = _NATS_LISTENING.search(log_path.read_text(errors="replace"))
+        if match and "Server is ready" in log_path.read_text(errors="replace"):
+            return Server("nats", popen, int(match.group(1)), log_path)
+        if popen.poll() is not None:
+            break
+        time.sleep(0.05)
+    popen.kill()
+    popen.wait(3)
+    _running.discard(popen)
+    raise RuntimeError(f"nats-server did not start; its log {log_path}")
+
+
+_NATS_LISTENING = re.compile(r"Listening for client connections on [\d.]+:(\d+)")

@@ -127,6 +127,33 @@ def rows(results: dict[str, Any]) -> list[Row]:
     resumed = _get(results, "resume", "project")
     if resumed:
         out.extend(_resume_rows(resumed))
+    clustered = _get(results, "cluster", "project")
+    if clustered:
+        out.extend(_cluster_rows(clustered))
+    return out
+
+
+def _cluster_rows(result: dict[str, Any]) -> list[Row]:
+    """`project` is a gateway's clients, `bare` the host's own, in the latency rows."""
+    out = []
+    for k, row in result["latency"].items():
+        section = f"cluster: gateway's clients vs host's, {result['rate']:.0f} ev/s K={k}"
+        gateway, host = row["gateway"], row["host"]
+        out.append(Row(section, "delivered", 100 * gateway["delivered"],
+                       100 * host["delivered"], "%"))  # fmt: skip
+        out.append(Row(section, "latency p50", gateway["p50_ms"], host["p50_ms"], "ms"))
+        out.append(Row(section, "latency p99", gateway["p99_ms"], host["p99_ms"], "ms"))
+    fanout = result["fanout"]
+    section = (f"cluster fan-out {fanout['clients']:,} clients, {result['fanout_rate']:.0f} "
+               "ev/s: two gateways vs the host alone")  # fmt: skip
+    two, one = fanout["two gateways"], fanout["one process"]
+    out.append(Row(section, "delivered", 100 * two["delivered"], 100 * one["delivered"], "%"))
+    out.append(Row(section, "latency p99", two["p99_ms"], one["p99_ms"], "ms"))
+    out.append(Row(section, "host CPU", two["server_cpu"], one["server_cpu"], "cores"))
+    out.append(Row(section, "gateways + NATS CPU", sum(two["others_cpu"]),
+                   sum(one["others_cpu"]), "cores"))  # fmt: skip
+    per = [r["cpu_seconds"] / max(1.0, r["delivered_events"]) * 1e6 for r in (two, one)]
+    out.append(Row(section, "CPU per delivered event", per[0], per[1], "us"))
     return out
 
 

@@ -13,12 +13,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import command, joinstorm, resume
+from bench import cluster, command, joinstorm, resume
 from bench.launch import HOST, start_server
 from bench.session import Session, Step
 from bench.slow import SlowReader
 
-__all__ = ["Plan", "commands", "fanout", "join_storm", "memory", "resumes", "slow_consumer"]
+__all__ = [
+    "Plan",
+    "clustered",
+    "commands",
+    "fanout",
+    "join_storm",
+    "memory",
+    "resumes",
+    "slow_consumer",
+]
 
 KINDS = ("project", "bare")
 
@@ -44,16 +53,20 @@ class Plan:
     storm_agents: int
     resume_agents: int
     resume_storm: int
+    cluster_clients: tuple[int, ...]
+    cluster_fanout: int
+    cluster_fanout_rate: float
 
     @classmethod
     def full(cls, processes: int = 2) -> Plan:
         return cls((1, 10, 100, 1000), 600, 4.0, 1.5, 4, processes, 1000, 5000, 30000,
-                   3000, 10, 20.0, 10.0, 40, 5000, 10_000, 1000)  # fmt: skip
+                   3000, 10, 20.0, 10.0, 40, 5000, 10_000, 1000, (10, 100), 2000,
+                   100.0)  # fmt: skip
 
     @classmethod
     def quick(cls, processes: int = 2) -> Plan:
         return cls((1, 10), 600, 1.0, 1.0, 1, processes, 50, 300, 2000,
-                   3000, 10, 3.0, 1.5, 10, 2000, 2000, 100)  # fmt: skip
+                   3000, 10, 3.0, 1.5, 10, 2000, 2000, 100, (10,), 100, 100.0)  # fmt: skip
 
 
 def _say(message: str) -> None:
@@ -214,6 +227,26 @@ def resumes(plan: Plan, log_dir: Path) -> dict[str, Any]:
         f"+{storm['rss_growth'] / 2**20:.1f} MiB (history {storm['history_bytes'] / 2**20:.1f}"
         f" MiB), failures {storm['failures']} {storm['failed']}, shed {storm['shed_in_log']}"
     )
+    return {"project": result, "bare": None}
+
+
+def clustered(plan: Plan, log_dir: Path) -> dict[str, Any]:
+    """The NATS path's latency, and one process vs a host and two gateways (project)."""
+    result = cluster.measure(log_dir, plan.fixed_rate, plan.cluster_clients, plan.step_seconds,
+                             plan.processes, plan.cluster_fanout,
+                             plan.cluster_fanout_rate)  # fmt: skip
+    for k, row in result["latency"].items():
+        host, gateway = row["host"], row["gateway"]
+        _say(
+            f"cluster K={k}: p50 {host['p50_ms']:.2f} -> {gateway['p50_ms']:.2f} ms, p99 "
+            f"{host['p99_ms']:.2f} -> {gateway['p99_ms']:.2f} ms (host's clients -> gateway's)"
+        )
+    for where in ("one process", "two gateways"):
+        row = result["fanout"][where]
+        _say(
+            f"cluster fan-out {where}: delivered {row['delivered']:.2%}, cpu host "
+            f"{row['server_cpu']:.2f} others {row['others_cpu']}"
+        )
     return {"project": result, "bare": None}
 
 

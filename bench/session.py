@@ -125,8 +125,15 @@ class Session:
         processes: int = 2,
         extra: list[str] | None = None,
         name: str | None = None,
+        server: Server | None = None,
+        clients_at: list[str] | None = None,
     ) -> None:
+        """`server`: a running server to use (and leave running) instead of starting
+        one; `clients_at`: where the clients connect, if not to it (cluster gateways:
+        client process i connects to the i-th, round robin)."""
         self.kind = kind
+        self._given = server
+        self._clients_at = clients_at
         self.clients = clients
         self.log_dir = log_dir
         self.processes = max(1, min(processes, clients))
@@ -153,10 +160,10 @@ class Session:
     @property
     def url(self) -> str:
         assert self.server is not None
-        return self.server.url
+        return self._clients_at[0] if self._clients_at else self.server.url
 
     def open(self) -> None:
-        self.server = start_server(self.kind, self.log_dir, self.name, self.extra)
+        self.server = self._given or start_server(self.kind, self.log_dir, self.name, self.extra)
         # Warm the connection path once so the baseline RSS has its one-time costs.
         control(self.url, {"type": "pause"})
         time.sleep(0.3)
@@ -167,9 +174,11 @@ class Session:
             self.clients // self.processes + (i < self.clients % self.processes)
             for i in range(self.processes)
         ]
-        for size in sizes:
+        urls = self._clients_at or [self.url]
+        for index, size in enumerate(sizes):
             parent, child = context.Pipe()
-            worker = context.Process(target=client.main, args=(child, self.url, size), daemon=True)
+            url = urls[index % len(urls)]
+            worker = context.Process(target=client.main, args=(child, url, size), daemon=True)
             worker.start()
             child.close()
             self.pipes.append(parent)
@@ -197,9 +206,9 @@ class Session:
         for pipe in self.pipes:
             pipe.close()
         self.pipes, self.workers = [], []
-        if self.server is not None:
+        if self.server is not None and self._given is None:
             self.server.stop()
-            self.server = None
+        self.server = None
 
     def _ask(
         self, message: tuple[Any, ...], timeout: float, idle: Callable[[], None] | None = None
