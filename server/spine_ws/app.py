@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from spine_ws import api, logs, resources, transport
 from spine_ws.access import Guesses, Origins, PerAddress, Policy, is_loopback, load_tokens
 from spine_ws.core.boundary import Boundary, CommandQueue, EventSink
+from spine_ws.core.catalog import CORE, Catalog
 from spine_ws.core.history import History
 from spine_ws.core.hub import Hub
 from spine_ws.core.parse import Limits
@@ -162,6 +163,7 @@ async def _start_gateway(settings: Settings, policy: Policy) -> Runtime:
     forwarder = Forwarder(settings.command_timeout, settings.command_queue_size)
     hub = Hub(
         forwarder,
+        catalog=_catalog(settings.catalog),
         limits=_limits(settings),
         max_agent_data_bytes=settings.max_agent_data_bytes,
         history=_history(settings),
@@ -173,6 +175,20 @@ async def _start_gateway(settings: Settings, policy: Policy) -> Runtime:
     await link.start()
     simulation = _NoSimulation()
     return _runtime(settings, hub, simulation, CommandQueue(1), policy, link)
+
+
+def _catalog(package: str | None) -> Catalog:
+    """The contract a gateway validates with: a generated package's, or the core's."""
+    if package is None:
+        return CORE
+    try:
+        module = importlib.import_module(package)
+    except ImportError as exc:
+        raise ValueError(f"--catalog {package!r}: cannot import it: {exc}") from None
+    catalog = getattr(module, "CATALOG", None)
+    if not isinstance(catalog, Catalog):
+        raise ValueError(f"--catalog {package!r} is not a package `spine-ws gen` wrote")
+    return catalog
 
 
 class _NoSimulation:

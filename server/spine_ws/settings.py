@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     cluster_name: str = Field(
         "spine", description="names the cluster's stream, subjects and bucket in NATS"
     )
+    catalog: str | None = Field(
+        None,
+        description="a gateway's contract: the package `spine-ws gen` generated for the "
+        "host's simulation (e.g. ringroad.protocol); default: the core protocol",
+    )
     command_timeout: float = Field(
         5.0,
         gt=0,

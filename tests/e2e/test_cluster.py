@@ -402,3 +402,56 @@ def test_make_cluster_runs_three_processes_and_stops_them_all() -> None:
             launcher.kill()
             launcher.wait()
         launcher.stdout.close()
+
+
+def test_a_simulation_with_its_own_messages_is_served_by_gateways_given_its_catalog(
+    nats_server: Nats, tmp_path: Path
+) -> None:
+    """The ring road (tests/e2e/external) on a host: a gateway with the core's contract
+    refuses to start (one line, exit 2); one started with --catalog ringroad.protocol
+    relays the custom events and forwards set_speed_limit, result and all."""
+    import shutil
+    import subprocess
+
+    from tests.e2e.harness import SPINE_WS
+
+    project = Path(__file__).with_name("external")
+    shutil.copytree(project / "schema", tmp_path / "schema")
+    shutil.copytree(project / "ringroad", tmp_path / "ringroad")
+    generated = subprocess.run(
+        [str(SPINE_WS), "gen", "--python-out", "ringroad/protocol"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert generated.returncode == 0, generated.stderr
+    env = {"PYTHONPATH": str(tmp_path)}
+    link = ("--nats", nats_server.url, "--cluster-name", "ring")
+    with run_server(*link, "--simulation", "ringroad.sim:create", env=env, cwd=tmp_path):
+        refused = subprocess.run(
+            [str(SPINE_WS), "serve", "--port", "0", *link, "--gateway"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert refused.returncode == 2
+        assert "speaks another contract" in refused.stderr
+        assert "--catalog" in refused.stderr
+        flags = (*link, "--gateway", "--catalog", "ringroad.protocol")
+        with run_server(*flags, env=env, cwd=tmp_path) as gateway:
+
+            async def main() -> list[dict[str, Any]]:
+                ws, first = await _open(gateway.ws_url)
+                assert "set_speed_limit" in first["commands"]
+                await ws.send(json.dumps({"type": "set_speed_limit", "id": "s", "limit": 50}))
+                seen = []
+                while not seen or seen[-1].get("command_id") != "s":
+                    seen.append(json.loads(await _recv(ws)))
+                await _drop(ws)
+                return seen
+
+            seen = asyncio.run(main())
+    jam = [e for e in seen if e["type"] == "jam"]
+    assert jam and jam[0]["cars"]
+    assert seen[-1]["type"] == "command_ack" and seen[-1]["result"]["limit"] == 50

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-__all__ = ["Cluster", "ClusterError"]
+__all__ = ["Cluster", "ClusterError", "shown"]
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
@@ -66,3 +67,12 @@ class Cluster:
     def checkpoints(self) -> str:
         """Object store: `checkpoint`, the world at a seq (a snapshot without its id)."""
         return f"spine_{self.name}_checkpoints"
+
+
+def shown(url: str) -> str:
+    """A NATS URL as logs show it: without the user and password it may carry."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    return parts._replace(netloc=f"{host}:{parts.port}" if parts.port else host).geturl()

@@ -29,7 +29,7 @@ from nats.js.errors import (
     ObjectNotFoundError,
 )
 
-from spine_ws.cluster import Cluster
+from spine_ws.cluster import Cluster, ClusterError, shown
 from spine_ws.cluster.host import connect
 from spine_ws.core.boundary import CommandItem, EventItem
 from spine_ws.core.errors import ProtocolError, Unavailable
@@ -136,6 +136,13 @@ class GatewayLink:
             self.url, f"spine-ws gateway {self.cluster.name}", reconnected=self._reconnected
         )
         announcement = await self._announcement(wait)
+        if announcement["schema_hash"] != self.hub.catalog.schema_hash:
+            raise ClusterError(
+                f"the host of cluster {self.cluster.name!r} speaks another contract (schema "
+                f"hash {announcement['schema_hash'][:12]}, this gateway "
+                f"{self.hub.catalog.schema_hash[:12]}): start the gateway with --catalog "
+                "<the package spine-ws gen wrote for the host's simulation>"
+            )
         await self._follow(announcement)
         self._tasks.append(asyncio.get_running_loop().create_task(self._watch_host()))
 
@@ -182,7 +189,7 @@ class GatewayLink:
             if time.monotonic() > deadline:
                 raise RuntimeError(
                     f"no simulation host announced cluster {self.cluster.name!r} on "
-                    f"{self.url} within {wait:g} s: start one with --nats (and no --gateway)"
+                    f"{shown(self.url)} within {wait:g} s: start one with --nats (and no --gateway)"
                 )
             await asyncio.sleep(0.2)
 
@@ -262,14 +269,18 @@ class GatewayLink:
                 burst.append(await sub.next_msg(timeout=1))
             try:
                 self.hub.relay([m.data for m in burst])
-            except GapError as exc:
+            except Exception as exc:
+                if isinstance(exc, GapError):
+                    gap = exc
+                else:  # a frame this gateway cannot read: start over past it
+                    log.exception("cluster %r: relaying failed", self.cluster.name)
+                    gap = GapError(str(exc), self.hub.seq + 1)
                 log.error(
-                    "cluster %r: %s (the stream lost them); starting again from a "
-                    "checkpoint, clients reconnect",
+                    "cluster %r: %s; starting again from a checkpoint, clients reconnect",
                     self.cluster.name,
-                    exc,
+                    gap,
                 )
-                asyncio.get_running_loop().create_task(self._resync(exc.next_seq))
+                asyncio.get_running_loop().create_task(self._resync(gap.next_seq))
                 return
             meta = burst[-1].metadata
             self.stream_last = max(self.stream_last, meta.sequence.stream + meta.num_pending)

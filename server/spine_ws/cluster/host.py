@@ -34,7 +34,7 @@ from nats.js import JetStreamContext, api
 from nats.js.errors import BadRequestError, KeyWrongLastSequenceError, NotFoundError
 from nats.js.kv import KeyValue
 
-from spine_ws.cluster import Cluster, ClusterError
+from spine_ws.cluster import Cluster, ClusterError, shown
 from spine_ws.core.history import HistoryStats, Log, Trimmed
 from spine_ws.core.hub import Hub
 from spine_ws.core.outbox import Role
@@ -63,14 +63,14 @@ async def connect(
     async def error(exc: Exception) -> None:
         errors["seen"] += 1
         if errors["seen"] in (1, 10) or errors["seen"] % 100 == 0:
-            log.warning("NATS %s: %r (%d so far)", url, exc, errors["seen"])
+            log.warning("NATS %s: %r (%d so far)", shown(url), exc, errors["seen"])
 
     async def disconnected() -> None:
-        log.warning("NATS %s: disconnected, reconnecting", url)
+        log.warning("NATS %s: disconnected, reconnecting", shown(url))
 
     async def back() -> None:
         errors["seen"] = 0
-        log.info("NATS %s: reconnected", url)
+        log.info("NATS %s: reconnected", shown(url))
         if reconnected is not None:
             await reconnected()
 
@@ -86,7 +86,7 @@ async def connect(
             reconnected_cb=back,
         )
     except Exception as exc:
-        raise ClusterError(f"cannot reach NATS at {url}: {exc!r}") from None
+        raise ClusterError(f"cannot reach NATS at {shown(url)}: {exc!r}") from None
 
 
 class _Published:
@@ -224,7 +224,7 @@ class HostLink:
             "cluster %r: host of epoch %s on %s (stream %s from %d)",
             self.cluster.name,
             hub.epoch,
-            self.url,
+            shown(self.url),
             self.cluster.stream,
             self.first,
         )
