@@ -175,9 +175,15 @@ def load_tokens(env_text: str | None, file: Path | None) -> Tokens:
     entries = parse_tokens(env_text, "SPINE_WS_TOKENS") if env_text else []
     if file is not None:
         try:
+            mode = file.stat().st_mode
             text = file.read_text(encoding="utf-8")
         except OSError as exc:
             raise ValueError(f"--tokens-file {file}: {exc.strerror}") from None
+        if mode & 0o077:  # as ssh treats a private key: secrets only its owner may read
+            raise ValueError(
+                f"--tokens-file {file} may be read by others (mode {mode & 0o777:o}): "
+                f"chmod 600 {file}"
+            )
         entries += parse_tokens(text, f"--tokens-file {file}")
     return Tokens(entries)
 

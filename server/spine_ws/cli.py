@@ -21,20 +21,32 @@ from spine_ws.settings import Settings
 from spine_ws.sim.registry import RegistryError
 from spine_ws.transport import server
 
-__all__ = ["main"]
+__all__ = ["main", "parsers", "version"]
 
 log = logging.getLogger("spine_ws")
 
 
-def main(argv: list[str] | None = None) -> int:
+def parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The command line: `spine-ws` itself, and its `serve` (one flag per setting)."""
     parser = argparse.ArgumentParser(prog="spine-ws", description=__doc__)
+    parser.add_argument("--version", action="version", version=version())
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the server")
+    serve = commands.add_parser(
+        "serve",
+        help="run the server",
+        description="Run the server. Every flag is also an environment variable "
+        "SPINE_WS_<NAME>; a flag wins over the variable.",
+    )
     for name, field in Settings.model_fields.items():
         if name in _ENVIRONMENT_ONLY:
             continue
-        _add_flag(serve, name, field.annotation, field.description)
+        _add_flag(serve, name, field.annotation, _help(name, field.description, field.default))
     _add_gen(commands)
+    return parser, serve
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, _ = parsers()
     args = parser.parse_args(argv)
     if args.command == "gen":
         return _gen(args)
@@ -154,14 +166,44 @@ def _gen(args: argparse.Namespace) -> int:
     return generate.write(files, layout, check=args.check, shown=Path.cwd())
 
 
-def _add_flag(
-    parser: argparse.ArgumentParser, name: str, annotation: Any, help: str | None
-) -> None:
+def version() -> str:
+    """`spine-ws --version`: the package, the protocol it speaks and its schema hash."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    from spine_ws.generated import PROTOCOL_VERSION, SCHEMA_HASH
+
+    try:
+        package = installed("spine-ws")
+    except PackageNotFoundError:  # run from a checkout without an install
+        package = "unknown"
+    return f"spine-ws {package} (protocol {PROTOCOL_VERSION}, schema hash {SCHEMA_HASH[:12]})"
+
+
+def _help(name: str, description: str | None, default: Any) -> str:
+    """A flag's help: what it does, its default and its environment variable."""
+    shown = "none" if default is None else ("off" if default is False else default)
+    return f"{description} (default: {shown}; env SPINE_WS_{name.upper()})"
+
+
+def _add_flag(parser: argparse.ArgumentParser, name: str, annotation: Any, help: str) -> None:
     flag = "--" + name.replace("_", "-")
     if annotation is bool:
         parser.add_argument(flag, action="store_true", default=argparse.SUPPRESS, help=help)
         return
-    parser.add_argument(flag, default=argparse.SUPPRESS, help=help, type=_scalar(annotation))
+    parser.add_argument(
+        flag,
+        default=argparse.SUPPRESS,
+        help=help,
+        type=_scalar(annotation),
+        choices=_choices(annotation),
+    )
+
+
+def _choices(annotation: Any) -> list[str] | None:
+    if typing.get_origin(annotation) is typing.Literal:
+        return [str(a) for a in typing.get_args(annotation)]
+    return None
 
 
 def _scalar(annotation: Any) -> Any:

@@ -23,9 +23,14 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SPINE_WS_", extra="forbid")
 
-    host: str = "127.0.0.1"
-    port: int = Field(8000, ge=0, le=65535)
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    host: str = Field(
+        "127.0.0.1",
+        description="address to listen on (beyond loopback only with tokens or --insecure)",
+    )
+    port: int = Field(8000, ge=0, le=65535, description="port to listen on (0: any free one)")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="least severe log level written"
+    )
     simulation: str | None = Field(
         None, description="module:factory of a simulation to run instead of the default one"
     )
@@ -82,15 +87,23 @@ class Settings(BaseSettings):
     )
 
     # The default simulation.
-    autostart: bool = False
-    tick_rate: float = Field(20.0, ge=0.1, le=100)
-    seed_agents: int = Field(8, ge=0)
-    max_agents: int = Field(10_000, ge=1)
+    autostart: bool = Field(False, description="default world: start running at once")
+    tick_rate: float = Field(20.0, ge=0.1, le=100, description="default world: ticks per second")
+    seed_agents: int = Field(8, ge=0, description="default world: agents it starts with")
+    max_agents: int = Field(
+        10_000, ge=1, description="default world: agents it holds at most (limit_exceeded)"
+    )
 
     # Connections.
-    max_connections: int = Field(1000, ge=1)
-    max_connections_per_address: int = Field(100, ge=1)
-    max_message_bytes: int = Field(64 * 1024, ge=1024)
+    max_connections: int = Field(
+        1000, ge=1, description="open WebSocket connections at most (more: close 1013)"
+    )
+    max_connections_per_address: int = Field(
+        100, ge=1, description="open connections per client address at most (more: close 1013)"
+    )
+    max_message_bytes: int = Field(
+        64 * 1024, ge=1024, description="largest frame a client may send (larger: close 1009)"
+    )
     send_queue_messages: int = Field(
         4096,
         ge=1,
@@ -126,16 +139,22 @@ class Settings(BaseSettings):
         description="largest snapshot a joining client is sent; a larger world closes the "
         "join with 1009 'snapshot too large'",
     )
-    slow_close_timeout: float = Field(1.0, gt=0)
+    slow_close_timeout: float = Field(
+        1.0, gt=0, description="seconds a shed slow consumer's close may take before a reset"
+    )
     close_timeout: float = Field(
         5.0,
         gt=0,
         description="seconds a closing connection (keepalive timeout, close handshake, "
         "server close) may take before it is reset",
     )
-    ping_interval: float = Field(20.0, gt=0)
-    ping_timeout: float = Field(20.0, gt=0)
-    handshake_timeout: float = Field(10.0, gt=0)
+    ping_interval: float = Field(20.0, gt=0, description="seconds between keepalive pings")
+    ping_timeout: float = Field(
+        20.0, gt=0, description="seconds a ping may go unanswered before the close (1011)"
+    )
+    handshake_timeout: float = Field(
+        10.0, gt=0, description="seconds a client has to complete the WebSocket handshake"
+    )
 
     # Commands.
     stall_timeout: float = Field(
@@ -144,12 +163,22 @@ class Settings(BaseSettings):
         description="seconds without a command taken or a tick started, while there is "
         "work, after which /health reports the simulation stalled",
     )
-    command_queue_size: int = Field(1024, ge=1)
+    command_queue_size: int = Field(
+        1024, ge=1, description="commands waiting for the simulation at most (more: queue_full)"
+    )
     command_rate: float = Field(200.0, gt=0, description="commands per second per connection")
-    command_burst: int = Field(400, ge=1)
-    max_json_depth: int = Field(32, ge=2)
-    max_json_members: int = Field(10_000, ge=1)
-    max_agent_data_bytes: int = Field(8 * 1024, ge=2)
+    command_burst: int = Field(
+        400, ge=1, description="commands a connection may send at once above its rate"
+    )
+    max_json_depth: int = Field(
+        32, ge=2, description="nesting depth of a command's JSON at most (invalid_message)"
+    )
+    max_json_members: int = Field(
+        10_000, ge=1, description="members and items in a command's JSON at most"
+    )
+    max_agent_data_bytes: int = Field(
+        8 * 1024, ge=2, description="size of an agent's data as JSON at most (limit_exceeded)"
+    )
 
     @field_validator("allowed_origins")
     @classmethod

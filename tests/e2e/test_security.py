@@ -31,6 +31,7 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Tokens from both sources: the controller's in SPINE_WS_TOKENS, the viewer's in a file."""
     tokens_file = tmp_path_factory.mktemp("tokens") / "tokens"
     tokens_file.write_text(f"# viewers\nviewer:{VIEWER}\n")
+    tokens_file.chmod(0o600)
     with run_server(
         "--seed-agents",
         "2",

@@ -68,12 +68,28 @@ def test_load_tokens_joins_environment_and_file(tmp_path: Path) -> None:
     """SPINE_WS_TOKENS and --tokens-file add up; a token given twice is refused."""
     file = tmp_path / "tokens"
     file.write_text(f"controller:{CONTROLLER}\n")
+    file.chmod(0o600)
     tokens = load_tokens(f"viewer:{VIEWER}", file)
     assert tokens.role_of(VIEWER) == "viewer" and tokens.role_of(CONTROLLER) == "controller"
     with pytest.raises(ValueError, match="configured twice"):
         load_tokens(f"viewer:{CONTROLLER}", file)
     with pytest.raises(ValueError, match="--tokens-file"):
         load_tokens(None, tmp_path / "missing")
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
+def test_a_tokens_file_others_may_read_is_refused(tmp_path: Path, mode: int) -> None:
+    """Like ssh with a private key: the message says how to fix it, and no token."""
+    file = tmp_path / "tokens"
+    file.write_text(f"controller:{CONTROLLER}\n")
+    file.chmod(mode)
+    with pytest.raises(
+        ValueError, match=f"may be read by others \\(mode {mode:o}\\): chmod 600"
+    ) as info:
+        load_tokens(None, file)
+    assert CONTROLLER not in str(info.value)
+    file.chmod(0o600)
+    assert load_tokens(None, file).role_of(CONTROLLER) == "controller"
 
 
 def test_tokens_never_show_their_values() -> None:
