@@ -225,6 +225,7 @@ def test_commands_are_unavailable_without_a_host_and_a_new_host_is_a_new_epoch(
                         await _recv(ws)
                 except websockets.ConnectionClosed as exc:
                     code = exc.rcvd.code if exc.rcvd else None
+                await _drop(ws)  # the close frame came; do not leave the TCP socket to GC
                 query = f"?resume={first['epoch']}:{first['seq']}"
                 fresh_ws, fresh = await _open(gateway.ws_url, query)
                 await _drop(fresh_ws)
