@@ -196,7 +196,8 @@ def test_a_replay_larger_than_the_snapshot_sends_the_snapshot() -> None:
             frames: dict[int, bytes] = {}
             await _until(near, refused["seq"] + 3, frames)
             await _drop(near)
-            _, resumed = await _open(server.ws_url, f"{first['epoch']}:{refused['seq'] + 3}")
+            back, resumed = await _open(server.ws_url, f"{first['epoch']}:{refused['seq'] + 3}")
+            await _drop(back)
             return refused, resumed
 
         refused, resumed = asyncio.run(main())
