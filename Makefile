@@ -11,7 +11,7 @@ TS := clients/ts
 NODE_READY := $(TS)/node_modules/.installed
 VIEWER := $(TS)/dist/viewer/viewer.js
 
-.PHONY: gen check-gen run cluster test test-fast check wheel bench clean
+.PHONY: gen check-gen check-compat release-schema run cluster test test-fast check wheel bench clean
 
 $(PY_READY): pyproject.toml uv.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -29,6 +29,15 @@ gen: $(PY_READY) $(NODE_READY)
 check-gen: $(PY_READY) $(NODE_READY)
 	$(PY) -m spine_ws.codegen --check
 
+# The breaking-change gate: schema/ against released/ (README, Changing a message).
+check-compat: $(PY_READY)
+	$(PY) -m spine_ws.codegen.compat
+
+# Keep this protocol_version's contract for good: released/<version>/ gets the bundle and
+# the TypeScript client as packed now. Once per version; never edit what it writes.
+release-schema: $(PY_READY) $(VIEWER) check-gen
+	$(PY) -m spine_ws.codegen.compat --release
+
 # The browser test drives Debian's chromium (`npx playwright install` cannot download here).
 # The one installer of it: .ci/run relies on this target too.
 CHROMIUM := /usr/bin/chromium
@@ -38,6 +47,18 @@ $(CHROMIUM):
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	else echo "the browser test needs $(CHROMIUM): sudo apt-get install chromium" >&2; exit 1; fi
+
+# The proxy test puts Debian's nginx in front of the server, with a certificate it makes
+# with the openssl binary (the venv has no `cryptography`). Debian's package may start its
+# own nginx on port 80 where services can start (not in containers, whose policy-rc.d
+# refuses); the test never uses that one, it runs its own on a free port.
+NGINX := /usr/sbin/nginx
+$(NGINX):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian nginx (and openssl) for the proxy test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends nginx openssl >/dev/null; \
+	else echo "the proxy test needs $(NGINX) and openssl: sudo apt-get install nginx openssl" >&2; exit 1; fi
 
 $(VIEWER): $(NODE_READY) $(wildcard $(TS)/src/*.ts $(TS)/src/gen/*.ts $(TS)/viewer/*)
 	cd $(TS) && npm run --silent build
@@ -52,7 +73,7 @@ cluster: $(PY_READY) $(VIEWER)
 
 # Everything, then the /ws end-to-end suite again on the ASGI fallback transport (a test
 # that can only hold on the fast path would be marked fast_path and skipped there).
-test: $(PY_READY) $(VIEWER) $(CHROMIUM)
+test: $(PY_READY) $(VIEWER) $(CHROMIUM) $(NGINX)
 	$(PY) -m pytest
 	$(PY) -m pytest tests/e2e --transport asgi -q
 	cd $(TS) && npm test --silent
@@ -62,7 +83,7 @@ test: $(PY_READY) $(VIEWER) $(CHROMIUM)
 test-fast: $(PY_READY)
 	$(PY) -m pytest tests/unit tests/contract -q -m "not slow"
 
-check: $(PY_READY) $(NODE_READY) check-gen
+check: $(PY_READY) $(NODE_READY) check-gen check-compat
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy --strict server/
@@ -72,7 +93,7 @@ check: $(PY_READY) $(NODE_READY) check-gen
 wheel: $(PY_READY) $(VIEWER)
 	$(VENV)/bin/uv build --wheel --out-dir dist
 
-bench: $(PY_READY)
+bench: $(PY_READY) $(VIEWER) $(CHROMIUM)
 	$(PY) -m bench $(ARGS)
 
 clean:

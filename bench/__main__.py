@@ -28,6 +28,8 @@ SCENARIOS = {
     "storm": scenario.join_storm,
     "resume": scenario.resumes,
     "cluster": scenario.clustered,
+    "delivery": scenario.delivered,
+    "browser": scenario.browser,
 }
 
 

@@ -36,7 +36,7 @@ async def publish(rate: float, count: int, run: int) -> None:
         carry += per_tick
         while carry >= 1.0 and n < count:
             data = {"r": run, "t": time.time_ns(), "n": n}
-            emit({"type": "agent_update", "tick": tick, "agent_id": f"a{n % 10}", "data": data})
+            emit({"type": "agent_update", "tick": tick, "agent_id": f"a{n % 100}", "data": data})
             n, carry = n + 1, carry - 1.0
         emit({"type": "tick_end", "tick": tick})
         deadline += period

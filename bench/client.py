@@ -49,6 +49,9 @@ class Tally:
         self.t_first = 0
         self.t_last = 0
         self.frame_bytes = 0
+        # Every text frame and its payload bytes since `arm` (batches count once).
+        self.frames = 0
+        self.bytes = 0
         self.done = 0
         self.closes: Counter[int] = Counter()
         self.last_frame = time.monotonic()
@@ -58,6 +61,7 @@ class Tally:
         self.run, self.expected = run, expected
         self.n, self.latency_us = array("i"), array("i")
         self.t_first = self.t_last = self.done = 0
+        self.frames = self.bytes = 0
         self.closes = Counter()
         self.finished.clear()
 
@@ -86,37 +90,47 @@ class Receiver(WSListener):
         if frame.msg_type == WSMsgType.TEXT:
             now = time.time_ns()
             tally.last_frame = time.monotonic()
+            tally.frames += 1
+            tally.bytes += frame.payload_size
             event = orjson.loads(frame.get_payload_as_memoryview())
-            seq = event.get("seq")
-            if seq is not None:
-                if self.last_seq and seq != self.last_seq + 1:
-                    self.gaps += 1
-                self.last_seq = seq
-            if event["type"] != "agent_update":
-                return
-            data = event["data"]
-            if data.get("r") != tally.run:
-                return
-            if self.run != tally.run:
-                self.run, self.count = tally.run, 0
-            n = data["n"]
-            tally.n.append(n)
-            tally.latency_us.append((now - data["t"]) // 1000)
-            if n == 0:
-                tally.t_first = data["t"]
-                tally.frame_bytes = frame.payload_size
-            elif n == tally.expected - 1:
-                tally.t_last = data["t"]
-            self.count += 1
-            if self.count == tally.expected:
-                tally.done += 1
-                self.fleet.check_finished()
+            if event["type"] == "batch":  # a subscription's batches: each event counts
+                for member in event["events"]:
+                    self.on_event(member, now, frame.payload_size)
+            else:
+                self.on_event(event, now, frame.payload_size)
         elif frame.msg_type == WSMsgType.CLOSE:
             code = frame.get_close_code()
             self.close_code = code.value if code is not None else None
             if not transport.is_close_frame_sent:
                 transport.send_close(code)
             transport.disconnect()
+
+    def on_event(self, event: dict[str, Any], now: int, size: int) -> None:
+        tally = self.tally
+        seq = event.get("seq")
+        if seq is not None:
+            if self.last_seq and seq != self.last_seq + 1:
+                self.gaps += 1
+            self.last_seq = seq
+        if event["type"] != "agent_update":
+            return
+        data = event["data"]
+        if data.get("r") != tally.run:
+            return
+        if self.run != tally.run:
+            self.run, self.count = tally.run, 0
+        n = data["n"]
+        tally.n.append(n)
+        tally.latency_us.append((now - data["t"]) // 1000)
+        if n == 0:
+            tally.t_first = data["t"]
+            tally.frame_bytes = size
+        elif n == tally.expected - 1:
+            tally.t_last = data["t"]
+        self.count += 1
+        if self.count == tally.expected:
+            tally.done += 1
+            self.fleet.check_finished()
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         if self.open:
@@ -181,6 +195,8 @@ class Fleet:
             "t_first": tally.t_first,
             "t_last": tally.t_last,
             "frame_bytes": tally.frame_bytes,
+            "frames": tally.frames,
+            "bytes": tally.bytes,
             "errors": dict(self.errors),
         }
 

@@ -104,9 +104,13 @@ def rows(results: dict[str, Any]) -> list[Row]:
         out.append(Row(section, "slow client shed (queue limit) at",
                        p["shed_at"], b["shed_at"], "s"))  # fmt: skip
         after = p["closed_after_shed"]
+        # A client that reads nothing of a stream of agent updates is coalesced, not
+        # shed (issue 15): it holds the latest of each agent and what cannot be
+        # coalesced, within the limits, until those or its keepalive give out.
+        shed = p["shed_at"] is not None
         out.append(Row(section, f"slow client gone after shed ({p['gone_how'] or 'open'})",
-                       after, b["closed_after_shed"], "s", "<=2 s",
-                       after is not None and after <= 2.0))  # fmt: skip
+                       after, b["closed_after_shed"], "s", "<=2 s" if shed else "",
+                       (after is not None and after <= 2.0) if shed else None))  # fmt: skip
         limit = results.get("meta", {}).get("send_queue_bytes", 1 * MiB)
         growth = p["rss_growth"] / MiB
         out.append(Row(section, "server RSS growth (history off)", growth, b["rss_growth"] / MiB,
@@ -130,6 +134,10 @@ def rows(results: dict[str, Any]) -> list[Row]:
     clustered = _get(results, "cluster", "project")
     if clustered:
         out.extend(_cluster_rows(clustered))
+    if _get(results, "delivery"):
+        out.extend(_delivery_rows(results["delivery"]))
+    if _get(results, "browser"):
+        out.extend(_browser_rows(results["browser"]))
     return out
 
 
@@ -155,6 +163,68 @@ def _cluster_rows(result: dict[str, Any]) -> list[Row]:
     per = [r["cpu_seconds"] / max(1.0, r["delivered_events"]) * 1e6 for r in (two, one)]
     out.append(Row(section, "CPU per delivered event", per[0], per[1], "us"))
     return out
+
+
+def _delivery_rows(result: dict[str, Any]) -> list[Row]:
+    """`project` is the subscribed clients, `bare` the plain ones of the same server,
+    except in the half-rate rows (the bare server there)."""
+    out = []
+    for k, pair in result["batching"].items():
+        section = f"batch frames vs one frame per event, K={k}"
+        batched, plain = pair["batched"], pair["unbatched"]
+        out.append(Row(section, "sustained rate", batched["sustained_rate"],
+                       plain["sustained_rate"], "ev/s"))  # fmt: skip
+        first_b, first_p = batched["steps"][0], plain["steps"][0]
+        rate = f"at {first_b['rate']:.0f} ev/s"
+        for figure, key, unit, scale in (
+            ("frames per client", "frames_per_client_s", "/s", 1),
+            ("events per client", "events_per_client_s", "/s", 1),
+            ("KiB per client", "bytes_per_client_s", "KiB/s", 1 / KiB),
+            ("server CPU", "server_cpu", "cores", 1),
+        ):
+            out.append(Row(section, f"{figure} {rate}", first_b[key] * scale,
+                           first_p[key] * scale, unit))  # fmt: skip
+    one, every = result["filtered"]["one_percent"], result["filtered"]["all"]
+    section = f"a client of 1 % of the agents vs of all, {every['rate']:.0f} ev/s"
+    for figure, key, unit, scale in (
+        ("events per client", "events_per_client_s", "/s", 1),
+        ("KiB per client", "bytes_per_client_s", "KiB/s", 1 / KiB),
+        ("server CPU", "server_cpu", "cores", 1),
+    ):
+        out.append(Row(section, figure, one[key] * scale, every[key] * scale, unit))
+    half = result["half_rate"]
+    project, bare = half["project"], half["bare"]
+    section = "a reader at half the event rate: project (coalescing) vs bare"
+    out.append(Row(section, "age of positions received p50", project["p50_ms"],
+                   bare["p50_ms"], "ms"))  # fmt: skip
+    late, late_bare = project["last_p50_ms"], bare["last_p50_ms"]
+    out.append(Row(section, "age in the last second p50", late, late_bare, "ms",
+                   "< bare", late < late_bare))  # fmt: skip
+    out.append(Row(section, "updates left out (told)", project["skipped"], None, ""))
+    closed = [0 if side["closed"] is None else 1 for side in (project, bare)]
+    out.append(Row(section, "closed", closed[0], closed[1], "", "0", not closed[0]))
+    out.append(Row(section, "healthy clients delivered", 100 * project["healthy"]["delivered"],
+                   100 * bare["healthy"]["delivered"], "%"))  # fmt: skip
+    batched = half.get("batched")
+    if batched:
+        section = "a batched reader at half the stream's bytes (a busy tab)"
+        out.append(Row(section, "age in the last second p50", batched["last_p50_ms"], None,
+                       "ms"))  # fmt: skip
+        out.append(Row(section, "updates left out (told)", batched["skipped"], None, ""))
+        gone = 0 if batched["closed"] is None else 1
+        out.append(Row(section, "closed", gone, None, "", "0", not gone))
+    return out
+
+
+def _browser_rows(result: dict[str, Any]) -> list[Row]:
+    batched, plain = result["batched"], result["unbatched"]
+    section = "a Chromium tab: batched vs one frame per event"
+    return [
+        Row(section, "sustained into world", batched["sustained_events_per_s"],
+            plain["sustained_events_per_s"], "ev/s"),
+        Row(section, "main thread per 1,000 events", batched["main_thread_ms_per_1000"],
+            plain["main_thread_ms_per_1000"], "ms"),
+    ]  # fmt: skip
 
 
 def _resume_rows(result: dict[str, Any]) -> list[Row]:

@@ -13,15 +13,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cluster, command, joinstorm, resume
+from bench import cluster, command, delivery, joinstorm, resume
 from bench.launch import HOST, start_server
 from bench.session import Session, Step
 from bench.slow import SlowReader
 
 __all__ = [
     "Plan",
+    "browser",
     "clustered",
     "commands",
+    "delivered",
     "fanout",
     "join_storm",
     "memory",
@@ -251,6 +253,49 @@ def clustered(plan: Plan, log_dir: Path) -> dict[str, Any]:
 
 
 _SHED = re.compile(r"^(\S+ \S+) WARNING \S+ closing \S+: slow consumer", re.MULTILINE)
+
+
+def delivered(plan: Plan, log_dir: Path) -> dict[str, Any]:
+    """Issue 15: batches, a filtered client, a half-rate reader (bench.delivery)."""
+    full = 1000 in plan.clients
+    ladders = (
+        {
+            10: (3000.0, 10000.0, 30000.0),
+            100: (1000.0, 3000.0, 10000.0),
+            1000: (100.0, 300.0, 1000.0),
+        }
+        if full
+        else {10: (1000.0,)}
+    )
+    seconds = 3.0 if full else 1.0
+    return {
+        "batching": delivery.batching(ladders, seconds, plan.processes, log_dir),
+        "filtered": delivery.filtered(
+            100 if full else 10, 3000.0, seconds, plan.processes, log_dir
+        ),
+        "half_rate": delivery.half_rate(3000.0, 8.0 if full else 2.0, 10, log_dir),
+    }
+
+
+def browser(plan: Plan, log_dir: Path) -> dict[str, Any]:
+    """Issue 15: the event rate a Chromium tab sustains into `world`, batched and not
+    (clients/ts/bench/browser.mjs: it starts its own server)."""
+    import json
+    import subprocess
+
+    from bench.launch import ROOT
+
+    node = ROOT / "clients/ts"
+    subprocess.run(["npm", "run", "--silent", "build"], cwd=node, check=True)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with (log_dir / "browser.log").open("wb") as log:
+        done = subprocess.run(
+            ["node", "bench/browser.mjs"], cwd=node, stdout=subprocess.PIPE, stderr=log,
+            check=True, timeout=300,
+        )  # fmt: skip
+    result: dict[str, Any] = json.loads(done.stdout)
+    _say(f"browser: {result}")
+    return result
 
 
 def slow_consumer(plan: Plan, log_dir: Path) -> dict[str, Any]:

@@ -57,6 +57,10 @@ class Step:
     server_rss: int
     frame_bytes: int
     wall: float
+    # Text frames and their bytes received per client per second of the run.
+    frames_per_client_s: float
+    bytes_per_client_s: float
+    events_per_client_s: float
     n: np.ndarray = field(repr=False)
     latency_ms: np.ndarray = field(repr=False)
 
@@ -127,10 +131,13 @@ class Session:
         name: str | None = None,
         server: Server | None = None,
         clients_at: list[str] | None = None,
+        query: str = "",
     ) -> None:
         """`server`: a running server to use (and leave running) instead of starting
         one; `clients_at`: where the clients connect, if not to it (cluster gateways:
-        client process i connects to the i-th, round robin)."""
+        client process i connects to the i-th, round robin); `query`: appended to the
+        clients' URL (a connect-time `?subscribe=`)."""
+        self.query = query
         self.kind = kind
         self._given = server
         self._clients_at = clients_at
@@ -174,7 +181,7 @@ class Session:
             self.clients // self.processes + (i < self.clients % self.processes)
             for i in range(self.processes)
         ]
-        urls = self._clients_at or [self.url]
+        urls = [url + self.query for url in self._clients_at or [self.url]]
         for index, size in enumerate(sizes):
             parent, child = context.Pipe()
             url = urls[index % len(urls)]
@@ -346,6 +353,11 @@ def _aggregate(
         server_rss=rss,
         frame_bytes=max(r["frame_bytes"] for r in results),
         wall=wall,
+        frames_per_client_s=sum(r["frames"] for r in results) / clients / (count / rate),
+        bytes_per_client_s=sum(r["bytes"] for r in results) / clients / (count / rate),
+        events_per_client_s=float(sum(sum(r["counts"]) for r in results))
+        / clients
+        / (count / rate),
         n=n,
         latency_ms=latency,
     )

@@ -30,9 +30,19 @@ from spine_ws.sim import (
     TickingSimulation,
 )
 
-__all__ = ["CONTROL_AGENT", "MAX_TICK_RATE", "BenchSimulation", "Crowd", "crowd", "simulation"]
+__all__ = [
+    "AGENTS",
+    "CONTROL_AGENT",
+    "MAX_TICK_RATE",
+    "BenchSimulation",
+    "Crowd",
+    "crowd",
+    "simulation",
+]
 
 CONTROL_AGENT = "bench"
+# The agents the updates of a run cycle through (a filtered client follows one: 1 %).
+AGENTS = 100
 MAX_TICK_RATE = 60.0
 
 
@@ -58,7 +68,7 @@ class BenchSimulation(TickingSimulation):
             broadcast(
                 AgentUpdateEvent,
                 tick=self.tick,
-                agent_id=f"a{n % 10}",
+                agent_id=f"a{n % AGENTS}",
                 data={"r": run, "t": time.time_ns(), "n": n},
             )
             self._sent += 1

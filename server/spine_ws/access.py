@@ -38,6 +38,7 @@ __all__ = [
     "is_loopback",
     "load_tokens",
     "parse_tokens",
+    "trusted_proxies",
 ]
 
 TOKEN_SUBPROTOCOL = "token."
@@ -316,6 +317,31 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def trusted_proxies(spec: str) -> list[str]:
+    """The proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, from
+    `--trusted-proxies`: comma-separated addresses and networks (`10.0.0.0/8`), or `*`
+    (any peer: only when nothing but the proxy can reach the server). Empty: none.
+
+    Refuses what is neither (uvicorn would keep a misspelt address as a name that never
+    matches, and trust no one without a word).
+    """
+    items = [item.strip() for item in spec.split(",") if item.strip()]
+    if items == ["*"]:
+        return items
+    for item in items:
+        try:
+            if "/" in item:
+                ipaddress.ip_network(item)
+            else:
+                ipaddress.ip_address(item)
+        except ValueError:
+            raise ValueError(
+                f"{item[:100]!r} is not an IP address or network (like 127.0.0.1, ::1 or "
+                "10.0.0.0/8); '*' (trust any peer) must stand alone"
+            ) from None
+    return items
 
 
 def _loopback_host(host: str | None) -> bool:

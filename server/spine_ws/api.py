@@ -1,4 +1,4 @@
-"""The HTTP side: `/health` and the contract (`/schemas`, `/asyncapi`)."""
+"""The HTTP side: `/health`, `/metrics` and the contract (`/schemas`, `/asyncapi`)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import time
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from spine_ws import resources
 from spine_ws.core.catalog import Catalog
 from spine_ws.core.history import HistoryStats
 from spine_ws.generated import SimulationInfo
+from spine_ws.metrics import CONTENT_TYPE
 
 __all__ = ["ClusterInfo", "Health", "HistoryInfo", "NotFound", "SchemaIndex", "router"]
 
@@ -133,6 +135,30 @@ def _catalog(request: Request) -> Catalog:
     """The contract the running simulation speaks (the core's, or its own)."""
     catalog: Catalog = request.app.state.spine.hub.catalog
     return catalog
+
+
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text format."},
+        401: {"description": "The server has tokens and none (or a wrong one) was sent."},
+    },
+)
+def metrics(request: Request) -> Response:
+    """Prometheus metrics. A server with tokens wants one (any role) as
+    `Authorization: Bearer <token>`; one without tokens listens on loopback only."""
+    runtime = request.app.state.spine
+    tokens = runtime.access.tokens
+    if tokens:
+        scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or tokens.role_of(presented.strip()) is None:
+            return PlainTextResponse(
+                "a token is required: Authorization: Bearer <token>\n",
+                401,
+                {"www-authenticate": 'Bearer realm="spine-ws"'},
+            )
+    return Response(runtime.metrics.page(), media_type=CONTENT_TYPE)
 
 
 @router.get("/schemas", response_model=SchemaIndex)

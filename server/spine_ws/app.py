@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.responses import PlainTextResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
@@ -27,6 +28,7 @@ from spine_ws.core.parse import Limits
 from spine_ws.core.watchdog import Status, Watchdog
 from spine_ws.endpoint import WebSocketRoute
 from spine_ws.generated import PROTOCOL_VERSION
+from spine_ws.metrics import Metrics
 from spine_ws.runtime import ClusterLink, Runtime
 from spine_ws.settings import Settings
 from spine_ws.sim.registry import Registry, RegistryError
@@ -75,7 +77,8 @@ def create_app(
             elif not settings.gateway:
                 log.info("simulation stopped")
 
-    app = FastAPI(
+    # /docs and /redoc with their assets served from the package: no CDN, works offline.
+    app = FastAPIOffline(
         title="spine-ws",
         version=PROTOCOL_VERSION,
         summary="Schema-first WebSocket link between a simulation and its frontends.",
@@ -120,6 +123,7 @@ async def _start(
     events = EventSink(loop)
     simulation = factory(Boundary(commands, events))
     name = _name(settings, factory)
+    metrics = Metrics()
     try:
         simulation.handlers.check()
     except RegistryError as exc:
@@ -132,6 +136,8 @@ async def _start(
         supported=simulation.handlers.types(),
         history=_history(settings),
         simulation_name=f"the simulation {name}",
+        capabilities=_capabilities(settings),
+        meter=metrics,
     )
     link = None
     if settings.nats:
@@ -148,7 +154,7 @@ async def _start(
     events.connect(hub.deliver)
     simulation.start()
     log.info("simulation started (epoch %s)", hub.epoch)
-    return _runtime(settings, hub, simulation, commands, policy, link)
+    return _runtime(settings, hub, simulation, commands, policy, link, metrics)
 
 
 async def _start_gateway(settings: Settings, policy: Policy) -> Runtime:
@@ -161,6 +167,7 @@ async def _start_gateway(settings: Settings, policy: Policy) -> Runtime:
     if not settings.nats:
         raise ValueError("--gateway needs --nats <url> (the cluster's NATS server)")
     forwarder = Forwarder(settings.command_timeout, settings.command_queue_size)
+    metrics = Metrics()
     hub = Hub(
         forwarder,
         catalog=_catalog(settings.catalog),
@@ -169,12 +176,14 @@ async def _start_gateway(settings: Settings, policy: Policy) -> Runtime:
         history=_history(settings),
         simulation_name="the cluster's simulation",
         id_prefix=f"gw{secrets.token_hex(3)}",
+        capabilities=_capabilities(settings),
+        meter=metrics,
     )
     bounds = (settings.history_events, settings.history_bytes, settings.history_seconds)
     link = GatewayLink(settings.nats, Cluster(settings.cluster_name), hub, forwarder, bounds)
     await link.start()
     simulation = _NoSimulation()
-    return _runtime(settings, hub, simulation, CommandQueue(1), policy, link)
+    return _runtime(settings, hub, simulation, CommandQueue(1), policy, link, metrics)
 
 
 def _catalog(package: str | None) -> Catalog:
@@ -211,6 +220,16 @@ def _history(settings: Settings) -> History:
     return History(settings.history_events, settings.history_bytes, settings.history_seconds)
 
 
+def _capabilities(settings: Settings) -> list[str]:
+    """What this server supports, from its settings (the wire's `capabilities`)."""
+    supported = ["subscribe", "batch"]  # the hub's own: every server has them
+    if settings.history_events > 0 and settings.history_bytes > 0:
+        supported.append("resume")
+    if settings.nats:
+        supported.append("cluster")
+    return supported
+
+
 def _runtime(
     settings: Settings,
     hub: Hub,
@@ -218,12 +237,17 @@ def _runtime(
     commands: CommandQueue,
     policy: Policy,
     link: ClusterLink | None,
+    metrics: Metrics,
 ) -> Runtime:
     log.info("%s", transport.describe(settings.transport))
     addresses = PerAddress(settings.max_connections_per_address)
     watchdog = Watchdog(commands, hub, stall_after=settings.stall_timeout)
     guesses = Guesses(settings.token_guesses)
-    return Runtime(settings, hub, simulation, commands, policy, addresses, watchdog, guesses, link)
+    runtime = Runtime(
+        settings, hub, simulation, commands, policy, addresses, watchdog, guesses, metrics, link
+    )
+    metrics.bind(runtime)
+    return runtime
 
 
 async def _watch(watchdog: Watchdog) -> None:

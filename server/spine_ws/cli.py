@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -13,15 +14,16 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
+from spine_ws import logs
 from spine_ws.access import Policy, Redactor, check_bind
 from spine_ws.app import create_app
-from spine_ws.settings import Settings
+from spine_ws.settings import ConfigFileError, Settings, Source
 from spine_ws.sim.registry import RegistryError
 from spine_ws.transport import server
 
-__all__ = ["main", "parsers", "version"]
+__all__ = ["effective", "main", "parsers", "version"]
 
 log = logging.getLogger("spine_ws")
 
@@ -31,16 +33,33 @@ def parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     parser = argparse.ArgumentParser(prog="spine-ws", description=__doc__)
     parser.add_argument("--version", action="version", version=version())
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser(
-        "serve",
-        help="run the server",
-        description="Run the server. Every flag is also an environment variable "
-        "SPINE_WS_<NAME>; a flag wins over the variable.",
+    settings = argparse.ArgumentParser(add_help=False)
+    settings.add_argument(
+        "--config",
+        type=Path,
+        default=os.environ.get("SPINE_WS_CONFIG"),
+        help="a TOML file of settings, spelled as the flags (max-connections = 100) "
+        "(default: none; env SPINE_WS_CONFIG)",
     )
     for name, field in Settings.model_fields.items():
         if name in _ENVIRONMENT_ONLY:
             continue
-        _add_flag(serve, name, field.annotation, _help(name, field.description, field.default))
+        _add_flag(settings, name, field.annotation, _help(name, field.description, field.default))
+    serve = commands.add_parser(
+        "serve",
+        parents=[settings],
+        help="run the server",
+        description="Run the server. Every flag is also an environment variable "
+        "SPINE_WS_<NAME> and a key of the --config file: a flag wins over the variable, "
+        "the variable over the file, the file over the default.",
+    )
+    commands.add_parser(
+        "config",
+        parents=[settings],
+        help="print the effective configuration (tokens masked) and where each value is from",
+        description="Print the configuration `spine-ws serve` would run with these flags, "
+        "this environment and this --config file, as TOML a --config file can hold.",
+    )
     _add_gen(commands)
     return parser, serve
 
@@ -50,13 +69,46 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "gen":
         return _gen(args)
-    overrides = {k: v for k, v in vars(args).items() if k != "command"}
+    flags = {k: v for k, v in vars(args).items() if k not in ("command", "config")}
     try:
-        settings = Settings(**overrides)
+        settings, sources = Settings.load(flags, args.config)
+    except ConfigFileError as exc:
+        print(f"spine-ws: {exc}", file=sys.stderr)
+        return 2
     except ValidationError as exc:
         print(f"spine-ws: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
+    if args.command == "config":
+        print(effective(settings, sources))
+        return 0
     return run(settings)
+
+
+def effective(settings: Settings, sources: dict[str, Source]) -> str:
+    """`spine-ws config`: every setting as TOML, with where its value came from."""
+    lines = ["# spine-ws config: flag > environment > file > default"]
+    for name, value in settings.model_dump().items():
+        key = name.replace("_", "-")
+        where = sources[name]
+        if isinstance(value, SecretStr):
+            lines.append(f"# {key} = (set, masked)  # {where}; SPINE_WS_TOKENS only")
+        elif value is None:
+            lines.append(f"# {key} = (none)  # {where}")
+        elif name == "nats":
+            from spine_ws.cluster import shown  # credentials in the URL stay out
+
+            lines.append(f"{key} = {_toml(shown(value))}  # {where}; credentials masked")
+        else:
+            lines.append(f"{key} = {_toml(value)}  # {where}")
+    return "\n".join(lines)
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(str(value))  # a TOML basic string
 
 
 def run(settings: Settings) -> int:
@@ -67,6 +119,9 @@ def run(settings: Settings) -> int:
     if settings.transport == "auto":  # this is uvicorn with the fast path's protocol
         settings = settings.model_copy(update={"transport": "fast"})
     try:
+        # The log first (what creating the app says goes through it too); the token
+        # redactor joins it once the tokens are read.
+        handler = logs.configure(settings.log_level, settings.log_format)
         app = create_app(settings)
     except ValueError as exc:  # tokens, origins or --simulation (no token in the message)
         print(f"spine-ws: invalid configuration: {exc}", file=sys.stderr)
@@ -76,9 +131,8 @@ def run(settings: Settings) -> int:
     print(f"spine-ws: {bind.message}", file=sys.stdout if bind.allowed else sys.stderr, flush=True)
     if not bind.allowed:
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    # Every record, ours and uvicorn's, through one handler that scrubs tokens.
+    handler.addFilter(Redactor(policy.tokens.secrets()))
     sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -93,11 +147,6 @@ def run(settings: Settings) -> int:
     sock.listen(2048)
     host, port = sock.getsockname()[:2]
     config = server.config(app, settings)
-    # uvicorn.Config has configured logging; now every handler scrubs tokens.
-    redactor = Redactor(policy.tokens.secrets())
-    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
-        for handler in getattr(logger, "handlers", ()):
-            handler.addFilter(redactor)
     url = f"{host}:{port}" if ":" not in host else f"[{host}]:{port}"
 
     def ready() -> None:

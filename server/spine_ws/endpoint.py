@@ -13,10 +13,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from spine_ws.access import Denial, Handshake
 from spine_ws.core.connection import Connection
-from spine_ws.core.errors import InvalidMessage
+from spine_ws.core.errors import InvalidMessage, ProtocolError
 from spine_ws.core.outbox import Transport
 from spine_ws.core.status import (
     WS_1000_NORMAL_CLOSURE,
+    WS_1008_POLICY_VIOLATION,
     WS_1009_MESSAGE_TOO_BIG,
     WS_1011_INTERNAL_ERROR,
     WS_1013_TRY_AGAIN_LATER,
@@ -49,13 +50,22 @@ class WebSocketRoute:
         runtime: Runtime = scope["app"].state.spine
         websocket = WebSocket(scope, receive, send)
         try:
-            transport = open_transport(runtime.settings.transport, websocket, send)
+            # The kernel's share of the send queue (Linux doubles it): a quarter of it,
+            # so that the soft limit (half) is met while it is still coalescible; at
+            # most 1 MiB, whatever the limits (more is seconds of a slow reader).
+            settings = runtime.settings
+            kernel = min(settings.send_queue_bytes // 4, 1 << 20)
+            transport = open_transport(settings.transport, websocket, send, kernel)
         except TransportUnavailable as exc:
             # Loudly: a silent fallback would hide a broken fast path (and its cost).
             log.error("refusing a connection: %s", exc)
             await websocket.close(WS_1011_INTERNAL_ERROR, "server misconfigured")
             return
         await serve(websocket, transport, runtime)
+
+
+# A refused handshake's reason, as /metrics labels it.
+_REFUSALS = {401: "unauthorized", 403: "forbidden", 429: "too_many_guesses"}
 
 
 async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) -> None:
@@ -70,12 +80,13 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
         else Denial(429, "too many wrong tokens", {"retry-after": str(math.ceil(retry))})
     )
     if isinstance(verdict, Denial):
+        runtime.metrics.refused(_REFUSALS.get(verdict.status, str(verdict.status)))
         log.info(
             "refused a handshake from %s: %d %s",
             address,
             verdict.status,
             verdict.reason,
-            extra={**COLLAPSE, "kind": verdict.reason},
+            extra={**COLLAPSE, "kind": verdict.reason, "address": address},
         )
         if verdict.guess:
             delay, refused = runtime.guesses.failed(address, now)
@@ -100,11 +111,22 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
     # by access control, for the last time. ASGI allows any iterable of pairs here.
     websocket.scope["headers"] = ()
     if len(hub.connections) >= settings.max_connections:
-        log.warning("refusing a connection: %d connections open", len(hub.connections))
+        runtime.metrics.refused("server_full")
+        log.warning(
+            "refusing a connection: %d connections open",
+            len(hub.connections),
+            extra={"address": address, "close_code": WS_1013_TRY_AGAIN_LATER},
+        )
         await websocket.close(WS_1013_TRY_AGAIN_LATER, "server full")
         return
     if not runtime.addresses.acquire(address):
-        log.warning("refusing a connection: %d open from %s", runtime.addresses.limit, address)
+        runtime.metrics.refused("address_limit")
+        log.warning(
+            "refusing a connection: %d open from %s",
+            runtime.addresses.limit,
+            address,
+            extra={"address": address, "close_code": WS_1013_TRY_AGAIN_LATER},
+        )
         await websocket.close(WS_1013_TRY_AGAIN_LATER, "too many connections from this address")
         return
     # One coroutine for the whole connection (no nested session call): an idle
@@ -123,13 +145,26 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
             grace=settings.slow_consumer_grace,
             max_snapshot_bytes=settings.max_snapshot_bytes,
         )
-        started = hub.join(connection, websocket.query_params.get("resume"))
+        query = websocket.query_params
+        subscription, refusal = None, None
+        if "subscribe" in query:
+            try:
+                subscription = hub.subscription_of(query["subscribe"])
+            except ProtocolError as error:  # told after the snapshot; it gets everything
+                refusal = error
+        started = hub.join(connection, query.get("resume"), subscription)
+        if refusal is not None:
+            hub.reply(connection, refusal, None, "subscribe")
+        runtime.metrics.accepted(role)
+        opened = time.monotonic()
+        context = {"connection_id": connection.id, "role": role, "address": address}
         log.info(
             "connect %s (%s) from %s:%s, %s",
             connection.id,
             role,
             *(websocket.client or ("?", 0)),
             started,
+            extra=context,
         )
         code = WS_1000_NORMAL_CLOSURE
         try:
@@ -158,6 +193,19 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
         finally:
             hub.leave(connection)
             await connection.finish()
-            log.info("disconnect %s (code %s)", connection.id, code)
+            if connection.closed_with is not None:  # this side closed it (shed, ...)
+                code = connection.closed_with
+            frames, size = written = connection.written()
+            shed = connection.closed_with == WS_1008_POLICY_VIOLATION
+            runtime.metrics.closed(code, written, shed=shed, coalesced=connection.coalesced)
+            log.info(
+                "disconnect %s (code %s) after %.1f s, %d messages, %d bytes",
+                connection.id,
+                code,
+                time.monotonic() - opened,
+                frames,
+                size,
+                extra={**context, "close_code": code},
+            )
     finally:
         runtime.addresses.release(address)

@@ -9,6 +9,7 @@ from spine_ws.access import Guesses, PerAddress, Policy
 from spine_ws.core.boundary import CommandQueue
 from spine_ws.core.hub import Hub
 from spine_ws.core.watchdog import Watchdog
+from spine_ws.metrics import Metrics
 from spine_ws.settings import Settings
 from spine_ws.sim.simulation import Simulation
 
@@ -43,4 +44,5 @@ class Runtime:
     addresses: PerAddress
     watchdog: Watchdog
     guesses: Guesses
+    metrics: Metrics
     cluster: ClusterLink | None = None

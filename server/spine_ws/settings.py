@@ -1,16 +1,31 @@
-"""Configuration: CLI flags and `SPINE_WS_*` environment variables, one model for both."""
+"""Configuration: CLI flags, `SPINE_WS_*` environment variables and a TOML file, one
+model for all three. A flag wins over the variable, the variable over the file, the file
+over the default (`Settings.load`)."""
 
 from __future__ import annotations
 
+import os
+import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
-from spine_ws.access import DEFAULT_ORIGINS, Origins
+from spine_ws.access import DEFAULT_ORIGINS, Origins, trusted_proxies
 
-__all__ = ["Settings"]
+__all__ = ["ConfigFileError", "Settings", "Source"]
+
+Source = Literal["flag", "environment", "file", "default"]
+
+
+class ConfigFileError(ValueError):
+    """The config file cannot be read, or names something that is not a setting."""
 
 
 class Settings(BaseSettings):
@@ -30,6 +45,11 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=0, le=65535, description="port to listen on (0: any free one)")
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="least severe log level written"
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="the log on stderr: text lines, or JSON lines (time, level, logger, "
+        "message, connection_id, role, address, close_code, ... where they apply)",
     )
     simulation: str | None = Field(
         None, description="module:factory of a simulation to run instead of the default one"
@@ -84,6 +104,13 @@ class Settings(BaseSettings):
     )
     insecure: bool = Field(
         False, description="allow listening on a non-loopback address without tokens"
+    )
+
+    trusted_proxies: str | None = Field(
+        None,
+        description="comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For (the client's address) and X-Forwarded-Proto (https: wss) are "
+        "believed; none: every peer is the client, its forwarded headers ignored",
     )
 
     # The default simulation.
@@ -180,8 +207,88 @@ class Settings(BaseSettings):
         8 * 1024, ge=2, description="size of an agent's data as JSON at most (limit_exceeded)"
     )
 
+    @classmethod
+    def load(
+        cls, flags: dict[str, Any], file: Path | None = None
+    ) -> tuple[Settings, dict[str, Source]]:
+        """The settings from `flags` (by field name), the environment and `file` (TOML,
+        keys spelled as the flags: `max-connections = 100`), and where each one came
+        from. ConfigFileError if the file is wrong; ValidationError if a value is."""
+        values = _read(file) if file is not None else {}
+
+        class FromFile(cls):  # type: ignore[valid-type,misc]
+            @classmethod
+            def settings_customise_sources(
+                cls,
+                settings_cls: type[BaseSettings],
+                init_settings: PydanticBaseSettingsSource,
+                env_settings: PydanticBaseSettingsSource,
+                dotenv_settings: PydanticBaseSettingsSource,
+                file_secret_settings: PydanticBaseSettingsSource,
+            ) -> tuple[PydanticBaseSettingsSource, ...]:
+                return init_settings, env_settings, _File(settings_cls, values)
+
+        loaded = FromFile(**flags)
+        sources: dict[str, Source] = {}
+        for name in cls.model_fields:
+            if name in flags:
+                sources[name] = "flag"
+            elif f"SPINE_WS_{name.upper()}" in {key.upper() for key in os.environ}:
+                sources[name] = "environment"
+            elif name in values:
+                sources[name] = "file"
+            else:
+                sources[name] = "default"
+        # Validated above; a plain Settings, knowing which fields were set (not defaults).
+        explicit = {name for name, source in sources.items() if source != "default"}
+        settings = cls.model_construct(_fields_set=explicit, **dict(loaded))
+        return settings, sources
+
     @field_validator("allowed_origins")
     @classmethod
     def _origins(cls, value: str) -> str:
         Origins(value)  # raises ValueError with what is wrong
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str | None) -> str | None:
+        trusted_proxies(value or "")  # raises ValueError with what is wrong
+        return value
+
+
+class _File(PydanticBaseSettingsSource):
+    """The config file's values, already read and checked (`_read`)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], values: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._values = values
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._values)
+
+
+def _read(file: Path) -> dict[str, Any]:
+    try:
+        with file.open("rb") as opened:
+            table = tomllib.load(opened)
+    except OSError as exc:
+        raise ConfigFileError(f"cannot read {file}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigFileError(f"{file} is not valid TOML: {exc}") from None
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        name = key.replace("-", "_")
+        if name not in Settings.model_fields or "_" in key:
+            hint = " (spell it as the flag, with dashes)" if name in Settings.model_fields else ""
+            raise ConfigFileError(f"{file}: {key!r} is not a setting{hint}; see spine-ws serve -h")
+        if name == "tokens":
+            raise ConfigFileError(
+                f"{file}: tokens do not go in the config file; use tokens-file (a file "
+                "only its owner can read) or SPINE_WS_TOKENS"
+            )
+        values[name] = value
+    return values

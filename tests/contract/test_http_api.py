@@ -36,10 +36,11 @@ def test_every_builtin_check_is_on() -> None:
 
 
 def test_the_document_lists_the_http_api() -> None:
-    """The OpenAPI document has exactly the four GET operations the tests below fuzz."""
+    """The OpenAPI document has exactly the five GET operations the tests below fuzz."""
     operations = {op.ok().label for op in schema.get_all_operations()}
     assert operations == {
         "GET /health",
+        "GET /metrics",
         "GET /schemas",
         "GET /schemas/{path}",
         "GET /asyncapi",

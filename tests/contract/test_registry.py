@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,6 +25,7 @@ from spine_ws.settings import Settings
 from spine_ws.sim.registry import LIFECYCLE, Registry, RegistryError
 from spine_ws.world import World
 from tests.e2e.harness import validate_event
+from tests.fake_outbox import FakeOutbox
 
 COMMAND_FILES = sorted(p.stem for p in (SCHEMA_DIR / "commands").glob("*.json"))
 EVENT_FILES = sorted(p.stem for p in (SCHEMA_DIR / "events").glob("*.json"))
@@ -107,34 +108,15 @@ def test_every_event_schema_has_a_generated_model(wire: str) -> None:
     assert set(model.model_fields) == set(schema["properties"])
 
 
-class FakeConnection:
-    """What the hub needs of a connection: an id, a role, a token bucket, `send`, `flush`."""
-
-    id = "fake-1"
-    role = "controller"
-
-    def __init__(self) -> None:
-        self.frames: list[dict[str, Any]] = []
-
-    def send(self, frame: bytes) -> None:
-        self.frames.append(json.loads(frame))
-
-    def flush(self) -> None:
-        """Frames are kept as they are sent; nothing to write."""
-
-    def send_snapshot(self, parts: Sequence[bytes | memoryview]) -> None:
-        self.send(b"".join(parts))
-
-    def allow_command(self) -> bool:
-        return True
-
-
 async def _emit_every_event() -> list[dict[str, Any]]:
     app = create_app(Settings(seed_agents=1, tick_rate=100))
     async with app.router.lifespan_context(app):
         hub = app.state.spine.hub
-        connection = FakeConnection()
+        connection, batched = FakeOutbox("fake-1"), FakeOutbox("fake-2", role="viewer")
         hub.join(connection)
+        hub.join(batched)
+        # A viewer may subscribe; at most 5 deliveries a second, so updates coalesce.
+        hub.submit(batched, json.dumps({"type": "subscribe", "batch": True, "max_rate": 5}))
         for command in [
             {"type": "start", "id": "s"},
             # At x=99.5 moving +2 a tick, the agent bounces off the wall x=100 at once.
@@ -150,19 +132,29 @@ async def _emit_every_event() -> list[dict[str, Any]]:
         ]:
             hub.submit(connection, json.dumps(command))
         hub.submit(connection, "{not json")
-        seen: set[str] = set()
+        frames: list[dict[str, Any]] = []
         for _ in range(500):
-            seen = {frame["type"] for frame in connection.frames}
-            if seen >= set(EVENT_FILES):
+            frames = connection.frames() + batched.frames()
+            if {frame["type"] for frame in frames} >= SERVER_EVENTS | WORLD_EVENTS:
                 break
             await asyncio.sleep(0.01)
         hub.leave(connection)
-    return connection.frames
+        hub.leave(batched)
+    return frames
 
 
 # What the server sends of itself, and what the default world broadcasts. A new event
 # schema is not in either until something emits it (its examples prove its schema).
-SERVER_EVENTS = {"snapshot", "command_ack", "error", "simulation_state", "tick_start", "tick_end"}
+SERVER_EVENTS = {
+    "snapshot",
+    "command_ack",
+    "error",
+    "simulation_state",
+    "tick_start",
+    "tick_end",
+    "batch",
+    "skipped",
+}
 WORLD_EVENTS = {"agent_added", "agent_update", "agent_removed", "world_event"}
 
 
@@ -172,6 +164,8 @@ def test_the_server_emits_its_events_and_each_validates() -> None:
     frames = asyncio.run(_emit_every_event())
     for frame in frames:
         validate_event(frame)
+        for member in frame.get("events", []) if frame["type"] == "batch" else []:
+            validate_event(member)  # each one is an event of its own schema
     emitted = {frame["type"] for frame in frames}
     assert emitted == SERVER_EVENTS | WORLD_EVENTS
     assert emitted <= set(EVENT_FILES)

@@ -115,6 +115,11 @@ def test_title_is_pascal_case_with_role(path: str) -> None:
         )
 
 
+# Open on purpose: a batch carries events of every type, an extension's too; each one is
+# described (and validated by a strict reader) by its own event schema.
+OPEN = {"defs/batch_member.json": ""}
+
+
 @pytest.mark.parametrize("path", FILES)
 def test_object_schemas_are_closed_and_explicit(path: str) -> None:
     """Objects with properties forbid extra members and list `required`; free-form ones say so.
@@ -128,7 +133,7 @@ def test_object_schemas_are_closed_and_explicit(path: str) -> None:
             continue
         where = f"schema/{path}#{pointer}"
         if "properties" in schema:
-            if schema.get("additionalProperties") is not False:
+            if schema.get("additionalProperties") is not False and OPEN.get(path) != pointer:
                 problems.append(f"{where}: needs additionalProperties: false")
             required = schema.get("required")
             if not isinstance(required, list):

@@ -56,7 +56,10 @@ async def test_two_clients_see_the_same_events_in_the_same_order() -> None:
 
 async def test_snapshot_and_stream_are_gapless_for_a_client_joining_mid_stream() -> None:
     """A client joining while ticks run at 100/s gets snapshot seq N, then exactly N+1, N+2…"""
-    with run_server("--tick-rate", "100", "--seed-agents", "10", "--autostart") as server:
+    # The watcher is the reference, so it must get every event: while the test attends to
+    # the joiners it reads nothing, and a client half its send queue behind is coalesced.
+    roomy = ("--send-queue-bytes", str(64 << 20))
+    with run_server("--tick-rate", "100", "--seed-agents", "10", "--autostart", *roomy) as server:
         watcher = await connect(server)
         await collect_until_tick(watcher, watcher.snapshot["simulation"]["tick"] + 20)
         for _ in range(5):
@@ -95,7 +98,8 @@ def raw_peer(port: int) -> socket.socket:
 
 
 async def test_a_client_that_stops_reading_is_closed_and_the_others_are_unaffected() -> None:
-    """A stalled client is closed (1008, then aborted); 10 others get every tick; RSS bounded."""
+    """A stalled client is coalesced, then closed (1008, then aborted) once what cannot be
+    coalesced (the ticks) passes its limits; 10 others get every tick; RSS bounded."""
     flags = (
         "--tick-rate",
         "50",
@@ -104,7 +108,7 @@ async def test_a_client_that_stops_reading_is_closed_and_the_others_are_unaffect
         "--send-queue-messages",
         "512",
         "--send-queue-bytes",
-        "262144",
+        "65536",
         "--slow-close-timeout",
         "0.5",
     )
@@ -233,7 +237,8 @@ async def test_a_command_the_simulation_does_not_handle_is_unsupported() -> None
     protocol is `unsupported_command`, naming the simulation, and changes nothing."""
     with run_server("--simulation", "tests.e2e.sims:incomplete") as server:
         client = await connect(server)
-        lifecycle = ["pause", "resume", "set_tick_rate", "start", "stop"]
+        # The lifecycle, and subscribe: the server answers it itself.
+        lifecycle = ["pause", "resume", "set_tick_rate", "start", "stop", "subscribe"]
         assert client.snapshot["commands"] == server.health()["commands"] == lifecycle
         reply = await client.command({"type": "add_agent", "agent_id": "a", "agent_kind": "k"})
         assert reply["code"] == "unsupported_command" and reply["command_type"] == "add_agent"

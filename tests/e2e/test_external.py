@@ -30,7 +30,16 @@ PROJECT = Path(__file__).with_name("external")
 TS = ROOT / "clients/ts"
 # The TS project's dev dependencies, at the versions the client is tested with.
 TS_DEPENDENCIES = ["json-schema-to-typescript", "typescript", "ws", "@types/node", "@types/ws"]
-OWN_COMMANDS = ["pause", "resume", "set_speed_limit", "set_tick_rate", "start", "stop"]
+# What the ring road handles, and subscribe, which the server answers itself.
+OWN_COMMANDS = [
+    "pause",
+    "resume",
+    "set_speed_limit",
+    "set_tick_rate",
+    "start",
+    "stop",
+    "subscribe",
+]
 
 
 def _run(
@@ -111,7 +120,8 @@ def test_gen_writes_models_that_reuse_the_core_classes(
         expected_hash,
         "['describe_agent',",
         "'list_agents',",
-        "'set_speed_limit']",
+        "'set_speed_limit',",
+        "'subscribe']",
         "ringroad.protocol",
     ]
     assert expected_hash != CORE_HASH

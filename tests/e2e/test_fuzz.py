@@ -281,6 +281,8 @@ class Model:
         elif wire == "list_agents":
             if "after" in command and command["after"] not in self.agents:
                 return "agent_not_found"
+        elif wire == "subscribe":
+            pass  # about the connection: always acked, the world unchanged
         else:
             raise AssertionError(f"the model has no rule for {wire!r}: add one")
         return None

@@ -81,7 +81,7 @@ async def test_a_join_storm_sheds_nobody() -> None:
             while not stop.is_set():
                 event = json.loads(await asyncio.wait_for(ws.recv(), 10))
                 if "seq" in event:
-                    assert event["seq"] == last + 1, "a reader missed an event"
+                    assert event["seq"] == last + 1, f"a reader missed an event (from {after})"
                     last = event["seq"]
             return last
 

@@ -16,6 +16,7 @@ import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from spine_ws.generated import CONNECTION_COMMAND_TYPES
 from tests.e2e.harness import ROOT, SPINE_WS, Client, Server, connect, run_server
 
 pytestmark = pytest.mark.anyio
@@ -129,11 +130,14 @@ async def test_each_token_transport_is_accepted(guarded: Server, transport: str)
 
 
 async def test_viewer_commands_are_all_forbidden_and_change_nothing(guarded: Server) -> None:
-    """Every command of a viewer gets `forbidden`; nothing is broadcast; events still flow."""
+    """Every command of a viewer gets `forbidden`, but those about its own connection
+    (subscribe); nothing is broadcast; events still flow."""
     controller = await connect_with(guarded, "bearer", CONTROLLER)
     viewer = await connect_with(guarded, "bearer", VIEWER)
     before = guarded.health()["simulation"], controller.snapshot["agents"]
     for path in sorted(COMMANDS.glob("*.json")):
+        if path.stem in CONNECTION_COMMAND_TYPES:
+            continue
         for n, example in enumerate(json.loads(path.read_text())["valid"]):
             # Client.command gives each a fresh id (the examples reuse theirs).
             reply = await viewer.command({k: v for k, v in example.items() if k != "id"})
@@ -142,6 +146,8 @@ async def test_viewer_commands_are_all_forbidden_and_change_nothing(guarded: Ser
     # The controller's own command is a barrier: anything the viewer caused came before.
     assert (await controller.command({"type": "stop"}))["type"] == "command_ack"
     assert {e["type"] for e in controller.seen} == {"snapshot", "command_ack"}
+    # A viewer may shape what it receives (an empty subscribe: everything, as before).
+    assert (await viewer.command({"type": "subscribe"}))["type"] == "command_ack"
     late = await connect_with(guarded, "query", VIEWER)
     assert (guarded.health()["simulation"], late.snapshot["agents"]) == before
     added = await controller.command({"type": "add_agent", "agent_id": "v1", "agent_kind": "k"})

@@ -24,6 +24,7 @@ from spine_ws.access import (
     is_loopback,
     load_tokens,
     parse_tokens,
+    trusted_proxies,
 )
 
 VIEWER = "viewer-token-0123456789"
@@ -260,6 +261,25 @@ def test_check_bind(host: str, tokens: Tokens, insecure: bool, allowed: bool, wo
     verdict = check_bind(host, tokens, insecure)
     assert verdict.allowed is allowed and verdict.message is not None
     assert words in verdict.message
+
+
+def test_trusted_proxies_are_addresses_and_networks() -> None:
+    """--trusted-proxies: addresses and networks of either family, `*`, or none at all."""
+    assert trusted_proxies("") == [] and trusted_proxies(" , ") == []
+    assert trusted_proxies("127.0.0.1, ::1,10.0.0.0/8, fd00::/8") == [
+        "127.0.0.1",
+        "::1",
+        "10.0.0.0/8",
+        "fd00::/8",
+    ]
+    assert trusted_proxies(" * ") == ["*"]
+
+
+@pytest.mark.parametrize("spec", ["proxy.local", "127.0.0.1,nginx", "10.0.0.1/8", "*,10.0.0.1"])
+def test_a_trusted_proxy_that_is_no_address_is_refused(spec: str) -> None:
+    """A name, a network with host bits, or `*` among others is an error, not a no-op."""
+    with pytest.raises(ValueError, match="is not an IP address or network"):
+        trusted_proxies(spec)
 
 
 def test_is_loopback() -> None:

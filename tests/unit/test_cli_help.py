@@ -18,7 +18,8 @@ def _serve_parser() -> argparse.ArgumentParser:
 
 def test_every_flag_says_what_it_does_its_default_and_its_variable() -> None:
     actions = {a.dest: a for a in _serve_parser()._actions if a.dest != "help"}
-    flags = set(Settings.model_fields) - {"tokens"}  # SPINE_WS_TOKENS only, on purpose
+    # tokens: SPINE_WS_TOKENS only, on purpose; config: the file of all the others
+    flags = set(Settings.model_fields) - {"tokens"} | {"config"}
     assert set(actions) == flags
     for name, action in actions.items():
         text = action.help or ""
@@ -41,3 +42,14 @@ def test_version_names_the_protocol_and_the_schema_hash(capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert out.startswith("spine-ws ")
     assert f"protocol {PROTOCOL_VERSION}" in out and SCHEMA_HASH[:12] in out
+
+
+def test_a_trusted_proxy_that_is_no_address_stops_the_cli(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--trusted-proxies nginx` exits 2 saying what an entry must be (before binding)."""
+    # 0.0.0.0 without tokens: were the entry let through, the CLI would still exit (the
+    # bind check), not serve and hang the test.
+    argv = ["serve", "--host", "0.0.0.0", "--port", "0", "--trusted-proxies", "127.0.0.1,nginx"]
+    assert cli.main(argv) == 2
+    assert "'nginx' is not an IP address or network" in capsys.readouterr().err

@@ -6,15 +6,21 @@ import asyncio
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+import orjson
 import pytest
 
+from spine_ws.core.boundary import CommandQueue, EventItem
 from spine_ws.core.connection import HARD_FACTOR, SMALL_SNAPSHOT, Connection
+from spine_ws.core.delivery import Burst, Subscription, Tag
 from spine_ws.core.history import Trimmed
+from spine_ws.core.hub import Hub
+from spine_ws.core.messages import to_json
 from spine_ws.core.status import (
     WS_1008_POLICY_VIOLATION,
     WS_1009_MESSAGE_TOO_BIG,
     WS_1013_TRY_AGAIN_LATER,
 )
+from spine_ws.generated import TickEndEvent
 
 pytestmark = pytest.mark.anyio
 
@@ -79,6 +85,12 @@ class FakeTransport:
 
     async def stop(self) -> None:
         self.stopped = True
+
+
+def tick_end(tick: int) -> EventItem:
+    """A broadcast as the simulation's sink makes it (serialised without its seq)."""
+    event = TickEndEvent(tick=tick, seq=1)
+    return EventItem(event, to_json(event, exclude={"seq"}))
 
 
 def connection(
@@ -290,3 +302,213 @@ async def test_a_replay_the_history_outran_closes_with_1013() -> None:
     await asyncio.sleep(0.1)
     await client.finish()
     assert transport.closes == [(WS_1013_TRY_AGAIN_LATER, "replay fell behind the history")]
+
+
+def offer(client: Connection, seq: int, tag: Tag, message: bytes) -> None:
+    """One broadcast, as the hub offers a burst to a shaped connection."""
+    burst = Burst()
+    burst.events.append((seq, tag, message))
+    client.offer(burst, 0, 1)
+
+
+def update(seq: int, agent: str) -> tuple[int, Tag, bytes]:
+    message = b'{"seq":%d,"type":"agent_update","tick":1,"agent_id":"%b","data":{}}' % (
+        seq,
+        agent.encode(),
+    )
+    return seq, ("agent_update", agent, "walker"), message
+
+
+async def test_past_the_soft_limit_updates_coalesce_and_the_client_is_told() -> None:
+    """Over half its limits the connection stops queueing: each agent's pending updates
+    are replaced by the latest, and once the socket drains the client gets a skipped
+    notice, then every other event and the latest updates, in seq order."""
+    transport = FakeTransport()
+    client = connection(transport, max_messages=10, grace=5)
+    for n in range(6):  # over 10 // 2 queued and not taken
+        client.send(b"%d" % n)
+    client.flush()
+    assert client.shaping is not None, "shaped from now on: the hub offers it events"
+    for seq, agent in [(1, "a"), (2, "b"), (3, "a"), (4, "a")]:
+        offer(client, *update(seq, agent))
+    offer(client, 5, ("tick_end", None, None), b'{"seq":5,"type":"tick_end","tick":1}')
+    client.flush()
+    assert client.shaping is not None
+    assert len(transport.written) == 6, "nothing more while the socket does not drain"
+    transport.drain()
+    client.flush()
+    assert client.shaping is None, "caught up: plain again"
+    released = [orjson.loads(m) for m in transport.written[6:]]
+    assert released[0] == {
+        "type": "skipped",
+        "reason": "backpressure",
+        "count": 2,
+        "first_seq": 1,
+        "last_seq": 3,
+    }
+    assert [m["seq"] for m in released[1:]] == [2, 4, 5]
+    assert not client.shed
+
+
+async def test_coalesced_updates_do_not_count_against_the_limits_the_rest_does() -> None:
+    """A stream of one agent's updates never sheds a coalesced client; events that must
+    all be delivered, over the limits for `grace`, do (1008)."""
+    transport = FakeTransport()
+    client = connection(transport, max_messages=10, max_bytes=2048, grace=0.05)
+    for n in range(6):
+        client.send(b"%d" % n)
+    client.flush()
+    for seq in range(1, 200):
+        offer(client, *update(seq, "a"))
+        client.flush()
+    await asyncio.sleep(0.1)
+    client.flush()
+    assert not client.shed
+    state = b'{"seq":%d,"type":"simulation_state","status":"running","tick":1,"tick_rate":20}'
+    for seq in range(200, 260):
+        offer(client, seq, ("simulation_state", None, None), state % seq)
+        client.flush()
+    await asyncio.sleep(0.1)
+    client.flush()
+    assert client.shed and client.closed_with == 1008
+
+
+async def test_what_cannot_be_coalesced_past_the_hard_limit_sheds_at_once() -> None:
+    transport = FakeTransport()
+    client = connection(transport, max_messages=10, max_bytes=1024, grace=5)
+    for n in range(6):
+        client.send(b"%d" % n)
+    client.flush()
+    big = b'{"seq":1,"type":"world_event","tick":1,"kind":"k","data":{"x":"%b"}}' % (b"y" * 5000)
+    offer(client, 1, ("world_event", None, None), big)
+    client.flush()
+    assert client.shed and client.closed_with == 1008
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["plain", "batched"])
+async def test_a_client_that_caught_up_is_given_its_grace_again_next_time(batch: bool) -> None:
+    """The grace counts one stretch over the limits: a client that fell behind, caught
+    up and kept up for a while is not shed the moment it falls behind again (a tab
+    that reads a little slower than a busy stream does this every second)."""
+    transport = FakeTransport()
+    client = connection(transport, max_messages=10, grace=0.2)
+    if batch:
+        client.subscribe(Subscription(batch=True))
+
+    def fall_behind() -> None:
+        for n in range(12):  # over the limits: 10 messages not taken
+            client.send(b"%d" % n)
+        client.flush()
+        state = b'{"seq":1,"type":"simulation_state","status":"running","tick":1,"tick_rate":20}'
+        offer(client, 1, ("simulation_state", None, None), state)
+        client.flush()
+
+    fall_behind()
+    transport.drain()
+    client.flush()  # caught up
+    await asyncio.sleep(0.3)  # keeping up for longer than the grace
+    client.flush()
+    fall_behind()
+    assert not client.shed, "over the limits a moment ago, not for the grace"
+    await asyncio.sleep(0.3)
+    client.flush()
+    assert client.shed and client.closed_with == WS_1008_POLICY_VIOLATION, "still judged"
+
+
+async def test_what_waited_behind_a_snapshot_is_written_to_a_coalescing_client() -> None:
+    """A batched client whose snapshot streamed while events came: the events held
+    behind it go to the socket at once, even while it is coalesced (nothing of its own
+    to deliver then), so it catches up instead of waiting on them until it is shed."""
+    transport = FakeTransport()
+    client = connection(transport, max_messages=10, grace=0.2)
+    client.subscribe(Subscription(batch=True))
+    client.send_snapshot((b'{"a":', b"0" * SMALL_SNAPSHOT + b"}"))
+    await asyncio.sleep(0)
+    for seq in range(1, 21):  # held behind the snapshot: over the limits
+        offer(client, *update(seq, "a"))
+        client.flush()
+    transport.large_released.set()
+    await asyncio.sleep(0.01)
+    # Eleven held up to the limit, written at once; the 12th came before the flush that
+    # found the client over it, the rest were coalesced.
+    assert len(transport.written) == 11, "what was held is written, not left queued"
+    transport.drain()
+    for _ in range(5):
+        client.flush()
+        await asyncio.sleep(0.1)
+    assert not client.shed
+    released = [orjson.loads(m) for m in transport.written[11:]]
+    assert released[0] == {
+        "type": "skipped",
+        "reason": "backpressure",
+        "count": 7,
+        "first_seq": 13,
+        "last_seq": 19,
+    }, released
+    assert [[e["seq"] for e in m["events"]] for m in released[1:]] == [[12], [20]]
+    await client.finish()
+
+
+async def test_a_fast_stream_behind_a_slow_snapshot_is_coalesced_not_held() -> None:
+    """What comes while a large snapshot streams is held only up to the limits; past
+    them, the connection coalesces, so what follows the snapshot is bounded by the
+    world's agents, not by the stream's rate times the snapshot's duration (which shed
+    a browser tab taking a snapshot at 100,000 updates a second)."""
+    transport = FakeTransport()
+    client = connection(transport, max_messages=100, grace=5, max_bytes=10_000)
+    client.send_snapshot((b'{"a":', b"0" * SMALL_SNAPSHOT + b"}"))
+    await asyncio.sleep(0)
+    agents = ["a", "b", "c"]
+    shaped = False
+    for seq in range(1, 3001):
+        event = update(seq, agents[seq % 3])
+        if shaped:
+            offer(client, *event)
+        else:
+            client.send(event[2])
+        client.flush()
+        shaped = client.shaping is not None
+    messages, size = client.queued
+    assert shaped and messages <= 101 and size <= 10_100, client.queued
+    assert not client.shed
+    transport.large_released.set()
+    await asyncio.sleep(0.01)
+    transport.drain()
+    client.flush()
+    after = [orjson.loads(m) for m in transport.written]
+    notice = next(m for m in after if m["type"] == "skipped")
+    delivered = sum(m["type"] == "agent_update" for m in after)
+    assert delivered <= 110 and delivered + notice["count"] == 3000, "each seq sent or told"
+    assert [m["seq"] for m in after[-3:]] == [2998, 2999, 3000], "each agent's latest"
+    assert not client.shed
+    await client.finish()
+
+
+async def test_a_connection_that_catches_up_between_bursts_loses_nothing_after() -> None:
+    """A connection coalescing under pressure that catches up on its own timer (no
+    burst came meanwhile) is plain again before the hub next looks: the next burst
+    must still reach it whole (it lost two ticks in CI once)."""
+    hub = Hub(CommandQueue(4))
+    transport = FakeTransport()
+    client = connection(transport, max_messages=10, grace=5)
+    hub.join(client)
+    seq = 0
+
+    def burst(n: int) -> None:
+        nonlocal seq
+        hub.deliver([tick_end(seq + i + 1) for i in range(n)])
+        seq += n
+
+    burst(12)  # over the limits, not taken: shaped from now on
+    burst(3)  # held while the socket takes nothing
+    assert client.shaping is not None and client.shaping.holding
+    transport.drain()
+    await asyncio.sleep(0.1)  # its timer finds it caught up: plain again
+    assert client.shaping is None
+    burst(3)
+    transport.drain()
+    hub.deliver([tick_end(seq + 1)])
+    seq += 1
+    delivered = [orjson.loads(m) for m in transport.written]
+    assert [m["seq"] for m in delivered[1:]] == list(range(1, seq + 1))
+    await client.finish()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -10,58 +9,20 @@ import pytest
 from pydantic import BaseModel
 
 from spine_ws.core.boundary import CommandQueue, EventItem
+from spine_ws.core.errors import ProtocolError
 from spine_ws.core.history import History
 from spine_ws.core.hub import SMALL_REPLAY, Hub, stamp
 from spine_ws.core.messages import to_json
-from spine_ws.core.outbox import Role
 from spine_ws.core.parse import Limits
 from spine_ws.generated import (
     AgentAddedEvent,
     AgentUpdateEvent,
     CommandAckEvent,
     SnapshotEvent,
+    TickEndEvent,
     TickStartEvent,
 )
-
-
-class FakeOutbox:
-    """An `Outbox` that records what it was given and when it was flushed."""
-
-    def __init__(self, client_id: str, role: Role = "controller", tokens: int = 1000) -> None:
-        self.id = client_id
-        self.role: Role = role
-        self.pending: list[bytes] = []
-        self.flushed: list[list[bytes]] = []
-        self.snapshots: list[bytes] = []
-        self.replays: list[tuple[bytes, int]] = []
-        self.tokens = tokens
-
-    def send(self, message: bytes) -> None:
-        self.pending.append(message)
-
-    def send_snapshot(self, parts: Sequence[bytes | memoryview]) -> None:
-        self.snapshots.append(b"".join(parts))
-        self.send(self.snapshots[-1])
-        self.flush()
-
-    def send_replay(self, first: bytes, frames: Iterator[bytes], size: int) -> None:
-        self.replays.append((first, size))
-        for message in (first, *frames):
-            self.send(message)
-        self.flush()
-
-    def flush(self) -> None:
-        if self.pending:
-            self.flushed.append(self.pending)
-            self.pending = []
-
-    def allow_command(self) -> bool:
-        self.tokens -= 1
-        return self.tokens >= 0
-
-    def frames(self) -> list[dict[str, Any]]:
-        """Every message flushed so far, parsed."""
-        return [orjson.loads(m) for burst in self.flushed for m in burst]
+from tests.fake_outbox import FakeOutbox
 
 
 def broadcast(model: type[BaseModel], **fields: Any) -> EventItem:
@@ -94,6 +55,20 @@ def test_join_sends_the_snapshot_first_and_alone(hub: Hub) -> None:
     assert snapshot["seq"] == 1 and snapshot["epoch"] == hub.epoch
     assert snapshot["connection_id"] == "a"
     assert snapshot["simulation"]["tick"] == 1
+
+
+def test_the_snapshot_tells_each_client_its_role_and_the_servers_capabilities(
+    queue: CommandQueue,
+) -> None:
+    """Two joiners at one seq share the body, not the role."""
+    hub = Hub(queue, capabilities=["resume", "cluster", "resume"])
+    viewer, controller = FakeOutbox("v", role="viewer"), FakeOutbox("c")
+    hub.join(viewer)
+    hub.join(controller)
+    [seen] = viewer.frames()
+    assert seen["role"] == "viewer" and seen["capabilities"] == ["cluster", "resume"]
+    assert controller.frames()[0]["role"] == "controller"
+    SnapshotEvent.model_validate(seen)
 
 
 def test_deliver_stamps_consecutive_seq_and_gives_every_client_the_same_bytes(hub: Hub) -> None:
@@ -304,11 +279,12 @@ def test_the_snapshot_is_a_valid_snapshot_event(hub: Hub) -> None:
 
 def test_a_command_the_simulation_does_not_handle_is_unsupported(queue: CommandQueue) -> None:
     """A schema'd command outside `supported`: one unsupported_command naming the
-    simulation and what it supports; nothing queued. The snapshot lists `supported`."""
+    simulation and what it supports; nothing queued. The snapshot lists `supported`, and
+    the commands the server answers itself."""
     hub = Hub(queue, supported=["start", "stop"], simulation_name="the simulation orbit:create")
     client = FakeOutbox("a")
     hub.join(client)
-    assert client.frames()[0]["commands"] == ["start", "stop"]
+    assert client.frames()[0]["commands"] == ["start", "stop", "subscribe"]
     hub.submit(client, '{"type": "pause", "id": "p"}')
     error = client.frames()[-1]
     assert (error["code"], error["command_id"], error["command_type"]) == (
@@ -316,7 +292,10 @@ def test_a_command_the_simulation_does_not_handle_is_unsupported(queue: CommandQ
         "p",
         "pause",
     )
-    assert "orbit:create does not support pause; it supports start, stop" in error["message"]
+    assert (
+        "orbit:create does not support pause; it supports start, stop, subscribe"
+        in (error["message"])
+    )
     assert len(queue) == 0
 
 
@@ -339,6 +318,8 @@ def test_a_resume_replays_exactly_the_missed_frames_byte_for_byte(hub: Hub) -> N
         "epoch": hub.epoch,
         "seq": 2,
         "connection_id": "back",
+        "role": "controller",
+        "capabilities": hub.capabilities,
         "protocol_version": hub.catalog.protocol_version,
         "schema_hash": hub.catalog.schema_hash,
         "replayed": 4,
@@ -409,3 +390,104 @@ def test_replies_are_not_part_of_the_history(hub: Hub) -> None:
     ticks(hub, 1, 2)
     hub.deliver([reply("a", CommandAckEvent(command_type="stop", command_id="c1", tick=0))])
     assert hub.history.stats(0.0).events == 2 and hub.seq == 2
+
+
+def world(hub: Hub) -> None:
+    """Two trucks and a car, then a tick that moves each."""
+    hub.deliver(
+        [
+            broadcast(AgentAddedEvent, tick=0, agent_id=a, agent_kind=k, data={})
+            for a, k in (("t1", "truck"), ("c1", "car"), ("t2", "truck"))
+        ]
+    )
+    hub.deliver(
+        [broadcast(TickStartEvent, tick=1)]
+        + [
+            broadcast(AgentUpdateEvent, tick=1, agent_id=a, data={"x": 1})
+            for a in ("t1", "c1", "t2")
+        ]
+    )
+
+
+def test_subscribe_is_answered_by_the_hub_even_for_a_viewer_and_states_its_seq(
+    hub: Hub, queue: CommandQueue
+) -> None:
+    """Not queued to the simulation; the ack's result is the seq it starts after and the
+    agents it covers; later events follow it, keeping their global seq."""
+    world(hub)
+    viewer = FakeOutbox("v", role="viewer")
+    hub.join(viewer)
+    hub.submit(viewer, '{"type": "subscribe", "id": "s", "agent_kinds": ["truck"]}')
+    assert len(queue) == 0
+    ack = viewer.frames()[-1]
+    assert ack["type"] == "command_ack" and ack["command_id"] == "s"
+    assert ack["result"]["seq"] == hub.seq == 7
+    assert [a["agent_id"] for a in ack["result"]["agents"]] == ["t1", "t2"]
+    CommandAckEvent.model_validate(ack)
+    world_tick = [broadcast(TickStartEvent, tick=2)] + [
+        broadcast(AgentUpdateEvent, tick=2, agent_id=a, data={"x": 2}) for a in ("t1", "c1", "t2")
+    ]
+    hub.deliver(world_tick)
+    after = viewer.frames()[viewer.frames().index(ack) + 1 :]
+    assert [(f["seq"], f.get("agent_id")) for f in after] == [(8, None), (9, "t1"), (11, "t2")]
+    hub.submit(viewer, '{"type": "subscribe"}')  # everything again: a plain client
+    hub.deliver([broadcast(AgentUpdateEvent, tick=2, agent_id="c1", data={})])
+    assert viewer.frames()[-1]["agent_id"] == "c1" and viewer.shaping is None
+
+
+def test_a_connect_time_subscription_shapes_the_snapshot_and_the_replay(hub: Hub) -> None:
+    world(hub)
+    late = FakeOutbox("late")
+    hub.join(late, subscription=hub.subscription_of('{"agent_ids": ["c1"], "batch": true}'))
+    [snapshot] = late.frames()
+    assert [a["agent_id"] for a in snapshot["agents"]] == ["c1"]
+    SnapshotEvent.model_validate(snapshot)
+    back = FakeOutbox("back")
+    hub.join(back, f"{hub.epoch}:3", hub.subscription_of('{"agent_kinds": ["car"]}'))
+    resumed, *replay = back.frames()
+    assert resumed["type"] == "resumed"
+    assert [(f["seq"], f.get("agent_id")) for f in replay] == [(4, None), (6, "c1")]
+    hub.deliver([broadcast(TickEndEvent, tick=1)])
+    [batch] = late.frames()[1:]
+    assert batch["type"] == "batch" and [e["seq"] for e in batch["events"]] == [8]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[1]", "must be a JSON object"),
+        ('{"max_rate": 0}', "max_rate"),
+        ('{"batch": "yes"}', "batch"),
+        ("{not json", "not valid JSON"),
+        ('{"type": "stop"}', "must be a JSON object of subscribe's members"),
+    ],
+)
+def test_a_wrong_connect_time_subscription_is_a_typed_error(
+    hub: Hub, text: str, message: str
+) -> None:
+    with pytest.raises(ProtocolError) as raised:
+        hub.subscription_of(text)
+    assert message in str(raised.value) or message in str(raised.value.details)
+
+
+def test_batched_clients_share_one_batch_frame_and_a_reply_splits_it_in_order(
+    hub: Hub,
+) -> None:
+    """Clients that take whole bursts batched get the same bytes object (joined once);
+    a reply to one of them mid-burst comes after the events before it, before the rest."""
+    first, second = FakeOutbox("a"), FakeOutbox("b")
+    for client in (first, second):
+        hub.join(client, subscription=hub.subscription_of('{"batch": true}'))
+    hub.deliver([broadcast(TickStartEvent, tick=1), broadcast(TickEndEvent, tick=1)])
+    assert first.flushed[-1][0] is second.flushed[-1][0]
+    ack = CommandAckEvent(command_type="stop", tick=1)
+    hub.deliver(
+        [
+            broadcast(TickStartEvent, tick=2),
+            reply("a", ack),
+            broadcast(TickEndEvent, tick=2),
+        ]
+    )
+    kinds = [(f["type"], [e["seq"] for e in f.get("events", [])]) for f in first.frames()[-3:]]
+    assert kinds == [("batch", [3]), ("command_ack", []), ("batch", [4])]
+    assert [e["seq"] for e in second.frames()[-1]["events"]] == [3, 4]

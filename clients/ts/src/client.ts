@@ -5,11 +5,24 @@
  * narrows event handlers by `type`, reconnects with exponential backoff and jitter,
  * resumes where it left off (`?resume=<epoch>:<seq>`: the server replays exactly the missed
  * events, or sends a `snapshot`, which replaces whatever the client knew), checks `seq` for
- * gaps and warns when the server was built from a different schema. Given several URLs (a
- * cluster's gateways), each reconnect attempt moves to the next one, round robin.
+ * gaps. Given several URLs (a cluster's gateways), each reconnect attempt moves to the
+ * next one, round robin.
+ *
+ * Versions: a server of another major protocol version is refused (`IncompatibleServerError`,
+ * no reconnect); one of a newer minor is reported once (`onSchemaMismatch`). The client is
+ * a tolerant reader, which is what lets a newer minor server talk to it: members it does
+ * not know are left alone, and events of types its contract does not list reach no
+ * handler (only their `seq` is counted). Features are checked with `has(capability)`.
  */
 
-import { CommandError, CommandTimeoutError, DisconnectedError } from "./errors.js";
+import {
+  CommandError,
+  CommandTimeoutError,
+  DisconnectedError,
+  IncompatibleServerError,
+  MissingCapabilityError,
+  SpineError,
+} from "./errors.js";
 import { COMMAND_ID_PATTERN, CONTRACT, type Protocol, SUBPROTOCOL } from "./gen/contract.js";
 import type {
   CommandAckEvent,
@@ -18,6 +31,8 @@ import type {
   ResumeRefused,
   ServerEvent,
   SnapshotEvent,
+  SubscribeCommand,
+  SubscribeResult,
 } from "./gen/protocol.js";
 import { type SeqGap, SeqTracker } from "./seq.js";
 import {
@@ -42,6 +57,36 @@ function withQuery(url: string, name: string, value: string): string {
   } catch {
     // Not an absolute URL (a browser's WebSocket resolves a relative one): append.
     return `${url}${url.includes("?") ? "&" : "?"}${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+  }
+}
+
+/** `MAJOR.MINOR.PATCH` as numbers; a part that is not a number counts as 0. */
+function parseVersion(version: string): [number, number, number] {
+  const [major, minor, patch] = version.split(".").map((part) => Number.parseInt(part, 10) || 0);
+  return [major ?? 0, minor ?? 0, patch ?? 0];
+}
+
+/** Negative, zero or positive as `a` is below, equal to or above `b`. */
+function compareVersions(a: string, b: string): number {
+  const [x, y] = [parseVersion(a), parseVersion(b)];
+  return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+}
+
+/** The default `onSchemaMismatch`: a newer minor, or the same version from other schemas. */
+function warnMismatch(m: SchemaMismatch): void {
+  const [server, client] = [parseVersion(m.serverProtocolVersion), parseVersion(m.clientProtocolVersion)];
+  if (m.server === "newer" && server[1] > client[1]) {
+    console.warn(
+      `spine-ws: the server speaks protocol ${m.serverProtocolVersion}, newer than this client's ` +
+        `${m.clientProtocolVersion}: what this client does not know (members, event types) it ignores; ` +
+        "upgrade the client to use it",
+    );
+  } else if (m.server === "same") {
+    console.warn(
+      `spine-ws: server schema ${m.serverSchemaHash} differs from this client's ${m.clientSchemaHash}, ` +
+        `both protocol ${m.clientProtocolVersion}: one was built from unreleased schema changes; ` +
+        "regenerate the client's types (`make gen`; your own: `spine-ws gen --ts-out`)",
+    );
   }
 }
 
@@ -82,6 +127,8 @@ export type EventOf<T extends P["event"]["type"], P extends ProtocolTypes = Prot
 export interface ContractIdentity {
   protocolVersion: string;
   schemaHash: string;
+  /** The event types handlers may get; others are ignored. Absent: every type is passed on. */
+  eventTypes?: readonly string[];
 }
 
 /**
@@ -107,6 +154,47 @@ export type ConnectionStart =
   | { resumed: true; epoch: string; seq: number; replayed: number }
   | { resumed: false; reason: ResumeRefused["reason"] | undefined; requested: string | undefined };
 
+/**
+ * What a connection receives (the members of the `subscribe` command): which event types,
+ * about which agents, batched or not, at most how often. A member left out means
+ * everything (or off); `{}` is the default, every event one frame each.
+ */
+export type Subscription = Omit<SubscribeCommand, "type" | "id">;
+
+/** The members of `sub` that are set, in a fresh object (what is sent and remembered). */
+function members(sub: Subscription): Subscription {
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(sub)) {
+    if (key !== "type" && key !== "id" && value !== undefined) copy[key] = Array.isArray(value) ? [...value] : value;
+  }
+  return copy as Subscription;
+}
+
+/**
+ * Whether a subscription leaves events out by design (a filter or a `max_rate`): then a
+ * jump in `seq` is no loss. `batch` alone leaves nothing out.
+ */
+function leavesOut(sub: Subscription): boolean {
+  return (
+    sub.event_types !== undefined ||
+    sub.agent_ids !== undefined ||
+    sub.agent_kinds !== undefined ||
+    sub.max_rate !== undefined
+  );
+}
+
+/** Whether a subscription asks for the default: everything, one frame each. */
+function isEverything(sub: Subscription): boolean {
+  return !leavesOut(sub) && sub.batch !== true;
+}
+
+/** The capabilities a subscription needs the server to have, and the first of them it lacks. */
+function lacking(sub: Subscription, has: (capability: string) => boolean): string | undefined {
+  if (!has("subscribe")) return "subscribe";
+  if (sub.batch === true && !has("batch")) return "batch";
+  return undefined;
+}
+
 /** Backoff between reconnection attempts: `min(maxDelayMs, initialDelayMs * factor^n)`. */
 export interface ReconnectOptions {
   /** Delay before the first retry (default 250 ms). */
@@ -121,12 +209,22 @@ export interface ReconnectOptions {
   maxAttempts?: number;
 }
 
-/** The server speaks a different contract than the client's `contract` option names. */
+/**
+ * The server speaks a different contract than the client's `contract` option names, of the
+ * same major version (another major is refused: `IncompatibleServerError`).
+ */
 export interface SchemaMismatch {
   serverSchemaHash: string;
   clientSchemaHash: string;
   serverProtocolVersion: string;
   clientProtocolVersion: string;
+  /**
+   * `newer`: the server's version is higher (it may send members and event types this
+   * client ignores). `older`: lower (it may lack commands and capabilities: check `has()`
+   * and the snapshot's `commands`). `same`: the same version from other schemas (one side
+   * was built from unreleased changes).
+   */
+  server: "newer" | "older" | "same";
 }
 
 /** Options of `SpineClient`; every one is optional. */
@@ -169,10 +267,21 @@ export interface SpineClientOptions {
    * core's `CONTRACT`). A client of an extension passes the `CONTRACT` generated with its types.
    */
   contract?: ContractIdentity;
-  /** Called once per differing server hash; default: `console.warn`. */
+  /**
+   * Called once per differing server hash (of the same major version). Default: a
+   * `console.warn` when the server is of a newer minor version or of the same version from
+   * other schemas; nothing for an older or a newer patch version.
+   */
   onSchemaMismatch?: (mismatch: SchemaMismatch) => void;
   /** Called on every change of `state`, with the URL in use (see `url`). */
   onStateChange?: (state: ConnectionState, url: string) => void;
+  /**
+   * What to receive from the start (see `Subscription`), sent as `?subscribe=` on every
+   * connection (resumes included) until `subscribe()` replaces it. The snapshot then lists
+   * only the agents it covers. A server without the `subscribe` capability (or `batch`,
+   * if asked) is refused: `connect()` rejects with `MissingCapabilityError`.
+   */
+  subscribe?: Subscription;
 }
 
 /** Per-call options of `send`. */
@@ -247,6 +356,8 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
   readonly #connectTimeoutMs: number;
   readonly #contract: ContractIdentity;
   readonly #onSchemaMismatch: (mismatch: SchemaMismatch) => void;
+  /** The event types handlers get (the contract's), or undefined: all of them. */
+  readonly #eventTypes: ReadonlySet<string> | undefined;
 
   readonly #handlers = new Map<string, Set<Handler>>();
   readonly #anyHandlers = new Set<Handler>();
@@ -254,6 +365,8 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
   readonly #stateHandlers = new Set<(state: ConnectionState, url: string) => void>();
   readonly #startHandlers = new Set<(start: ConnectionStart, url: string) => void>();
   readonly #pending = new Map<string, Pending>();
+  /** Subscribe commands sent on this connection and not yet answered, by id. */
+  readonly #subscribing = new Map<string, Subscription>();
   readonly #seq = new SeqTracker();
   readonly #warnedHashes = new Set<string>();
   readonly #idPrefix = `c${Math.random().toString(36).slice(2, 8)}:`;
@@ -266,7 +379,9 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
   #connectedOnce = false;
   #snapshot: SnapshotEvent | undefined;
   #connectionId: string | undefined;
+  #capabilities: readonly string[] = [];
   #lastStart: ConnectionStart | undefined;
+  #lastLoss: string | undefined;
   /** Where the next attempt resumes from: the last connection's last processed event. */
   #resumeFrom: { epoch: string; seq: number } | undefined;
   /** What the current attempt asked to resume from. */
@@ -280,6 +395,8 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #snapshotTimer: ReturnType<typeof setTimeout> | undefined;
   #nextId = 0;
+  /** The subscription in force (asked at connect time, or the latest acknowledged). */
+  #subscription: Subscription = {};
 
   /**
    * `url`: the server's WebSocket URL, or several (a cluster's gateways, all serving the
@@ -340,17 +457,12 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     this.#commandTimeoutMs = options.commandTimeoutMs ?? 10_000;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.#contract = options.contract ?? CONTRACT;
-    this.#onSchemaMismatch =
-      options.onSchemaMismatch ??
-      ((m) =>
-        console.warn(
-          `spine-ws: server schema ${m.serverSchemaHash} (protocol ${m.serverProtocolVersion}) ` +
-            `differs from this client's ${m.clientSchemaHash} (protocol ${m.clientProtocolVersion}); ` +
-            "regenerate the client's types (`make gen`; your own: `spine-ws gen --ts-out`) or upgrade it",
-        ));
+    this.#onSchemaMismatch = options.onSchemaMismatch ?? warnMismatch;
+    this.#eventTypes = this.#contract.eventTypes ? new Set(this.#contract.eventTypes) : undefined;
     if (options.onGap) this.#gapHandlers.add(options.onGap);
     if (options.onStateChange) this.#stateHandlers.add(options.onStateChange);
     if (options.onResume) this.#startHandlers.add(options.onResume);
+    if (options.subscribe) this.#subscription = members(options.subscribe);
   }
 
   /** Where the client stands (see `ConnectionState`). */
@@ -385,9 +497,40 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     return this.#lastStart;
   }
 
+  /**
+   * Why the latest connection was lost, `undefined` before any was: the close code and
+   * reason (`closed (code 1008, slow consumer)`), `no snapshot within 10000 ms`, a protocol
+   * error, why the client gave up (an incompatible server), or `close() was called`. Set
+   * before the state changes, so an `onStateChange` handler can show it.
+   */
+  get lastLoss(): string | undefined {
+    return this.#lastLoss;
+  }
+
   /** The server's id of the latest connection (from its `snapshot` or `resumed`). */
   get connectionId(): string | undefined {
     return this.#connectionId;
+  }
+
+  /**
+   * What the server of the latest connection supports (its snapshot's or resumed's
+   * `capabilities`, e.g. `resume`, `subscribe`, `batch`, `cluster`); empty before the first.
+   */
+  get capabilities(): readonly string[] {
+    return this.#capabilities;
+  }
+
+  /** Whether the server supports `capability`: check features here, not versions. */
+  has(capability: string): boolean {
+    return this.#capabilities.includes(capability);
+  }
+
+  /**
+   * The subscription in force: the `subscribe` option, or what the latest acknowledged
+   * `subscribe` asked for (`{}`: everything). Every new connection asks for it.
+   */
+  get subscription(): Subscription {
+    return members(this.#subscription);
   }
 
   /** The server run (`epoch`) of the latest snapshot or resume. */
@@ -445,6 +588,7 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     this.#seq.disconnect();
     this.#failPending("the client was closed");
     this.#settleWaiter(new DisconnectedError("the client was closed before it connected"));
+    if (this.#state !== "closed" && this.#state !== "idle") this.#lastLoss = "close() was called";
     this.#setState("closed");
   }
 
@@ -458,6 +602,29 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
    * already pending `id` rejects with a `TypeError`.
    */
   send<C extends P["command"]>(command: C, options: SendOptions = {}): Promise<AckOf<C["type"], P>> {
+    // The server validated `result` against this command's result schema.
+    return this.#send(command, options) as Promise<unknown> as Promise<AckOf<C["type"], P>>;
+  }
+
+  /**
+   * Change what this connection receives, from the seq the ack states on: sends
+   * `subscribe` (a viewer may) and resolves with its result once acknowledged. Then `world`'s
+   * agents are the ack's `agents` (all the new subscription covers, as of `seq`), the
+   * events after `seq` follow it, and every later connection asks for it (`?subscribe=`).
+   * `{}` goes back to everything, one frame each. Rejects as `send` does, and with
+   * `MissingCapabilityError` (sending nothing) if the server lacks `subscribe`, or `batch`
+   * when asked for.
+   */
+  subscribe(subscription: Subscription, options: SendOptions = {}): Promise<SubscribeResult> {
+    const sub = members(subscription);
+    if (this.#state === "open") {
+      const missing = lacking(sub, (name) => this.has(name));
+      if (missing) return Promise.reject(new MissingCapabilityError(missing, "subscribe()"));
+    }
+    return this.#send({ ...sub, type: "subscribe" }, options).then((ack) => ack.result as unknown as SubscribeResult);
+  }
+
+  #send(command: { type: string; id?: string }, options: SendOptions): Promise<CommandAckEvent> {
     const id = command.id ?? `${this.#idPrefix}${++this.#nextId}`;
     if (!COMMAND_ID_PATTERN.test(id)) {
       return Promise.reject(new TypeError(`command id ${JSON.stringify(id)} does not match ${COMMAND_ID_PATTERN}`));
@@ -470,19 +637,20 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
       return Promise.reject(new DisconnectedError(`cannot send ${command.type}: the client is ${this.#state}`));
     }
     const timeoutMs = options.timeoutMs ?? this.#commandTimeoutMs;
-    return new Promise<AckOf<C["type"], P>>((resolve, reject) => {
+    return new Promise<CommandAckEvent>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new CommandTimeoutError(id, command.type, timeoutMs));
       }, timeoutMs);
-      // The server validated `result` against this command's result schema.
-      const settle = (ack: CommandAckEvent): void => resolve(ack as unknown as AckOf<C["type"], P>);
-      this.#pending.set(id, { commandType: command.type, resolve: settle, reject, timer });
+      this.#pending.set(id, { commandType: command.type, resolve, reject, timer });
+      // Kept past a timeout: a late ack still changes what this connection receives.
+      if (command.type === "subscribe") this.#subscribing.set(id, members(command as Subscription));
       try {
         socket.send(JSON.stringify({ ...command, id }));
       } catch (error) {
         clearTimeout(timer);
         this.#pending.delete(id);
+        this.#subscribing.delete(id);
         reject(new DisconnectedError(`cannot send ${command.type}: ${String(error)}`));
       }
     });
@@ -536,7 +704,10 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     this.#started = false;
     this.#gapped = false;
     const target = this.#targets[this.#urlIndex] as string;
-    const url = from ? withQuery(target, "resume", `${from.epoch}:${from.seq}`) : target;
+    let url = from ? withQuery(target, "resume", `${from.epoch}:${from.seq}`) : target;
+    const sub = this.#subscription;
+    if (!isEverything(sub)) url = withQuery(url, "subscribe", JSON.stringify(sub));
+    this.#seq.lenient = leavesOut(sub);
     let socket: WebSocketLike;
     try {
       socket = new this.#WebSocket(url, this.#protocols);
@@ -583,13 +754,15 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
    */
   #lost(reason: string, keepResume = true): void {
     this.#generation++;
+    this.#lastLoss = reason;
     clearTimeout(this.#snapshotTimer);
     if (!keepResume) {
       this.#resumeFrom = undefined;
     } else if (this.#started) {
       const { epoch, last } = this.#seq;
-      this.#resumeFrom =
-        epoch !== undefined && last !== undefined && !this.#gapped ? { epoch, seq: last } : undefined;
+      // Only a server that says it resumes is asked to (a feature check, not a version's).
+      const resumable = epoch !== undefined && last !== undefined && !this.#gapped && this.has("resume");
+      this.#resumeFrom = resumable ? { epoch, seq: last } : undefined;
     } // else the attempt never started: the next asks for the same events again
     this.#started = false;
     const socket = this.#socket;
@@ -626,9 +799,27 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
       console.warn("spine-ws: ignoring a frame that is not a JSON event", text);
       return;
     }
+    const version = (event as { protocol_version?: unknown }).protocol_version;
+    if (typeof version === "string" && !this.#sameMajor(version)) return;
     // Trusted to follow the schema: the server validates what it sends with the same models.
     // Seen as a core event: only those are handled here; an extension's own pass through.
     const ev = event as ServerEvent;
+    if (ev.type === "batch") {
+      // Unpacked whatever the contract lists: each event as if it had come alone, so
+      // handlers, `world` and the seq check cannot tell; the frame itself reaches
+      // on("batch") handlers only, once its events are in `world`.
+      for (const member of ev.events) this.#handle(member as unknown as ServerEvent);
+      if (!this.#eventTypes || this.#eventTypes.has("batch")) callAll(this.#handlers.get("batch") ?? [], ev, "batch");
+      return;
+    }
+    this.#handle(ev);
+  }
+
+  /** One event, alone or out of a batch. */
+  #handle(ev: ServerEvent): void {
+    if ((ev.type === "snapshot" || ev.type === "resumed") && !this.#started && !this.#capable(ev.capabilities ?? [])) {
+      return;
+    }
     if (ev.type === "snapshot") {
       this.#takeSnapshot(ev);
     } else if (ev.type === "resumed") {
@@ -644,7 +835,11 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
         callAll(this.#gapHandlers, gap, "gap");
       }
       this.world.apply(ev);
+      if (ev.type === "skipped") this.#seq.skipped(ev.last_seq);
+      if (ev.type === "command_ack" || ev.type === "error") this.#subscribed(ev);
     }
+    // A newer server's event type: counted for seq above, for no handler (tolerant reader).
+    if (this.#eventTypes && !this.#eventTypes.has(ev.type)) return;
     if (ev.type === "command_ack" || ev.type === "error") {
       const pending = ev.command_id === undefined ? undefined : this.#pending.get(ev.command_id);
       if (pending && ev.command_id !== undefined) {
@@ -658,6 +853,48 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     callAll(this.#anyHandlers, ev, "onAny");
   }
 
+  /**
+   * A reply that may change the subscription in force, before anyone hears of it: the
+   * ack of a `subscribe` starts `world`'s agents over from its `agents`, at its `seq`.
+   */
+  #subscribed(reply: CommandAckEvent | ServerEvent & { type: "error" }): void {
+    if (reply.command_type !== "subscribe") return;
+    const id = reply.command_id;
+    if (id === undefined) {
+      // No id: the server refused this connection's `?subscribe=` and sends it everything.
+      if (reply.type === "error") this.#setSubscription({});
+      return;
+    }
+    const asked = this.#subscribing.get(id);
+    if (!asked) return;
+    this.#subscribing.delete(id);
+    if (reply.type === "error") return; // refused: the old one stays in force
+    const result = reply.result as SubscribeResult | undefined;
+    if (!result) return;
+    this.#setSubscription(asked);
+    this.#seq.resubscribed(result.seq);
+    this.world.replaceAgents(result.agents);
+  }
+
+  #setSubscription(sub: Subscription): void {
+    this.#subscription = sub;
+    this.#seq.lenient = leavesOut(sub);
+  }
+
+  /**
+   * Whether the server of a connection's first frame has what the subscription needs (it
+   * ignored a `?subscribe=` it does not know, so it sends everything). If not, give up, as
+   * for another major version: every attempt would meet the same server.
+   */
+  #capable(capabilities: readonly string[]): boolean {
+    const sub = this.#subscription;
+    if (isEverything(sub)) return true;
+    const missing = lacking(sub, (name) => capabilities.includes(name));
+    if (missing === undefined) return true;
+    this.#giveUp(new MissingCapabilityError(missing, `the subscribe option ${JSON.stringify(sub)}`));
+    return false;
+  }
+
   #takeSnapshot(snapshot: SnapshotEvent): void {
     clearTimeout(this.#snapshotTimer);
     const first = !this.#started;
@@ -665,6 +902,7 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     this.#gapped = false;
     this.#snapshot = snapshot;
     this.#connectionId = snapshot.connection_id;
+    this.#capabilities = snapshot.capabilities ?? []; // none from servers before 1.5.0
     this.#seq.snapshot(snapshot);
     this.world.reset(snapshot);
     this.#attempt = 0;
@@ -706,6 +944,7 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     clearTimeout(this.#snapshotTimer);
     this.#started = true;
     this.#connectionId = resumed.connection_id;
+    this.#capabilities = resumed.capabilities ?? [];
     this.#seq.resume(resumed.epoch, resumed.seq);
     this.#attempt = 0;
     this.#connectedOnce = true;
@@ -723,17 +962,47 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     return true;
   }
 
+  /**
+   * Whether a server of `version` speaks this client's major version. If not, give up on
+   * it for good: retrying would meet the same server (a reconnect storm, for nothing).
+   */
+  #sameMajor(version: string): boolean {
+    const client = this.#contract.protocolVersion;
+    if (parseVersion(version)[0] === parseVersion(client)[0]) return true;
+    this.#giveUp(new IncompatibleServerError(version, client));
+    return false;
+  }
+
+  /** Close for good because of `error` (reported, as `connect()`'s rejection or on the console). */
+  #giveUp(error: SpineError): void {
+    this.#generation++;
+    this.#resumeFrom = undefined;
+    this.#started = false;
+    clearTimeout(this.#snapshotTimer);
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket) this.#detach(socket, 1000, error.name);
+    this.#seq.disconnect();
+    this.#failPending(error.message);
+    if (!this.#waiter) console.error(`spine-ws: ${error.message}`);
+    this.#settleWaiter(error);
+    this.#lastLoss = error.message;
+    this.#setState("closed");
+  }
+
   /** Report, once per hash, a server built from other schemas than `contract`. */
   #checkContract(schemaHash: string, protocolVersion: string): void {
     const contract = this.#contract;
     if (schemaHash === contract.schemaHash || this.#warnedHashes.has(schemaHash)) return;
     this.#warnedHashes.add(schemaHash);
+    const order = compareVersions(protocolVersion, contract.protocolVersion);
     try {
       this.#onSchemaMismatch({
         serverSchemaHash: schemaHash,
         clientSchemaHash: contract.schemaHash,
         serverProtocolVersion: protocolVersion,
         clientProtocolVersion: contract.protocolVersion,
+        server: order > 0 ? "newer" : order < 0 ? "older" : "same",
       });
     } catch (error) {
       console.error("spine-ws: the onSchemaMismatch handler threw", error);
@@ -755,6 +1024,7 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
       pending.reject(new DisconnectedError(`${pending.commandType} (id ${id}): ${reason}`));
     }
     this.#pending.clear();
+    this.#subscribing.clear();
   }
 
   #callStart(start: ConnectionStart): void {

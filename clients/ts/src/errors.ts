@@ -4,7 +4,9 @@
  *     SpineError                  (base: every rejection the client makes itself)
  *     ├── CommandError            the server answered the command with an `error` event
  *     ├── CommandTimeoutError     no reply within the timeout (the command may still apply)
- *     └── DisconnectedError       not connected, or the connection closed before the reply
+ *     ├── DisconnectedError       not connected, or the connection closed before the reply
+ *     ├── IncompatibleServerError the server speaks another major protocol version
+ *     └── MissingCapabilityError  the server lacks a feature asked for (`subscribe`, `batch`)
  *
  * Programming mistakes (a malformed command id, a reused id) throw a plain `TypeError`.
  */
@@ -61,4 +63,41 @@ export class CommandTimeoutError extends SpineError {
  */
 export class DisconnectedError extends SpineError {
   override name = "DisconnectedError";
+}
+
+/**
+ * The server speaks another major protocol version than this client was generated for:
+ * the client closes (no reconnect: retrying cannot help) and `connect()` rejects with this.
+ * Upgrade the client (or point it at a server of its major version).
+ */
+export class IncompatibleServerError extends SpineError {
+  override name = "IncompatibleServerError";
+  readonly serverProtocolVersion: string;
+  readonly clientProtocolVersion: string;
+
+  constructor(serverProtocolVersion: string, clientProtocolVersion: string) {
+    super(
+      `the server speaks protocol ${serverProtocolVersion}, this client ${clientProtocolVersion}: ` +
+        "another major version, so they cannot talk; upgrade the client to its major version",
+    );
+    this.serverProtocolVersion = serverProtocolVersion;
+    this.clientProtocolVersion = clientProtocolVersion;
+  }
+}
+
+/**
+ * The server does not offer a feature the client was asked to use (it is not in the
+ * first frame's `capabilities`): `subscribe()` rejects with this, sending nothing; a
+ * connection opened with the `subscribe` option is closed (no reconnect) and `connect()`
+ * rejects with it. Check `client.has(capability)` first, or use a newer server.
+ */
+export class MissingCapabilityError extends SpineError {
+  override name = "MissingCapabilityError";
+  /** The capability the server lacks, e.g. `subscribe`. */
+  readonly capability: string;
+
+  constructor(capability: string, what: string) {
+    super(`the server does not offer "${capability}" (not in its capabilities), needed for ${what}: use a newer server, or check has("${capability}") first`);
+    this.capability = capability;
+  }
 }

@@ -13,8 +13,16 @@ export {
   type SendOptions,
   SpineClient,
   type SpineClientOptions,
+  type Subscription,
 } from "./client.js";
-export { CommandError, CommandTimeoutError, DisconnectedError, SpineError } from "./errors.js";
+export {
+  CommandError,
+  CommandTimeoutError,
+  DisconnectedError,
+  IncompatibleServerError,
+  MissingCapabilityError,
+  SpineError,
+} from "./errors.js";
 export { broadcastSeq, type SeqGap, SeqTracker } from "./seq.js";
 export { type WebSocketConstructor, type WebSocketLike } from "./socket.js";
 export { type WorldAgent, WorldState } from "./world.js";

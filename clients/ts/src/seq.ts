@@ -2,6 +2,10 @@
  * Sequence tracking. Every broadcast event carries `seq`, one more than the previous
  * broadcast; a `snapshot`'s `seq` is the last broadcast it already reflects, so the next
  * event is `seq + 1`. A new `epoch` means a new server run whose `seq` started over.
+ *
+ * Two things make a jump in `seq` no loss: a `skipped` notice (the server coalesced
+ * agent updates away: the seqs up to its `last_seq` may be missing), and a subscription
+ * that filters (`lenient`: the server leaves out, by design, what it was not asked for).
  */
 
 import { BROADCAST_EVENT_TYPES, EVENT_TYPES } from "./gen/contract.js";
@@ -38,12 +42,21 @@ export class SeqTracker {
   epoch: string | undefined;
   /** Last `seq` seen on this connection; `undefined` until its snapshot (or `resumed`) arrives. */
   last: number | undefined;
+  /**
+   * A subscription filters what this connection is sent (event types or agents, or a
+   * `max_rate`): events are missing by design, so a `seq` beyond the expected one is no
+   * loss. A repeat or a step back (a `seq` at or below the last) is still reported.
+   */
+  lenient = false;
+  /** The highest `last_seq` of a `skipped` notice on this connection: up to it, seqs may be missing. */
+  #covered = 0;
 
   /** Take the snapshot's position. Returns whether the epoch changed (a new server run). */
   snapshot(snapshot: SnapshotEvent): boolean {
     const changed = this.epoch !== undefined && this.epoch !== snapshot.epoch;
     this.epoch = snapshot.epoch;
     this.last = snapshot.seq;
+    this.#covered = 0;
     return changed;
   }
 
@@ -54,20 +67,41 @@ export class SeqTracker {
   resume(epoch: string, seq: number): void {
     this.epoch = epoch;
     this.last = seq;
+    this.#covered = 0;
+  }
+
+  /**
+   * A subscription took effect after `seq` (its ack's `result.seq`): the next event is
+   * `seq + 1` as after a snapshot there. What the old subscription left out before it is no loss.
+   */
+  resubscribed(seq: number): void {
+    if (this.last !== undefined) this.last = Math.max(this.last, seq);
+  }
+
+  /**
+   * A `skipped` notice: agent updates up to `lastSeq` were coalesced away (each replaced by
+   * a later one of the same agent), so the seqs up to it may be missing without a loss.
+   */
+  skipped(lastSeq: number): void {
+    if (this.last !== undefined) this.#covered = Math.max(this.#covered, lastSeq);
   }
 
   /** Check one event; returns the gap it reveals, if any. Repeats do not move `last` back. */
   observe(event: ServerEvent): SeqGap | undefined {
     const seq = broadcastSeq(event);
     if (seq === undefined || this.last === undefined || this.epoch === undefined) return undefined;
-    const expected = this.last + 1;
-    if (seq > this.last) this.last = seq;
-    if (seq === expected) return undefined;
+    const last = this.last;
+    if (seq > last) this.last = seq;
+    if (seq === last + 1) return undefined;
+    if (seq > last && (this.lenient || seq <= this.#covered + 1)) return undefined;
+    // Past what a notice covered, the first seq missing is the one after it.
+    const expected = seq > last ? Math.max(last, this.#covered) + 1 : last + 1;
     return { epoch: this.epoch, expected, received: seq, eventType: event.type };
   }
 
   /** The connection is gone: stop checking until the next snapshot or resume. */
   disconnect(): void {
     this.last = undefined;
+    this.#covered = 0;
   }
 }

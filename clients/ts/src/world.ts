@@ -32,8 +32,16 @@ export class WorldState<D extends object = Data> {
   /** Replace everything with the snapshot: it is the truth, whatever came before. */
   reset(snapshot: SnapshotEvent): void {
     this.simulation = { ...snapshot.simulation };
+    this.replaceAgents(snapshot.agents);
+  }
+
+  /**
+   * Start the agents over from `agents` (a `subscribe` ack's: every agent the new
+   * subscription covers), keeping the simulation's state.
+   */
+  replaceAgents(agents: readonly AgentState[]): void {
     this.agents.clear();
-    for (const agent of snapshot.agents) {
+    for (const agent of agents) {
       this.agents.set(agent.agent_id, { ...agent, data: { ...agent.data } as D });
     }
   }
@@ -72,6 +80,8 @@ export class WorldState<D extends object = Data> {
       case "command_ack":
       case "error":
       case "world_event":
+      case "skipped": // the later update of each agent left out follows it
+      case "batch": // the client unpacks batches: their events come one by one
         return;
     }
   }

@@ -114,6 +114,8 @@ const bundle = withoutDiscriminator(readJson(bundleUrl)) as object;
 // modify_agent's `agent_data` puts `minProperties` beside a `$ref` to an object schema,
 // which is valid 2020-12.
 const ajv = new Ajv2020({ strict: true, strictTypes: false, allErrors: true });
+// The protocol's own annotation (a command about the connection): known, not validated.
+ajv.addKeyword({ keyword: "x-spine-scope", schemaType: "string" });
 addFormats.default(ajv);
 ajv.addSchema({ ...bundle, $id: BUNDLE_ID });
 const validators = new Map<string, ValidateFunction>();

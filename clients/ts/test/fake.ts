@@ -57,6 +57,8 @@ export function snapshot(epoch: string, seq: number, schemaHash = SCHEMA_HASH): 
     epoch,
     seq,
     connection_id: "c1",
+    role: "controller",
+    capabilities: ["resume"],
     simulation: { status: "running", tick: 7, tick_rate: 20 },
     commands: ["start", "stop"],
     agents: [{ agent_id: "a", agent_kind: "walker", data: { x: 1, y: 2 } }],

@@ -61,6 +61,21 @@ describe("reconnect", () => {
     await second.stop();
   });
 
+  it("says why the connection was lost (lastLoss), before onStateChange is called", async () => {
+    const server = await serve();
+    const seen: [ConnectionState, string | undefined][] = [];
+    const client = newClient(server.wsUrl, { reconnect: { initialDelayMs: 50, maxDelayMs: 100 } });
+    client.onStateChange((state) => seen.push([state, client.lastLoss]));
+    await client.connect();
+    expect(client.lastLoss).toBeUndefined();
+    await server.kill(); // no close frame: an abnormal closure
+    await vi.waitFor(() => expect(client.state).toBe("reconnecting"));
+    expect(seen).toContainEqual(["reconnecting", "closed (code 1006)"]);
+    client.close();
+    expect(client.lastLoss).toBe("close() was called");
+    expect(seen.at(-1)).toEqual(["closed", "close() was called"]);
+  });
+
   it("gives up after maxAttempts and rejects a waiting connect()", async () => {
     const server = await serve();
     const client = await openClient(server.wsUrl, {

@@ -322,6 +322,16 @@ describe("resume on a fake socket", () => {
 });
 
 function resumedFrame(epoch: string, seq: number): Extract<ServerEvent, { type: "resumed" }> {
-  const { protocol_version, schema_hash } = snapshot(epoch, seq);
-  return { type: "resumed", epoch, seq, connection_id: "c2", protocol_version, schema_hash, replayed: 0 };
+  const { protocol_version, schema_hash, role, capabilities } = snapshot(epoch, seq);
+  return {
+    type: "resumed",
+    epoch,
+    seq,
+    connection_id: "c2",
+    role,
+    capabilities,
+    protocol_version,
+    schema_hash,
+    replayed: 0,
+  };
 }

@@ -125,6 +125,7 @@ describe("schema hash", () => {
         clientSchemaHash: SCHEMA_HASH,
         serverProtocolVersion: PROTOCOL_VERSION,
         clientProtocolVersion: PROTOCOL_VERSION,
+        server: "same",
       },
     ]);
     client.close();
@@ -132,7 +133,8 @@ describe("schema hash", () => {
 
   it("compares with the contract option: an extension's own CONTRACT", async () => {
     const mismatches: SchemaMismatch[] = [];
-    const contract = { protocolVersion: "0.3.0", schemaHash: "e".repeat(64) };
+    // An extension's contract has the core's protocol version (it may not replace it).
+    const contract = { protocolVersion: PROTOCOL_VERSION, schemaHash: "e".repeat(64) };
     const { client, socket, connecting } = await connected({
       contract,
       onSchemaMismatch: (m) => mismatches.push(m),
@@ -150,6 +152,7 @@ describe("schema hash", () => {
         clientSchemaHash: contract.schemaHash,
         serverProtocolVersion: PROTOCOL_VERSION,
         clientProtocolVersion: contract.protocolVersion,
+        server: "same",
       },
     ]);
     client.close();

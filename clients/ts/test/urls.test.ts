@@ -52,8 +52,18 @@ function base(url: string): string {
 }
 
 function resumedFrame(epoch: string, seq: number, replayed = 0): ResumedEvent {
-  const { protocol_version, schema_hash } = snapshot(epoch, seq);
-  return { type: "resumed", protocol_version, schema_hash, epoch, seq, replayed, connection_id: "c2" };
+  const { protocol_version, schema_hash, role, capabilities } = snapshot(epoch, seq);
+  return {
+    type: "resumed",
+    protocol_version,
+    schema_hash,
+    epoch,
+    seq,
+    replayed,
+    connection_id: "c2",
+    role,
+    capabilities,
+  };
 }
 
 afterEach(() => {

@@ -3,31 +3,44 @@
  *
  * The page is served by the spine-ws server, so the WebSocket is on the same origin at
  * `/ws` (override with `?ws=<url>`). A token comes from `?token=` or the token field.
- * The canvas is redrawn every animation frame from `client.world`, the mirror the client
- * keeps from the latest snapshot plus every event since. After a lost connection the client
- * resumes (the server replays the missed events) or takes a new snapshot; the header says
- * which, next to the connection state.
+ * Everything drawn comes from `client.world`, the mirror the client keeps from the latest
+ * snapshot plus every event since; the page adds what a person watching needs: an event
+ * log, an inspector, a legend, what the connection is really doing, and only the controls
+ * this connection may use on this simulation.
+ *
+ * Modules: `stage` (the canvas), `log` (the event log), `inspector`, `agents` (the list
+ * and the legend), `palette` (colours per kind), `meters` (rates, latency, frame time).
  */
 
 import {
-  type AgentState,
   type Command,
   CommandError,
+  type CommandType,
   type ConnectionStart,
   type ConnectionState,
+  type ErrorEvent,
+  type Role,
   type SimulationStatus,
   SpineClient,
   type SpineClientOptions,
+  type SubscribeResult,
+  type Subscription,
 } from "../src/index.js";
+import { AgentList, Legend } from "./agents.js";
+import { Inspector } from "./inspector.js";
+import { EventLog, type LogEntry } from "./log.js";
+import { FrameMeter, StreamMeter } from "./meters.js";
+import { Palette } from "./palette.js";
+import { Stage } from "./stage.js";
 
 const MIN_RATE = 0.1;
 const MAX_RATE = 100;
 const SLIDER_MAX = 1000;
-/** The default simulation's world is 100 x 100; larger coordinates widen the view. */
-const DEFAULT_WORLD_SIZE = 100;
 const MAX_ERRORS = 6;
-/** Positions kept per agent for its trail, so a still screenshot shows motion too. */
-const TRAIL_LENGTH = 24;
+/** How long a running simulation may send nothing before the page says so. */
+const QUIET_MS = 2_000;
+/** How far apart the two reports of one handler fault may arrive and still be one. */
+const FAULT_PAIR_MS = 2_000;
 
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -38,11 +51,23 @@ function byId<T extends HTMLElement>(id: string): T {
 const ui = {
   connection: byId<HTMLSpanElement>("connection"),
   connectionStart: byId<HTMLSpanElement>("connection-start"),
+  role: byId<HTMLSpanElement>("role"),
   simStatus: byId<HTMLElement>("sim-status"),
   tick: byId<HTMLElement>("tick"),
   rate: byId<HTMLElement>("rate"),
+  tickSpeed: byId<HTMLElement>("tick-speed"),
+  eventRate: byId<HTMLElement>("event-rate"),
+  latency: byId<HTMLElement>("latency"),
+  thinned: byId<HTMLElement>("thinned"),
+  thinnedRate: byId<HTMLElement>("thinned-rate"),
+  frameMs: byId<HTMLElement>("frame-ms"),
   agentTotal: byId<HTMLElement>("agent-total"),
+  link: byId<HTMLElement>("link"),
+  notice: byId<HTMLElement>("notice"),
   canvas: byId<HTMLCanvasElement>("world"),
+  overlay: byId<HTMLElement>("overlay"),
+  controls: byId<HTMLFieldSetElement>("controls"),
+  readOnly: byId<HTMLElement>("read-only"),
   start: byId<HTMLButtonElement>("start"),
   pause: byId<HTMLButtonElement>("pause"),
   resume: byId<HTMLButtonElement>("resume"),
@@ -56,10 +81,18 @@ const ui = {
   deleteForm: byId<HTMLFormElement>("delete-form"),
   deleteId: byId<HTMLInputElement>("delete-id"),
   deleteAgent: byId<HTMLButtonElement>("delete-agent"),
+  follow: byId<HTMLInputElement>("follow"),
+  inspectorDelete: byId<HTMLButtonElement>("inspector-delete"),
+  inspectorClose: byId<HTMLButtonElement>("inspector-close"),
+  modifyForm: byId<HTMLFormElement>("modify-form"),
+  modifyData: byId<HTMLInputElement>("modify-data"),
+  modifyAgent: byId<HTMLButtonElement>("modify-agent"),
   agents: byId<HTMLUListElement>("agents"),
   tokenForm: byId<HTMLFormElement>("token-form"),
   token: byId<HTMLInputElement>("token"),
   meta: byId<HTMLElement>("meta"),
+  batch: byId<HTMLInputElement>("batch"),
+  subscription: byId<HTMLElement>("subscription"),
   errors: byId<HTMLUListElement>("errors"),
 };
 
@@ -67,12 +100,48 @@ const params = new URLSearchParams(location.search);
 const wsUrl = params.get("ws") ?? `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
 ui.token.value = params.get("token") ?? "";
 
+const palette = new Palette();
+const colour = (kind: string): string => palette.colour(kind);
+const stage = new Stage(ui.canvas);
+const stream = new StreamMeter();
+const frames = new FrameMeter();
+const log = new EventLog({
+  list: byId("log"),
+  type: byId("log-type"),
+  kind: byId("log-kind"),
+  kinds: byId("log-kinds"),
+  pause: byId("log-pause"),
+  clear: byId("log-clear"),
+  count: byId("log-count"),
+});
+const inspector = new Inspector({
+  empty: byId("inspector-empty"),
+  body: byId("inspector-body"),
+  id: byId("inspector-id"),
+  kind: byId("inspector-kind"),
+  swatch: byId("inspector-swatch"),
+  state: byId("inspector-state"),
+  data: byId("inspector-data"),
+});
+const agentList = new AgentList({ list: ui.agents, search: byId("agent-search"), count: byId("agent-count") });
+const legend = new Legend(byId("legend"), setKindVisible);
+
 let client: SpineClient | undefined;
 let gaps = 0;
-let worldSize = DEFAULT_WORLD_SIZE;
 let draggingRate = false;
-let agentsKey = "";
-const trails = new Map<string, Array<[number, number]>>();
+/** Bumped whenever agents come or go: the list and the legend are rebuilt only then. */
+let agentsVersion = 0;
+const hiddenKinds = new Set<string>();
+/** From the connection's first frame (snapshot or resumed). */
+let role: Role | undefined;
+let capabilities: readonly string[] = [];
+/** What the running simulation handles; `undefined` before the first snapshot. */
+let commands: ReadonlySet<CommandType> | undefined;
+/** The server run the page last saw: a snapshot of another one means it restarted. */
+let knownEpoch: string | undefined;
+let wasOpen = false;
+/** Connections that started (snapshot or resumed) since the page loaded. */
+let starts = 0;
 
 // --- tick rate slider (logarithmic) -----------------------------------------------------
 
@@ -86,13 +155,58 @@ function rateToSlider(rate: number): number {
   return Math.round((SLIDER_MAX * Math.log(rate / MIN_RATE)) / Math.log(MAX_RATE / MIN_RATE));
 }
 
-// --- errors ----------------------------------------------------------------------------
+// --- errors, once each ------------------------------------------------------------------
 
-function showError(text: string): void {
+interface Shown {
+  entry: LogEntry;
+  item: HTMLLIElement;
+}
+
+function showError(text: string, code = "error"): Shown {
   const item = document.createElement("li");
   item.textContent = `${new Date().toLocaleTimeString()} ${text}`;
   ui.errors.prepend(item);
   while (ui.errors.children.length > MAX_ERRORS) ui.errors.lastElementChild?.remove();
+  return { entry: log.add("error", code, text), item };
+}
+
+/**
+ * A simulation fault in a command's handler reaches that command's sender twice: broadcast
+ * to every client (with `seq`: "handler for X failed: …") and as the reply to the command
+ * (`command_type` X, no `seq`). The page shows such a pair once, the reply noted on the
+ * broadcast (whichever comes first).
+ */
+const faults: Array<{ event: ErrorEvent; shown: Shown; at: number }> = [];
+
+function errorText(event: ErrorEvent): string {
+  const where = event.command_type ? `${event.command_type}: ` : "";
+  const details = (event.details ?? []).map((d) => `${d.path || "/"} ${d.message}`).join("; ");
+  return `${where}${event.code}: ${event.message}${details ? ` (${details})` : ""}`;
+}
+
+function onError(event: ErrorEvent): void {
+  if (event.code !== "simulation_error") {
+    showError(errorText(event), event.code);
+    return;
+  }
+  const now = performance.now();
+  while (faults.length > 0 && (faults[0]?.at ?? now) < now - FAULT_PAIR_MS) faults.shift();
+  const broadcast = event.seq !== undefined;
+  const pair = faults.findIndex(({ event: other }) => {
+    const [b, r] = broadcast ? [event, other] : [other, event];
+    return (b.seq !== undefined) !== (r.seq !== undefined) && r.command_type !== undefined && b.message.includes(r.command_type);
+  });
+  const earlier = faults[pair];
+  if (earlier) {
+    faults.splice(pair, 1);
+    const reply = broadcast ? earlier.event : event;
+    const text = `${errorText(broadcast ? event : earlier.event)} (the reply to this page's ${reply.command_type ?? "command"})`;
+    earlier.shown.entry.text = text;
+    earlier.shown.item.textContent = `${earlier.shown.entry.at.toLocaleTimeString()} ${text}`;
+    log.amend(earlier.shown.entry);
+    return;
+  }
+  faults.push({ event, shown: showError(errorText(event), event.code), at: now });
 }
 
 /** Send a command; failures the server reports arrive as `error` events (shown there). */
@@ -105,6 +219,11 @@ function send(command: Command): void {
 
 // --- connection ------------------------------------------------------------------------
 
+function setNotice(text: string): void {
+  ui.notice.hidden = false;
+  ui.notice.textContent = `${new Date().toLocaleTimeString()} ${text}`;
+}
+
 function connect(): void {
   client?.close();
   const options: SpineClientOptions = {
@@ -113,7 +232,7 @@ function connect(): void {
     onResume: showStart,
     onGap: (gap) => {
       gaps++;
-      showError(`missed events: expected seq ${gap.expected}, got ${gap.received}`);
+      showError(`missed events: expected seq ${gap.expected}, got ${gap.received}`, "gap");
     },
     onSchemaMismatch: (m) =>
       showError(`server schema ${m.serverSchemaHash.slice(0, 12)} differs from this page's ${m.clientSchemaHash.slice(0, 12)}`),
@@ -126,14 +245,49 @@ function connect(): void {
     showError(error instanceof Error ? error.message : String(error));
     return;
   }
-  client.on("error", (event) => {
-    const where = event.command_type ? `${event.command_type}: ` : "";
-    const details = (event.details ?? []).map((d) => `${d.path || "/"} ${d.message}`).join("; ");
-    showError(`${where}${event.code}: ${event.message}${details ? ` (${details})` : ""}`);
+  wasOpen = false;
+  client.onAny(() => stream.event(performance.now()));
+  client.on("skipped", (notice) => stream.skipped(notice.count, performance.now()));
+  client.on("error", onError);
+  client.on("snapshot", (snapshot) => {
+    stage.reset();
+    stream.interrupt();
+    agentsVersion++;
+    role = snapshot.role;
+    capabilities = snapshot.capabilities;
+    commands = new Set(snapshot.commands);
+    // Colours go to kinds in the order the world has them, whatever draws first.
+    for (const agent of snapshot.agents) palette.colour(agent.agent_kind);
+    if (knownEpoch !== undefined && snapshot.epoch !== knownEpoch) {
+      setNotice(`server restarted: fresh snapshot (epoch ${snapshot.epoch})`);
+      log.add("connection", "restart", `server restarted: fresh snapshot (epoch ${snapshot.epoch}, was ${knownEpoch})`);
+    }
+    knownEpoch = snapshot.epoch;
   });
-  client.on("snapshot", () => {
-    worldSize = DEFAULT_WORLD_SIZE;
-    trails.clear();
+  client.on("command_ack", (ack) => {
+    // A subscription took effect: world's agents started over from its ack's.
+    if (ack.command_type !== "subscribe") return;
+    agentsVersion++;
+    for (const agent of (ack.result as SubscribeResult | undefined)?.agents ?? []) palette.colour(agent.agent_kind);
+  });
+  client.on("resumed", (resumed) => {
+    role = resumed.role;
+    capabilities = resumed.capabilities;
+  });
+  client.on("tick_start", (event) => stream.tick(event.tick, performance.now()));
+  client.on("simulation_state", (event) => {
+    if (event.status !== "running") stream.interrupt();
+    log.add("state", event.status, `${event.status} at tick ${event.tick}, ${event.tick_rate} ticks/s`, event.tick);
+  });
+  client.on("world_event", (event) => log.add("world", event.kind, JSON.stringify(event.data), event.tick));
+  client.on("agent_added", (event) => {
+    agentsVersion++;
+    palette.colour(event.agent_kind);
+    log.add("agent", "added", `${event.agent_id} (${event.agent_kind})`, event.tick);
+  });
+  client.on("agent_removed", (event) => {
+    agentsVersion++;
+    log.add("agent", "removed", event.agent_id, event.tick);
   });
   client.connect().catch((error: unknown) => showError(error instanceof Error ? error.message : String(error)));
 }
@@ -146,19 +300,92 @@ function startText(start: ConnectionStart): string {
 }
 
 function showStart(start: ConnectionStart): void {
+  starts++;
+  // What was toggled while disconnected (and the batch default on a first connection).
+  applySubscription();
   ui.connectionStart.textContent = startText(start);
   ui.connectionStart.dataset["resumed"] = String(start.resumed);
+  if (start.resumed) {
+    const text = `reconnected: resumed, ${start.replayed} event${start.replayed === 1 ? "" : "s"} replayed`;
+    setNotice(text);
+    log.add("connection", "resumed", text);
+  } else {
+    log.add("connection", "snapshot", start.requested ? `reconnected: ${startText(start)}` : "connected: snapshot");
+  }
 }
 
 function showConnection(state: ConnectionState): void {
   ui.connection.textContent = state;
   ui.connection.dataset["state"] = state;
-  if (state === "reconnecting") {
-    // A browser is not told why a handshake failed; a missing token is the usual reason.
-    const hint = ui.token.value.trim() ? "" : " (if the server requires a token, enter it above)";
-    ui.meta.textContent = `cannot reach ${wsUrl}, retrying${hint}`;
+  if (state === "open") wasOpen = true;
+  if (wasOpen && (state === "reconnecting" || state === "closed")) {
+    wasOpen = false;
+    stream.interrupt();
+    ui.notice.hidden = true; // the link line says what is going on now
+    // Why, as the client saw it: the close code and reason the server gave, or a timeout.
+    const why = client?.lastLoss ?? "unknown";
+    log.add("connection", "lost", state === "closed" ? `connection closed: ${why}` : `connection lost: ${why}; reconnecting`);
   }
 }
+
+/**
+ * Show or hide a kind's agents. A hidden kind is never drawn. On a server that has
+ * `subscribe`, the page also asks for the visible kinds only (`subscribe {agent_kinds}`),
+ * so that hidden ones cost neither bandwidth nor the page's time: their agents leave the
+ * world, and come back from the ack's `agents` when shown again. Without it, hiding is
+ * client-side only: the agents stay in the world, the list and the legend.
+ */
+function setKindVisible(kind: string, visible: boolean): void {
+  if (visible) hiddenKinds.delete(kind);
+  else hiddenKinds.add(kind);
+  applySubscription();
+}
+
+/**
+ * What the page wants from the server: the visible kinds (every kind it has seen but
+ * the hidden ones; all of them visible: no filter), and batch frames if the box is
+ * ticked and the server has them. While a kind is hidden, a kind that appears later is
+ * not sent until all are shown again (subscriptions name the kinds they want).
+ */
+function wantedSubscription(): Subscription {
+  const wanted: Subscription = {};
+  if (ui.batch.checked && client?.has("batch")) wanted.batch = true;
+  if (hiddenKinds.size > 0) wanted.agent_kinds = palette.kinds().filter((kind) => !hiddenKinds.has(kind));
+  return wanted;
+}
+
+let subscribing = false;
+
+/** Ask for `wantedSubscription()` if it is not what is in force; one request at a time. */
+function applySubscription(): void {
+  const current = client;
+  if (!current || current.state !== "open" || !current.has("subscribe") || subscribing) return;
+  const wanted = wantedSubscription();
+  if (JSON.stringify(wanted) === JSON.stringify(current.subscription)) return;
+  subscribing = true;
+  current
+    .subscribe(wanted)
+    .then(
+      (result) => log.add("connection", "subscribed", `${subscriptionText(wanted)} (${result.agents.length} agents from seq ${result.seq})`),
+      (error: unknown) => {
+        if (!(error instanceof CommandError)) showError(error instanceof Error ? error.message : String(error));
+      },
+    )
+    .finally(() => {
+      subscribing = false;
+      // Toggled again meanwhile: ask for that too.
+      if (client === current && JSON.stringify(wantedSubscription()) !== JSON.stringify(current.subscription)) {
+        applySubscription();
+      }
+    });
+}
+
+function subscriptionText(sub: Subscription): string {
+  const kinds = sub.agent_kinds ? `kinds ${sub.agent_kinds.join(", ") || "(none)"}` : "every kind";
+  return `receiving ${kinds}${sub.batch ? ", batched" : ""}`;
+}
+
+ui.batch.addEventListener("change", applySubscription);
 
 // --- controls --------------------------------------------------------------------------
 
@@ -191,9 +418,40 @@ ui.deleteForm.addEventListener("submit", (event) => {
 });
 
 ui.agents.addEventListener("click", (event) => {
-  const button = (event.target as HTMLElement).closest<HTMLButtonElement>("button[data-agent]");
-  const agentId = button?.dataset["agent"];
-  if (agentId) send({ type: "delete_agent", agent_id: agentId });
+  const target = event.target as HTMLElement;
+  const remove = target.closest<HTMLElement>("[data-delete]")?.dataset["delete"];
+  if (remove) send({ type: "delete_agent", agent_id: remove });
+  const chosen = target.closest<HTMLElement>("[data-select]")?.dataset["select"];
+  if (chosen) inspector.select(chosen);
+});
+
+ui.canvas.addEventListener("click", (event) => {
+  const chosen = stage.agentAt(event.offsetX, event.offsetY);
+  if (chosen) inspector.select(chosen);
+});
+
+ui.inspectorClose.addEventListener("click", () => {
+  inspector.select(undefined);
+  ui.follow.checked = false;
+});
+ui.inspectorDelete.addEventListener("click", () => {
+  if (inspector.selected) send({ type: "delete_agent", agent_id: inspector.selected });
+});
+ui.modifyForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const agentId = inspector.selected;
+  if (!agentId) return;
+  let data: unknown;
+  try {
+    data = JSON.parse(ui.modifyData.value);
+  } catch {
+    data = undefined;
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    showError('agent data must be a JSON object, e.g. {"vx": 0}');
+    return;
+  }
+  send({ type: "modify_agent", agent_id: agentId, agent_data: data as Record<string, unknown> });
 });
 
 ui.tokenForm.addEventListener("submit", (event) => {
@@ -203,146 +461,151 @@ ui.tokenForm.addEventListener("submit", (event) => {
 
 // --- rendering -------------------------------------------------------------------------
 
-function finite(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+/** Set an element's text only when it changed: most of it stays the same most frames. */
+function setText(element: HTMLElement, text: string): void {
+  if (element.textContent !== text) element.textContent = text;
 }
 
-/** A stable colour per agent kind. */
-function kindColour(kind: string): string {
-  let hash = 0;
-  for (const char of kind) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return `hsl(${hash % 360} 75% 60%)`;
+function ago(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+/**
+ * Controls follow what this connection may do: none while disconnected; none for a viewer
+ * (read-only, and said so); never one for a command the simulation does not handle.
+ */
 function updateControls(status: SimulationStatus | undefined, open: boolean): void {
-  ui.start.disabled = !open || status !== "stopped";
-  ui.pause.disabled = !open || status !== "running";
-  ui.resume.disabled = !open || status !== "paused";
-  ui.stop.disabled = !open || status === "stopped";
-  ui.tickRate.disabled = !open;
-  ui.addAgent.disabled = !open;
-  ui.deleteAgent.disabled = !open;
+  const readOnly = role === "viewer";
+  const canCommand = open && !readOnly;
+  ui.controls.disabled = readOnly;
+  ui.readOnly.hidden = !readOnly;
+  for (const element of document.querySelectorAll<HTMLElement>("[data-command]")) {
+    const command = element.dataset["command"] as CommandType;
+    element.hidden = commands !== undefined && !commands.has(command);
+  }
+  ui.start.disabled = !canCommand || status !== "stopped";
+  ui.pause.disabled = !canCommand || status !== "running";
+  ui.resume.disabled = !canCommand || status !== "paused";
+  ui.stop.disabled = !canCommand || status === "stopped";
+  ui.tickRate.disabled = !canCommand;
+  ui.addAgent.disabled = !canCommand;
+  ui.deleteAgent.disabled = !canCommand;
+  ui.inspectorDelete.disabled = !canCommand;
+  ui.modifyAgent.disabled = !canCommand;
+  ui.modifyData.disabled = !canCommand;
 }
 
-function renderAgentList(agents: AgentState[]): void {
-  const key = agents.map((a) => `${a.agent_id}\u0000${a.agent_kind}`).join("\u0001");
-  if (key === agentsKey) return;
-  agentsKey = key;
-  ui.agents.replaceChildren(
-    ...agents.map((agent) => {
-      const item = document.createElement("li");
-      const swatch = document.createElement("span");
-      swatch.className = "swatch";
-      swatch.style.background = kindColour(agent.agent_kind);
-      const label = document.createElement("span");
-      label.textContent = `${agent.agent_id} (${agent.agent_kind})`;
-      const remove = document.createElement("button");
-      remove.type = "button";
-      remove.textContent = "×";
-      remove.title = `delete ${agent.agent_id}`;
-      remove.dataset["agent"] = agent.agent_id;
-      remove.dataset["testid"] = `delete-${agent.agent_id}`;
-      item.append(swatch, label, remove);
-      return item;
-    }),
-  );
+/** Say what the page knows and how fresh it is; dim the world when it is not live. */
+function showLink(open: boolean, status: SimulationStatus | undefined, now: number): boolean {
+  const last = stream.lastEventAt;
+  const since = last === undefined ? "no data yet" : `last data ${ago(now - last)} ago`;
+  const stale = !open && client?.snapshot !== undefined;
+  let text = "";
+  if (stale) {
+    text = `disconnected (${client?.state ?? "closed"}): ${since}; the world shown is as it was then`;
+  } else if (!open) {
+    // A browser is not told why a handshake failed; a missing token is the usual reason.
+    const hint = ui.token.value.trim() ? "" : " (if the server requires a token, enter it below)";
+    text = `cannot reach ${wsUrl}, retrying${hint}`;
+  } else if (status === "running" && last !== undefined && now - last > QUIET_MS) {
+    text = `connected, but nothing has come for ${ago(now - last)} while the simulation runs`;
+  }
+  setText(ui.link, text);
+  ui.link.dataset["stale"] = String(stale);
+  ui.canvas.dataset["stale"] = String(stale);
+  ui.overlay.hidden = !stale;
+  if (stale) setText(ui.overlay, `disconnected · ${since}`);
+  return stale;
 }
+
+let frameCount = 0;
 
 function draw(): void {
   requestAnimationFrame(draw);
+  const begin = performance.now();
   const world = client?.world;
   const simulation = world?.simulation;
   const open = client?.state === "open";
-  ui.simStatus.textContent = simulation?.status ?? "–";
-  ui.tick.textContent = simulation ? String(simulation.tick) : "–";
-  ui.rate.textContent = simulation ? String(simulation.tick_rate) : "–";
+  const stale = showLink(open, simulation?.status, begin);
+  setText(ui.simStatus, simulation ? `${simulation.status}${stale ? " (last known)" : ""}` : "–");
+  ui.simStatus.classList.toggle("stale", stale);
+  ui.tick.classList.toggle("stale", stale);
+  setText(ui.tick, simulation ? String(simulation.tick) : "–");
+  setText(ui.rate, simulation ? String(simulation.tick_rate) : "–");
+  const speed = open ? stream.ticksPerSecond(begin) : undefined;
+  setText(ui.tickSpeed, speed === undefined ? "–" : speed.toFixed(speed < 10 ? 1 : 0));
+  setText(ui.eventRate, open ? Math.round(stream.eventsPerSecond(begin)).toLocaleString("en") : "–");
+  const latency = open ? stream.latencyMs : undefined;
+  setText(ui.latency, latency === undefined ? "–" : `${latency.toFixed(0)} ms`);
+  // Thinned: the server coalesces what this page does not take in time (it is told).
+  const thinned = open ? stream.skippedPerSecond(begin) : 0;
+  ui.thinned.hidden = thinned === 0;
+  setText(ui.thinnedRate, Math.round(thinned).toLocaleString("en"));
+  ui.thinned.dataset["total"] = String(stream.skippedTotal);
   if (simulation && !draggingRate) {
     ui.tickRate.value = String(rateToSlider(simulation.tick_rate));
-    ui.tickRateValue.textContent = String(simulation.tick_rate);
+    setText(ui.tickRateValue, String(simulation.tick_rate));
   }
+  setText(ui.role, role ? (role === "viewer" ? "viewer (read-only)" : role) : "");
+  if (role) ui.role.dataset["role"] = role;
   updateControls(simulation?.status, open);
-  const agents = world ? [...world.agents.values()] : [];
-  ui.agentTotal.textContent = world ? String(agents.length) : "–";
-  renderAgentList(agents);
+
+  const agents = world?.agents ?? new Map();
+  setText(ui.agentTotal, world ? String(agents.size) : "–");
+  const deletable = role !== "viewer" && (commands === undefined || commands.has("delete_agent"));
+  agentList.render(agents, agentsVersion, { colour, selected: inspector.selected, deletable });
+  legend.render(agents, agentsVersion, colour, hiddenKinds);
+  if (client) {
+    const sub = client.subscription;
+    const text = client.has("subscribe")
+      ? `${subscriptionText(sub)} (server-side)`
+      : client.snapshot
+        ? "hiding is client-side: this server does not subscribe"
+        : "";
+    setText(ui.subscription, text);
+    ui.subscription.dataset["kinds"] = sub.agent_kinds ? sub.agent_kinds.join(",") : "*";
+    ui.subscription.dataset["batch"] = String(sub.batch === true);
+  }
+  const selected = inspector.selected;
+  inspector.render(selected === undefined ? undefined : agents.get(selected), colour);
+  log.render();
   if (client?.snapshot) {
-    ui.meta.textContent =
+    setText(
+      ui.meta,
       `${wsUrl} · connection ${client.connectionId ?? "?"} · epoch ${client.epoch ?? "?"} · ` +
-      `seq ${client.lastSeq ?? "–"} · gaps ${gaps}`;
+        `seq ${client.lastSeq ?? "–"} · gaps ${gaps}` +
+        (capabilities.length ? ` · server: ${capabilities.join(", ")}` : ""),
+    );
+    ui.meta.dataset["seq"] = String(client.lastSeq ?? 0);
+    ui.meta.dataset["connections"] = String(starts);
+    ui.meta.dataset["gaps"] = String(gaps);
+    ui.meta.dataset["events"] = String(stream.total);
   }
 
-  const canvas = ui.canvas;
-  const ratio = window.devicePixelRatio || 1;
-  const side = Math.max(1, Math.round(canvas.clientWidth * ratio));
-  if (canvas.width !== side || canvas.height !== side) {
-    canvas.width = side;
-    canvas.height = side;
-  }
-  const ctx = canvas.getContext("2d");
-  if (!ctx) return;
-  ctx.clearRect(0, 0, side, side);
-  ctx.strokeStyle = "#ffffff14";
-  ctx.lineWidth = 1;
-  for (let i = 1; i < 10; i++) {
-    const at = (side * i) / 10;
-    ctx.beginPath();
-    ctx.moveTo(at, 0);
-    ctx.lineTo(at, side);
-    ctx.moveTo(0, at);
-    ctx.lineTo(side, at);
-    ctx.stroke();
-  }
-
-  // Read the data defensively: a simulation may send any members, or none.
-  const placed = agents.flatMap((agent) => {
-    const x = finite(agent.data["x"]);
-    const y = finite(agent.data["y"]);
-    return x === undefined || y === undefined ? [] : [{ agent, x, y }];
+  const drawn = stage.draw(agents.values(), {
+    colour,
+    hidden: hiddenKinds,
+    selected,
+    follow: ui.follow.checked,
   });
-  for (const { x, y } of placed) worldSize = Math.max(worldSize, Math.abs(x), Math.abs(y));
-  const scale = side / worldSize;
-  const radius = Math.max(3, side / 120);
-  const present = new Set(placed.map((p) => p.agent.agent_id));
-  for (const id of trails.keys()) if (!present.has(id)) trails.delete(id);
-  for (const { agent, x, y } of placed) {
-    const px = x * scale;
-    const py = y * scale;
-    const colour = kindColour(agent.agent_kind);
-    let trail = trails.get(agent.agent_id);
-    if (!trail) trails.set(agent.agent_id, (trail = []));
-    const lastPoint = trail.at(-1);
-    if (!lastPoint || lastPoint[0] !== x || lastPoint[1] !== y) trail.push([x, y]);
-    if (trail.length > TRAIL_LENGTH) trail.shift();
-    ctx.strokeStyle = colour;
-    ctx.globalAlpha = 0.35;
-    ctx.lineWidth = radius * 0.6;
-    ctx.beginPath();
-    trail.forEach(([tx, ty], i) => {
-      // A bounce mirrors the path at the wall; a jump longer than a tenth of the world is
-      // a teleport (or a reset), not motion, so the line breaks there.
-      const previous = trail[i - 1];
-      const jump = previous && Math.hypot(tx - previous[0], ty - previous[1]) > worldSize / 10;
-      if (i === 0 || jump) ctx.moveTo(tx * scale, ty * scale);
-      else ctx.lineTo(tx * scale, ty * scale);
+  ui.canvas.dataset["agentCount"] = String(drawn);
+
+  frames.frame(begin, performance.now());
+  if (++frameCount % 15 === 0) {
+    const summary = frames.summary();
+    setText(ui.frameMs, `${summary.drawP50.toFixed(1)} ms`);
+    // For the browser test's performance report.
+    Object.assign(ui.frameMs.dataset, {
+      drawP50: summary.drawP50.toFixed(2),
+      drawP95: summary.drawP95.toFixed(2),
+      intervalP50: summary.intervalP50.toFixed(2),
+      intervalP95: summary.intervalP95.toFixed(2),
+      frames: String(summary.frames),
+      eventRate: stream.eventsPerSecond(begin).toFixed(0),
+      tickSpeed: (speed ?? 0).toFixed(1),
+      latency: (latency ?? -1).toFixed(1),
     });
-    ctx.stroke();
-    ctx.globalAlpha = 1;
-    ctx.lineWidth = 1;
-    const vx = finite(agent.data["vx"]) ?? 0;
-    const vy = finite(agent.data["vy"]) ?? 0;
-    const speed = Math.hypot(vx, vy);
-    if (speed > 0) {
-      ctx.strokeStyle = colour;
-      ctx.beginPath();
-      ctx.moveTo(px, py);
-      ctx.lineTo(px + (vx / speed) * radius * 2.5, py + (vy / speed) * radius * 2.5);
-      ctx.stroke();
-    }
-    ctx.fillStyle = colour;
-    ctx.beginPath();
-    ctx.arc(px, py, radius, 0, 2 * Math.PI);
-    ctx.fill();
   }
-  canvas.dataset["agentCount"] = String(placed.length);
 }
 
 connect();

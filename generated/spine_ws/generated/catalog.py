@@ -14,6 +14,7 @@ __all__ = [
     "BROADCAST_EVENT_TYPES",
     "COMMAND_ID_PATTERN",
     "COMMAND_MODELS",
+    "CONNECTION_COMMAND_TYPES",
     "EVENT_MODELS",
     "PROTOCOL_VERSION",
     "RESULT_MODELS",
@@ -22,8 +23,8 @@ __all__ = [
     "Registrar",
 ]
 
-PROTOCOL_VERSION: Final = "1.4.0"
-SCHEMA_HASH: Final = "b1fc2dc885120373935e37376c1d35c4c5ca29434dc51591c632574564c27678"
+PROTOCOL_VERSION: Final = "1.6.0"
+SCHEMA_HASH: Final = "f1d1d331ccce49bab00b642a2126c285cc61612eb497efde435e63b2889a7324"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"
@@ -42,13 +43,23 @@ COMMAND_MODELS: Final[dict[str, type[BaseModel]]] = {
     "set_tick_rate": models.SetTickRateCommand,
     "start": models.StartCommand,
     "stop": models.StopCommand,
+    "subscribe": models.SubscribeCommand,
 }
+
+# Commands about the connection itself (`x-spine-scope: connection`): the server
+# answers them, never the simulation, and a viewer may send them.
+CONNECTION_COMMAND_TYPES: Final = frozenset(
+    {
+        "subscribe",
+    }
+)
 
 # Command type -> model of its result, for the commands that return one
 # (schema/results/<type>.json): the command_ack's `result` is validated against it.
 RESULT_MODELS: Final[dict[str, type[BaseModel]]] = {
     "describe_agent": models.DescribeAgentResult,
     "list_agents": models.ListAgentsResult,
+    "subscribe": models.SubscribeResult,
 }
 
 # Wire type -> model of every event (schema/events/<type>.json).
@@ -56,10 +67,12 @@ EVENT_MODELS: Final[dict[str, type[BaseModel]]] = {
     "agent_added": models.AgentAddedEvent,
     "agent_removed": models.AgentRemovedEvent,
     "agent_update": models.AgentUpdateEvent,
+    "batch": models.BatchEvent,
     "command_ack": models.CommandAckEvent,
     "error": models.ErrorEvent,
     "resumed": models.ResumedEvent,
     "simulation_state": models.SimulationStateEvent,
+    "skipped": models.SkippedEvent,
     "snapshot": models.SnapshotEvent,
     "tick_end": models.TickEndEvent,
     "tick_start": models.TickStartEvent,

@@ -9,6 +9,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictFloat,
     StrictInt,
     StrictStr,
@@ -19,7 +20,7 @@ SpineProtocol = TypeAliasType(
     "SpineProtocol", Annotated[Any, Field(title="SpineProtocol")]
 )
 """
-spine-ws protocol 1.4.0, bundled from schema/.
+spine-ws protocol 1.6.0, bundled from schema/.
 """
 
 
@@ -66,6 +67,15 @@ class AgentSummary(BaseModel):
     """
     The agent's kind.
     """
+
+
+Capability = TypeAliasType(
+    "Capability",
+    Annotated[StrictStr, Field(pattern="^[a-z][a-z0-9_]{0,31}$", title="Capability")],
+)
+"""
+A feature this server supports, for clients to check instead of versions: resume (/ws?resume= replays from the history), subscribe (the subscribe command and /ws?subscribe=), batch (batch frames), cluster (a gateway or host of a NATS cluster). A client ignores names it does not know: newer servers may add some.
+"""
 
 
 CommandId = TypeAliasType(
@@ -137,8 +147,17 @@ class ErrorDetail(BaseModel):
     """
 
 
+EventType = TypeAliasType(
+    "EventType",
+    Annotated[StrictStr, Field(pattern="^[a-z][a-z0-9_]{0,63}$", title="EventType")],
+)
+"""
+Wire type of an event (the name of its schema file).
+"""
+
+
 ProtocolVersion = TypeAliasType(
-    "ProtocolVersion", Annotated[Literal["1.4.0"], Field(title="ProtocolVersion")]
+    "ProtocolVersion", Annotated[Literal["1.6.0"], Field(title="ProtocolVersion")]
 )
 """
 Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).
@@ -161,6 +180,14 @@ class ResumeRefused(BaseModel):
     """
     invalid: not <epoch>:<seq>; epoch_changed: the server restarted (a new epoch); too_old: the history no longer holds every event after seq; ahead: seq is beyond the last event of this epoch; snapshot_smaller: the snapshot is fewer bytes than the replay would be.
     """
+
+
+Role = TypeAliasType(
+    "Role", Annotated[Literal["viewer", "controller"], Field(title="Role")]
+)
+"""
+What a connection may do, from its token: a viewer receives events and may send only the commands that are about its own connection (subscribe); a controller may send every command.
+"""
 
 
 Seq = TypeAliasType("Seq", Annotated[StrictInt, Field(ge=1, title="Seq")])
@@ -374,6 +401,14 @@ class ResumedEvent(BaseModel):
     """
     This connection's id, as the server logs it.
     """
+    role: Role
+    """
+    This connection's role, from its token: a viewer's controls are read-only.
+    """
+    capabilities: list[Capability]
+    """
+    What this server supports, sorted: check a feature here, not the protocol_version.
+    """
     protocol_version: ProtocolVersion
     """
     Protocol version the server speaks.
@@ -415,6 +450,36 @@ class SimulationStateEvent(BaseModel):
     tick_rate: TickRate
     """
     Speed in ticks per second.
+    """
+
+
+class SkippedEvent(BaseModel):
+    """
+    Sent to this client only, before the events that follow the ones it was not sent: count agent_update events with seqs from first_seq to last_seq were left out, each replaced by a later agent_update of the same agent (which follows), so the client's view is current and it knows it was thinned. Nothing else is ever left out: lifecycle, world and other events, and replies, are all delivered.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["skipped"] = "skipped"
+    """
+    Message type: always "skipped".
+    """
+    reason: Literal["max_rate", "backpressure"]
+    """
+    max_rate: the client's subscription asked for at most max_rate deliveries a second; backpressure: the client's send queue passed its soft limit (it reads slower than events come).
+    """
+    count: Annotated[StrictInt, Field(ge=1)]
+    """
+    How many agent_update events were left out.
+    """
+    first_seq: Annotated[StrictInt, Field(ge=1)]
+    """
+    The seq of the first one left out.
+    """
+    last_seq: Annotated[StrictInt, Field(ge=1)]
+    """
+    The seq of the last one left out.
     """
 
 
@@ -760,6 +825,44 @@ class StopCommand(BaseModel):
     """
 
 
+class SubscribeCommand(BaseModel):
+    """
+    Set what this connection receives, from the seq its ack states: which broadcast events (tick_start, tick_end, simulation_state and error always pass), about which agents, batched or not, and how often agent updates come. Each member left out means everything (or off); an empty subscribe is the default: every event, one frame each. About this connection, not the simulation: the server answers it itself, and a viewer may send it. Filtered events keep their seq, so a filtered client sees gaps by design. Also given at connect time as /ws?subscribe=<url-encoded JSON of these members>, where it shapes the snapshot and a resume's replay too.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["subscribe"] = "subscribe"
+    """
+    Message type: always "subscribe".
+    """
+    id: CommandId | MISSING = MISSING
+    """
+    Optional id chosen by the client; the reply echoes it as command_id.
+    """
+    event_types: Annotated[list[EventType] | MISSING, Field(max_length=64)] = MISSING
+    """
+    The broadcast event types to receive (left out: all); tick_start, tick_end, simulation_state and error are always received.
+    """
+    agent_ids: Annotated[list[AgentId] | MISSING, Field(max_length=10000)] = MISSING
+    """
+    Receive the events about these agents (with agent_kinds: about these agents and the agents of those kinds); left out with agent_kinds: every agent. Events about no agent are not filtered by these.
+    """
+    agent_kinds: Annotated[list[AgentKind] | MISSING, Field(max_length=256)] = MISSING
+    """
+    Receive the events about agents of these kinds (see agent_ids).
+    """
+    batch: StrictBool | MISSING = MISSING
+    """
+    true: one batch frame per burst of events instead of a frame per event (default false).
+    """
+    max_rate: Annotated[StrictFloat | MISSING, Field(gt=0.0, le=1000.0)] = MISSING
+    """
+    At most this many deliveries a second: each brings every event since the last in order, with each agent's agent_update coalesced to the latest (a skipped notice counts the ones left out). Left out: every event as it comes.
+    """
+
+
 class AgentState(BaseModel):
     """
     One agent as it stands: id, kind and its full data.
@@ -782,6 +885,27 @@ class AgentState(BaseModel):
     """
 
 
+class BatchMember(BaseModel):
+    """
+    One broadcast event inside a batch, exactly as it would have been sent alone: its own schema (schema/events/<type>.json) describes the rest of it.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    __annotations__ = {
+        "__pydantic_extra__": dict[str, Any],
+    }
+    type: EventType
+    """
+    The event's type.
+    """
+    seq: Annotated[StrictInt, Field(ge=1)]
+    """
+    The event's broadcast sequence number.
+    """
+
+
 class SimulationInfo(BaseModel):
     """
     The simulation's lifecycle state, tick and speed.
@@ -801,6 +925,24 @@ class SimulationInfo(BaseModel):
     tick_rate: TickRate
     """
     Current speed in ticks per second.
+    """
+
+
+class BatchEvent(BaseModel):
+    """
+    Sent to a client that subscribed with batch: true instead of one frame per broadcast event: the events of one burst, in seq order, each unchanged. Replies to the client's commands are never inside a batch; they come between batches, in order.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["batch"] = "batch"
+    """
+    Message type: always "batch".
+    """
+    events: Annotated[list[BatchMember], Field(min_length=1)]
+    """
+    The broadcast events, in seq order.
     """
 
 
@@ -836,6 +978,14 @@ class SnapshotEvent(BaseModel):
     """
     This connection's id, as the server logs it.
     """
+    role: Role
+    """
+    This connection's role, from its token: a viewer's controls are read-only.
+    """
+    capabilities: list[Capability]
+    """
+    What this server supports, sorted: check a feature here, not the protocol_version.
+    """
     resume: ResumeRefused | MISSING = MISSING
     """
     Present when the client asked to resume and this snapshot was sent instead: why.
@@ -854,6 +1004,24 @@ class SnapshotEvent(BaseModel):
     """
 
 
+class SubscribeResult(BaseModel):
+    """
+    The result of subscribe: where the new subscription starts, and the agents it covers as they stand there.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    seq: Annotated[StrictInt, Field(ge=0)]
+    """
+    The last broadcast event sent under the old subscription: every event after it follows the new one.
+    """
+    agents: list[AgentState]
+    """
+    Every agent the new subscription covers, as of seq, in creation order: the client's view of the agents starts over from these.
+    """
+
+
 Command = TypeAliasType(
     "Command",
     Annotated[
@@ -866,7 +1034,8 @@ Command = TypeAliasType(
         | ResumeCommand
         | SetTickRateCommand
         | StartCommand
-        | StopCommand,
+        | StopCommand
+        | SubscribeCommand,
         Field(discriminator="type"),
     ],
 )
@@ -881,10 +1050,12 @@ ServerEvent = TypeAliasType(
         AgentAddedEvent
         | AgentRemovedEvent
         | AgentUpdateEvent
+        | BatchEvent
         | CommandAckEvent
         | ErrorEvent
         | ResumedEvent
         | SimulationStateEvent
+        | SkippedEvent
         | SnapshotEvent
         | TickEndEvent
         | TickStartEvent

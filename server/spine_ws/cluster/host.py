@@ -35,6 +35,7 @@ from nats.js.errors import BadRequestError, KeyWrongLastSequenceError, NotFoundE
 from nats.js.kv import KeyValue
 
 from spine_ws.cluster import Cluster, ClusterError, shown
+from spine_ws.core.delivery import Burst, Subscription
 from spine_ws.core.history import HistoryStats, Log, Trimmed
 from spine_ws.core.hub import Hub
 from spine_ws.core.outbox import Role
@@ -127,6 +128,19 @@ class _Remote:
 
     def send(self, message: bytes) -> None:
         self._reply = message
+
+    def send_reply(self, message: bytes) -> None:
+        self._reply = message
+
+    @property
+    def shaping(self) -> None:
+        return None  # a gateway answers subscribe itself: its clients are its own
+
+    def subscribe(self, subscription: Subscription) -> None:
+        raise NotImplementedError("subscribe is answered by the gateway")
+
+    def offer(self, burst: Burst, start: int, end: int) -> None:
+        raise NotImplementedError("a remote sender gets no broadcasts")
 
     def flush(self) -> None:
         if self._reply is None:

@@ -28,6 +28,10 @@ SCHEMA_DIR = schema_dir()
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
+# The annotation of a command about the connection itself, not the simulation.
+SCOPE = "x-spine-scope"
+
+
 class ContractError(Exception):
     """The schema tree is malformed: a dangling `$ref`, a clash of titles, a bad name."""
 
@@ -106,6 +110,22 @@ class Contract:
             if self.files[f"events/{wire}.json"]["properties"].get("seq", {}).get("$ref")
             == "../defs/seq.json"
         ]
+
+    @property
+    def connection_commands(self) -> list[str]:
+        """Command types about the connection itself (`"x-spine-scope": "connection"`):
+        the server answers them, never the simulation, and a viewer may send them."""
+        return [
+            wire
+            for wire in self.commands
+            if self.files[f"commands/{wire}.json"].get(SCOPE) == "connection"
+        ]
+
+    @property
+    def simulation_commands(self) -> list[str]:
+        """The command types a simulation may handle (every other one)."""
+        connection = set(self.connection_commands)
+        return [wire for wire in self.commands if wire not in connection]
 
     def title_of(self, path: str) -> str:
         title = self.files[path].get("title")
@@ -194,6 +214,12 @@ def _checked(files: dict[str, dict[str, Any]]) -> Contract:
                     f"it must equal the file name {wire!r}"
                 )
             table[wire] = contract.title_of(path)
+            scope = files[path].get(SCOPE)
+            if scope is not None and (folder != "commands" or scope != "connection"):
+                raise ContractError(
+                    f"schema/{path}: {SCOPE} is {scope!r}; only a command may have it, and "
+                    'only as "connection" (the server answers it, not the simulation)'
+                )
     for path in sorted(p for p in files if p.startswith("results/")):
         wire = posixpath.splitext(posixpath.basename(path))[0]
         if wire not in contract.commands:

@@ -231,6 +231,7 @@ def _python_catalog(contract: Contract, command: str) -> str:
         '    "BROADCAST_EVENT_TYPES",',
         '    "COMMAND_ID_PATTERN",',
         '    "COMMAND_MODELS",',
+        '    "CONNECTION_COMMAND_TYPES",',
         '    "EVENT_MODELS",',
         '    "PROTOCOL_VERSION",',
         '    "RESULT_MODELS",',
@@ -251,6 +252,14 @@ def _python_catalog(contract: Contract, command: str) -> str:
         "COMMAND_MODELS: Final[dict[str, type[BaseModel]]] = {",
         *(f'    "{w}": models.{t},' for w, t in contract.commands.items()),
         "}",
+        "",
+        "# Commands about the connection itself (`x-spine-scope: connection`): the server",
+        "# answers them, never the simulation, and a viewer may send them.",
+        "CONNECTION_COMMAND_TYPES: Final = frozenset(",
+        "    {",
+        *(f'        "{w}",' for w in contract.connection_commands),
+        "    }",
+        ")",
         "",
         "# Command type -> model of its result, for the commands that return one",
         "# (schema/results/<type>.json): the command_ack's `result` is validated against it.",
@@ -288,7 +297,8 @@ def _registrar(contract: Contract) -> list[str]:
         '    its result (schema/results/<type>.json), or None if it declares none."""',
         "",
     ]
-    for wire, title in contract.commands.items():
+    for wire in contract.simulation_commands:
+        title = contract.commands[wire]
         result = contract.results.get(wire)
         returns = f"models.{result}" if result else "None"
         lines += [
@@ -439,6 +449,9 @@ def _ts_contract(contract: Contract, command: str) -> str:
             f"export const COMMAND_ID_PATTERN = /{contract.command_id_pattern}/;",
             "/** Wire type of every command. */",
             f"export const COMMAND_TYPES = {tuple_of(list(contract.commands))};",
+            "/** Commands about the connection itself, answered by the server (a viewer may",
+            " * send them): `x-spine-scope: connection` in their schema. */",
+            f"export const CONNECTION_COMMAND_TYPES = {tuple_of(contract.connection_commands)};",
             "/** Wire type of every event. */",
             f"export const EVENT_TYPES = {tuple_of(list(contract.events))};",
             "/** Events that may be broadcast to every client (they carry `seq` when they are). */",
@@ -449,10 +462,14 @@ def _ts_contract(contract: Contract, command: str) -> str:
             "  event: ServerEvent;",
             "  results: CommandResults;",
             "}",
-            "/** This contract's identity, for `SpineClient`'s `contract` option. */",
+            "/**",
+            " * This contract's identity, for `SpineClient`'s `contract` option: the version it",
+            " * checks a server's against, and the event types it dispatches (others it ignores).",
+            " */",
             "export const CONTRACT = {",
             "  protocolVersion: PROTOCOL_VERSION,",
             "  schemaHash: SCHEMA_HASH,",
+            "  eventTypes: EVENT_TYPES,",
             "} as const;",
             "",
         ]

@@ -53,6 +53,8 @@ class CommandItem:
     ticket: int = 0
     # The model of its result (schema/results/<type>.json), if its schema declares one.
     result_model: type[BaseModel] | None = None
+    # When its frame was read (time.monotonic()), for the command latency.
+    received: float = 0.0
 
     @property
     def command_type(self) -> str:

@@ -33,6 +33,9 @@ class Catalog:
     commands: Mapping[str, type[BaseModel]]
     results: Mapping[str, type[BaseModel]]
     events: Mapping[str, type[BaseModel]]
+    # Commands about the connection (`x-spine-scope: connection`): the server answers
+    # them itself, a viewer may send them, and no simulation registers them.
+    connection_commands: frozenset[str]
     # The generated package's folder: its bundle, its AsyncAPI document and, for an
     # extension, a copy of its own schema files (`schema/`).
     home: Path
@@ -48,8 +51,15 @@ class Catalog:
             commands=package.COMMAND_MODELS,
             results=package.RESULT_MODELS,
             events=package.EVENT_MODELS,
+            # A package generated before protocol 1.6 has no such commands.
+            connection_commands=getattr(package, "CONNECTION_COMMAND_TYPES", frozenset()),
             home=Path(package.__file__).resolve().parent,
         )
+
+    @property
+    def simulation_commands(self) -> dict[str, type[BaseModel]]:
+        """The commands a simulation may handle: every one not about the connection."""
+        return {w: m for w, m in self.commands.items() if w not in self.connection_commands}
 
     @property
     def extended(self) -> bool:

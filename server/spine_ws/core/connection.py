@@ -9,11 +9,12 @@ close frame cannot be flushed quickly (it waits behind the backlog of a client t
 stopped reading), the TCP connection is aborted so its memory is released.
 
 The snapshot is not in that queue: however large, it is streamed as the socket takes it
-(`Transport.send_large`), and the live events that arrive meanwhile wait behind it,
-judged by the snapshot's progress (a client that takes none of it for `grace` seconds
-is slow) and by the hard ceiling, not by the limits. A resume's replay is streamed the
-same way (`Transport.send_many`): a client is never shed for the size of its own
-replay, only for taking none of it.
+(`Transport.send_large`), and the live events that arrive meanwhile wait behind it, up
+to the limits; past them they are coalesced, as for a client behind on its queue. A
+client is judged then by the snapshot's progress (one that takes none of it for `grace`
+seconds is slow) and by the hard ceiling, not by the limits. A resume's replay is
+streamed the same way (`Transport.send_many`): a client is never shed for the size of
+its own replay, only for taking none of it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from itertools import chain
 
+from spine_ws.core.delivery import Burst, Shaping, Subscription
 from spine_ws.core.history import Trimmed
 from spine_ws.core.outbox import Role, Transport
 from spine_ws.core.status import (
@@ -60,9 +62,13 @@ class Connection:
         "_max_snapshot",
         "_over_since",
         "_progress_at",
+        "_shaping",
         "_shedding",
         "_streaming",
+        "_timer",
         "_transport",
+        "closed_with",
+        "coalesced",
         "id",
         "role",
     )
@@ -99,12 +105,51 @@ class Connection:
         self._held: list[bytes] = []
         self._held_bytes = 0
         self._progress_at = 0.0
+        # The close code this side chose, once it closes the connection itself.
+        self.closed_with: int | None = None
+        # Its subscription and coalescing, once it has either (None: plain, the hub
+        # writes it the shared frames); a timer for a delivery held for later.
+        self._shaping: Shaping | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        # agent_updates left out for it so far (kept when its shaping ends).
+        self.coalesced = 0
 
     @property
     def queued(self) -> tuple[int, int]:
         """Messages and bytes waiting to be written."""
         messages, size = self._transport.backlog()
         return messages + len(self._held), size + self._held_bytes
+
+    def written(self) -> tuple[int, int]:
+        """Messages and bytes written to this client so far."""
+        return self._transport.written()
+
+    @property
+    def shaping(self) -> Shaping | None:
+        return self._shaping
+
+    def subscribe(self, subscription: Subscription) -> None:
+        """From now on, shape what it is sent by `subscription` (the default: plain
+        again, once nothing is held for it)."""
+        if self._shaping is None:
+            if subscription.everything:
+                return
+            self._shaping = Shaping(subscription)
+        else:
+            self._shaping.subscription = subscription
+
+    def offer(self, burst: Burst, start: int, end: int) -> None:
+        """A burst's broadcasts, to a shaped connection (the hub sends a plain one the
+        frames)."""
+        if self._shaping is not None and not self._closing:
+            self._shaping.offer_burst(burst, start, end)
+
+    def send_reply(self, message: bytes) -> None:
+        """A reply: in order among the events a shaped connection holds."""
+        if self._shaping is not None and not self._closing:
+            self._shaping.reply(message)
+        else:
+            self.send(message)
 
     @property
     def shed(self) -> bool:
@@ -151,7 +196,9 @@ class Connection:
         self._streaming = asyncio.get_running_loop().create_task(self._stream(write))
 
     def flush(self) -> None:
-        """Send what was queued (the hub calls this after each burst of events).
+        """Send what was queued (the hub calls this after each burst of events); past
+        the soft limit, become shaped (the hub then offers it events instead of sending
+        them).
 
         Checked once a burst, not per message: the per-client work of a broadcast stays
         one append.
@@ -162,8 +209,31 @@ class Connection:
             self._transport.drop()
             return
         now = time.monotonic()
+        if self._shaping is not None:
+            self._flush_shaped(now)
+            return
+        messages, size = self.queued
+        # Past the soft limit: coalesce from now on instead of queueing more. Behind a
+        # snapshot, past the limits: what a fast stream sends while a large snapshot is
+        # taken is then bounded by the world's size, not by the stream's rate times the
+        # snapshot's duration (the client must take it all once the snapshot is in).
+        soft = 1 if self._streaming is not None else 2
+        if messages > self._max_messages // soft or size > self._max_bytes // soft:
+            self._shaping = Shaping(Subscription())
+            self._shaping.pressured = True
+            if self._streaming is not None:
+                self._flush_plain(now)  # the snapshot's checks
+            else:
+                if messages > self._max_messages or size > self._max_bytes:
+                    self._over_since = self._over_since or now  # already over the limits
+                self._transport.flush()
+            return
+        self._flush_plain(now)
+
+    def _flush_plain(self, now: float) -> None:
         if self._streaming is not None:
-            if self._held_bytes > HARD_FACTOR * self._max_bytes:
+            held = self._held_bytes + (self._shaping.fixed_bytes if self._shaping else 0)
+            if held > HARD_FACTOR * self._max_bytes:
                 self._shed("too much held behind the snapshot")
             elif now - self._progress_at > self._grace:
                 self._shed("took none of its snapshot")
@@ -181,6 +251,64 @@ class Connection:
             return
         self._transport.flush()
 
+    def _flush_shaped(self, now: float) -> None:
+        """Write what the shaping lets go now; judge the client by what it takes."""
+        shaping = self._shaping
+        assert shaping is not None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        # Pressure counts what waits behind a snapshot; the limits below do not (the
+        # snapshot's own checks judge a client while it streams).
+        messages, size = self._transport.backlog()  # once: it may cost an ioctl
+        queued_messages, queued_size = messages + len(self._held), size + self._held_bytes
+        if (
+            shaping.pressured
+            and queued_messages <= self._max_messages // 4
+            and queued_size <= self._max_bytes // 4
+        ):
+            shaping.pressured = False  # caught up: what is held goes, coalesced
+            self._over_since = None  # and the next stretch behind gets its own grace
+        elif not shaping.pressured:
+            soft = 1 if self._streaming is not None else 2  # as in `flush`
+            if (
+                queued_messages > self._max_messages // soft
+                or queued_size > self._max_bytes // soft
+            ):
+                shaping.pressured = True
+        if shaping.pressured and self._streaming is None:
+            # Only what cannot be coalesced counts against the limits: a client that
+            # reads slower than the stream stays, thinned; one that falls behind on
+            # what must all be delivered (or stops reading) is shed as before.
+            fixed = shaping.fixed_bytes + size
+            if fixed > HARD_FACTOR * self._max_bytes:
+                self._shed("over the hard limit with what cannot be coalesced")
+                return
+            if fixed <= self._max_bytes and messages <= self._max_messages:
+                self._over_since = None
+            elif self._over_since is None:
+                self._over_since = now
+            elif now - self._over_since > self._grace:
+                self._shed(f"over the limits for {now - self._over_since:.1f} s")
+                return
+        frames, skipped = shaping.take(now, hold=shaping.pressured)
+        self.coalesced += skipped
+        for frame in frames:
+            self.send(frame)
+        if self._streaming is not None:
+            self._flush_plain(now)  # the snapshot's checks; the frames wait behind it
+        else:
+            # Even with no frame of its own: what was sent before (the messages held
+            # behind a snapshot) must not wait in the transport for the next delivery.
+            self._transport.flush()
+        if shaping.idle:
+            self._shaping = None
+        elif shaping.holding:
+            # Not due yet (max_rate) or waiting for the socket: look again then, even
+            # if no event comes meanwhile.
+            delay = max(shaping.due - now, 0.0) if not shaping.pressured else 0.05
+            self._timer = asyncio.get_running_loop().call_later(delay, self.flush)
+
     def allow_command(self) -> bool:
         """Take one token from this connection's command bucket."""
         return self._bucket.take()
@@ -188,7 +316,9 @@ class Connection:
     async def finish(self) -> None:
         """Stop the transport (the socket is gone or going); drop what was queued."""
         self._closing = True
-        self._held = []
+        self._held, self._held_bytes = [], 0
+        if self._timer is not None:
+            self._timer.cancel()
         if self._streaming is not None:
             self._streaming.cancel()
             await asyncio.gather(self._streaming, return_exceptions=True)
@@ -224,12 +354,10 @@ class Connection:
         self._closing = True
         log.info("closing %s: %s (%d)", self.id, reason, code)
         self._transport.drop()
-        self._held = []
+        self._held, self._held_bytes = [], 0
         if self._streaming is not None:
             self._streaming.cancel()
-        self._shedding = asyncio.get_running_loop().create_task(
-            self._close_then_abort(code, reason)
-        )
+        self._close_later(code, reason)
 
     def _lost_replay(self) -> None:
         """The history moved past a replay this client took too slowly: it cannot have
@@ -237,10 +365,8 @@ class Connection:
         self._closing = True
         log.warning("closing %s: its replay fell behind the history", self.id)
         self._transport.drop()
-        self._held = []
-        self._shedding = asyncio.get_running_loop().create_task(
-            self._close_then_abort(WS_1013_TRY_AGAIN_LATER, "replay fell behind the history")
-        )
+        self._held, self._held_bytes = [], 0
+        self._close_later(WS_1013_TRY_AGAIN_LATER, "replay fell behind the history")
 
     def _refuse(self, size: int) -> None:
         self._closing = True
@@ -250,9 +376,7 @@ class Connection:
             size,
             self._max_snapshot,
         )
-        self._shedding = asyncio.get_running_loop().create_task(
-            self._close_then_abort(WS_1009_MESSAGE_TOO_BIG, "snapshot too large")
-        )
+        self._close_later(WS_1009_MESSAGE_TOO_BIG, "snapshot too large")
 
     def _shed(self, why: str) -> None:
         self._closing = True
@@ -263,11 +387,15 @@ class Connection:
             *self.queued,
         )
         self._transport.drop()
-        self._held = []
+        self._held, self._held_bytes = [], 0
         if self._streaming is not None:
             self._streaming.cancel()
+        self._close_later(WS_1008_POLICY_VIOLATION, "slow consumer")
+
+    def _close_later(self, code: int, reason: str) -> None:
+        self.closed_with = code
         self._shedding = asyncio.get_running_loop().create_task(
-            self._close_then_abort(WS_1008_POLICY_VIOLATION, "slow consumer")
+            self._close_then_abort(code, reason)
         )
 
     async def _close_then_abort(self, code: int, reason: str) -> None:

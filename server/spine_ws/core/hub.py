@@ -25,8 +25,11 @@ from pydantic import MISSING, BaseModel
 
 from spine_ws.core.boundary import CommandItem, EventItem
 from spine_ws.core.catalog import CORE, Catalog
+from spine_ws.core.delivery import Burst, Subscription, filtered_replay, tag_of
 from spine_ws.core.errors import (
     Forbidden,
+    InvalidJson,
+    InvalidMessage,
     LimitExceeded,
     ProtocolError,
     QueueFull,
@@ -39,9 +42,15 @@ from spine_ws.core.messages import to_json, wire_type
 from spine_ws.core.mirror import Mirror
 from spine_ws.core.outbox import Outbox
 from spine_ws.core.parse import Limits, ParseFailure, parse_command
-from spine_ws.generated import ErrorEvent, SimulationInfo, SnapshotEvent
+from spine_ws.generated import (
+    CommandAckEvent,
+    ErrorEvent,
+    SimulationInfo,
+    SnapshotEvent,
+    SubscribeCommand,
+)
 
-__all__ = ["SMALL_REPLAY", "GapError", "Hub", "stamp"]
+__all__ = ["SMALL_REPLAY", "GapError", "Hub", "Meter", "stamp"]
 
 log = logging.getLogger("spine_ws.hub")
 
@@ -59,6 +68,26 @@ class CommandSink(Protocol):
 
     def discard(self) -> int:
         """Drop every command not taken yet; how many."""
+
+
+class Meter(Protocol):
+    """What the hub counts for `/metrics`: once per command and per join, never per
+    frame (spine_ws.metrics; a no-op by default)."""
+
+    def command(self, command_type: str, outcome: str, seconds: float) -> None:
+        """A command was answered: `ack` or an error code, `seconds` after its frame
+        was read. `command_type` is `unknown` for a type the contract lacks."""
+
+    def resume(self, outcome: str) -> None:
+        """A client asked to resume: `replayed`, or why it got a snapshot."""
+
+
+class _NoMeter:
+    def command(self, command_type: str, outcome: str, seconds: float) -> None:
+        pass
+
+    def resume(self, outcome: str) -> None:
+        pass
 
 
 class GapError(Exception):
@@ -84,11 +113,17 @@ class Hub:
         simulation_name: str = "the simulation",
         history: Log | None = None,
         id_prefix: str | None = None,
+        capabilities: Iterable[str] = (),
+        meter: Meter | None = None,
     ) -> None:
         self.epoch = epoch or secrets.token_hex(8)
         self.history = history or History(100_000, 64 * 1024 * 1024, 300.0)
         self.seq = 0
+        # Broadcast events fanned out since start (seq starts over with each epoch).
+        self.broadcasts = 0
         self.mirror = Mirror()
+        # Every client; each burst sends the plain ones its shared frames and offers
+        # them to the shaped ones (a subscription, or coalescing under backpressure).
         self.connections: dict[str, Outbox] = {}
         # Senders of commands that came from a cluster gateway: replies only, no broadcasts.
         self.remote: dict[str, Outbox] = {}
@@ -104,12 +139,17 @@ class Hub:
         # Why the simulation failed, once it has: from then on no command is queued.
         self.failure: str | None = None
         self._snapshot: tuple[int, bytes] | None = None
-        # The command types the running simulation handles (default: every schema's).
-        self.supported = sorted(catalog.commands if supported is None else supported)
+        # The command types the running simulation handles (default: every schema's),
+        # and those the server answers itself.
+        handled = catalog.simulation_commands if supported is None else supported
+        self.supported = sorted({*handled, *catalog.connection_commands})
         self._supported = frozenset(self.supported)
         self._simulation_name = simulation_name
         # What connection ids start with: the epoch's start, or a gateway's name.
         self.id_prefix = id_prefix or self.epoch[:6]
+        # What this server supports, as the snapshot and `resumed` tell clients.
+        self.capabilities = sorted(set(capabilities))
+        self.meter: Meter = meter or _NoMeter()
 
     def new_connection_id(self) -> str:
         self._next_id += 1
@@ -128,7 +168,7 @@ class Hub:
         self.seq = 0
         self.mirror = Mirror()
         self.history = history
-        self.supported = sorted(supported)
+        self.supported = sorted({*supported, *self.catalog.connection_commands})
         self._supported = frozenset(self.supported)
         self._snapshot = None
         if checkpoint is not None:
@@ -136,13 +176,20 @@ class Hub:
             self.mirror.simulation = SimulationInfo.model_validate(checkpoint["simulation"])
             self.mirror.agents = {a["agent_id"]: a for a in checkpoint["agents"]}
 
-    def join(self, client: Outbox, resume: str | None = None) -> str:
+    def join(
+        self, client: Outbox, resume: str | None = None, subscription: Subscription | None = None
+    ) -> str:
         """Start the client and subscribe it: no event can fall between the two.
 
         `resume` is its `<epoch>:<seq>`, if it asked: it gets `resumed` and the frames
         after its seq if they are all held and fewer bytes than a snapshot; else the
-        snapshot, saying why. Returns what it got, for the connect log line.
+        snapshot, saying why. A `subscription` (given at connect time) shapes both.
+        Returns what it got, for the connect log line.
         """
+        if subscription is not None:
+            client.subscribe(subscription)
+        shaping = client.shaping
+        filtered = shaping.subscription if shaping and shaping.subscription.filtered else None
         refused: bytes = b""
         if resume is not None:
             reason, after = self._check_resume(resume)
@@ -154,22 +201,57 @@ class Hub:
                         "epoch": self.epoch,
                         "seq": after,
                         "connection_id": client.id,
+                        "role": client.role,
+                        "capabilities": self.capabilities,
                         "protocol_version": self.catalog.protocol_version,
                         "schema_hash": self.catalog.schema_hash,
                         "replayed": replayed,
                     }
                 )
                 frames = self.history.frames_after(after, self.seq)
+                if filtered is not None:
+                    frames = filtered_replay(frames, filtered, self.mirror.agents)
                 client.send_replay(head, frames, self.history.size_after(after))
                 self.connections[client.id] = client
+                self.meter.resume("replayed")
                 return f"resumed {self.epoch}:{after} ({replayed} events)"
+            self.meter.resume(reason)
             member = {"requested": resume[:RESUME_MAX], "reason": reason}
             refused = b'"resume":' + orjson.dumps(member) + b","
         # The body is shared by every joiner at this seq; only the id is the client's.
-        prefix = b'{"connection_id":' + orjson.dumps(client.id) + b"," + refused
-        client.send_snapshot((prefix, memoryview(self.snapshot())[1:]))
+        prefix = b'{"connection_id":%b,"role":"%b",%b' % (
+            orjson.dumps(client.id),
+            client.role.encode(),
+            refused,
+        )
+        body = self.snapshot() if filtered is None else self._snapshot_of(filtered)
+        client.send_snapshot((prefix, memoryview(body)[1:]))
         self.connections[client.id] = client
         return f"snapshot ({reason})" if refused else "snapshot"
+
+    def subscription_of(self, text: str) -> Subscription:
+        """A connect-time `/ws?subscribe=` value: the JSON of subscribe's members.
+        Raises the `ProtocolError` to reply (the connection then gets everything)."""
+        try:
+            members = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidJson(f"?subscribe= is not valid JSON: {exc}") from None
+        if not isinstance(members, dict) or members.get("type", "subscribe") != "subscribe":
+            raise InvalidMessage("?subscribe= must be a JSON object of subscribe's members")
+        # Parsed as the command it stands for, so every limit and schema rule applies.
+        framed = orjson.dumps({**members, "type": "subscribe"}).decode()
+        try:
+            command = parse_command(framed, self._limits, self.catalog.commands)
+        except ParseFailure as failure:
+            raise failure.error from None
+        assert isinstance(command, SubscribeCommand)
+        return Subscription.of(command)
+
+    def _snapshot_of(self, subscription: Subscription) -> bytes:
+        """A snapshot of the agents a subscription covers (built for this client)."""
+        full = orjson.loads(self.snapshot())
+        full["agents"] = [a for a in full["agents"] if subscription.covers(a)]
+        return orjson.dumps(full)
 
     def _check_resume(self, value: str) -> tuple[str | None, int]:
         """(None, seq) if `<epoch>:<seq>` can be resumed, else (why not, 0)."""
@@ -191,7 +273,8 @@ class Hub:
         return None, after
 
     def snapshot(self) -> bytes:
-        """The snapshot at the current seq without its `connection_id`, built once per seq.
+        """The snapshot at the current seq without its `connection_id` and `role`, built
+        once per seq.
 
         Serialised by orjson straight from the mirror (whose members came from validated
         events), not through a model per agent: a 5,000-agent world costs milliseconds,
@@ -208,19 +291,34 @@ class Hub:
             "seq": self.seq,
             "simulation": self.mirror.simulation.model_dump(mode="json"),
             "commands": self.supported,
+            "capabilities": self.capabilities,
         }
         try:
             body = orjson.dumps({**members, "agents": list(self.mirror.agents.values())})
         except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: pydantic's way
             event = SnapshotEvent.model_validate(
-                {**members, "connection_id": "-", "agents": self.mirror.agent_states()}
+                {
+                    **members,
+                    "connection_id": "-",
+                    "role": "viewer",
+                    "agents": self.mirror.agent_states(),
+                }
             )
-            body = to_json(event, exclude={"connection_id"})
+            body = to_json(event, exclude={"connection_id", "role"})
         self._snapshot = (self.seq, body)
         return body
 
     def leave(self, client: Outbox) -> None:
         self.connections.pop(client.id, None)
+
+    @property
+    def subscriptions(self) -> int:
+        """Clients with a subscription of their own (not the default)."""
+        return sum(
+            1
+            for client in self.connections.values()
+            if (shaping := client.shaping) is not None and not shaping.subscription.everything
+        )
 
     def deliver(self, items: Sequence[EventItem]) -> None:
         """Called on the loop with each burst of events of the simulation, in order.
@@ -229,29 +327,65 @@ class Hub:
         """
         replied: list[Outbox] = []
         broadcast, now = False, 0.0
+        plain, shaped = self._partition()
+        # The shaped clients are offered the burst's events, in parts when a reply to
+        # one of them falls between: `offered` is how far each one got.
+        burst = Burst() if shaped else None
+        offered: dict[str, int] = {}
         for item in items:
             if item.to is not None:
                 if item.ticket is not None:
-                    self.outstanding.pop(item.ticket, None)
+                    answered = self.outstanding.pop(item.ticket, None)
+                    if answered is not None:
+                        self._measure(answered.command_type, item.event, answered.received)
                 target = self.connections.get(item.to) or self.remote.get(item.to)
                 if target is not None:
-                    target.send(item.body)
+                    if burst is not None and target.shaping is not None:
+                        end = len(burst.events)
+                        target.offer(burst, offered.get(target.id, 0), end)
+                        offered[target.id] = end
+                    target.send_reply(item.body)
                     replied.append(target)
                 continue
             if not broadcast:
                 broadcast, now = True, time.monotonic()
             self.seq += 1
+            self.broadcasts += 1
             message = stamp(item.body, self.seq)
             self.history.append(self.seq, message, now)
+            if burst is not None:  # tagged before the mirror forgets a removed agent's kind
+                event = item.event
+                tag = tag_of(
+                    wire_type(type(event)),
+                    getattr(event, "agent_id", None),
+                    getattr(event, "agent_kind", None),
+                    self.mirror.agents,
+                )
+                burst.events.append((self.seq, tag, message))
             self.mirror.apply(item.event)
-            for client in self.connections.values():
+            for client in plain:
                 client.send(message)
-        for client in self.connections.values() if broadcast else replied:
-            client.flush()
-        if broadcast:  # a gateway's sender is not among the connections
-            for client in replied:
+        if burst is not None and burst.events:
+            _offer(burst, shaped, offered)
+        if broadcast:
+            for client in self.connections.values():
+                client.flush()
+            for client in replied:  # a gateway's sender is not among the connections
                 if client.id not in self.connections:
                     client.flush()
+        else:
+            for client in replied:
+                client.flush()
+
+    def _partition(self) -> tuple[list[Outbox], list[Outbox]]:
+        """The plain clients and the shaped ones, as they are at this burst: read each
+        time, for a connection changes on its own between bursts (a timer finds it
+        caught up, a snapshot finishes streaming)."""
+        plain: list[Outbox] = []
+        shaped: list[Outbox] = []
+        for client in self.connections.values():
+            (plain if client.shaping is None else shaped).append(client)
+        return plain, shaped
 
     def relay(self, frames: Sequence[bytes]) -> None:
         """Deliver broadcast frames stamped elsewhere (a cluster gateway: the host's,
@@ -260,6 +394,8 @@ class Hub:
         which the caller must not let happen (`GapError`)."""
         now = time.monotonic()
         sent = False
+        plain, shaped = self._partition()
+        burst = Burst() if shaped else None
         for frame in frames:
             event = orjson.loads(frame)
             seq = event.get("seq")
@@ -267,20 +403,36 @@ class Hub:
                 continue
             if seq != self.seq + 1:
                 raise GapError(f"event {seq} follows {self.seq}: {seq - self.seq - 1} missing", seq)
+            self.seq = seq
+            self.broadcasts += 1
+            self.history.append(seq, frame, now)
+            if burst is not None:
+                tag = tag_of(
+                    event.get("type"),
+                    event.get("agent_id"),
+                    event.get("agent_kind"),
+                    self.mirror.agents,
+                )
+                burst.events.append((seq, tag, frame))
             model = self.catalog.events.get(event.get("type"))
             if model is not None:
                 self.mirror.apply(model.model_validate(event))
-            self.seq = seq
-            self.history.append(seq, frame, now)
-            for client in self.connections.values():
+            for client in plain:
                 client.send(frame)
             sent = True
+        if burst is not None and burst.events:
+            _offer(burst, shaped, {})
         if sent:
             for client in self.connections.values():
                 client.flush()
 
+    def _measure(self, command_type: str, reply: BaseModel, received: float) -> None:
+        outcome = getattr(reply, "code", "ack")
+        self.meter.command(command_type, outcome, time.monotonic() - received)
+
     def submit(self, client: Outbox, text: str) -> None:
         """Handle one command frame; every frame gets exactly one reply, now or later."""
+        received = time.monotonic()
         command_id: str | None = None
         command_type: str | None = None
         try:
@@ -295,6 +447,9 @@ class Hub:
             command_type = wire_type(type(command))
             if not client.allow_command():
                 raise RateLimited(_RATE_MESSAGE)
+            if command_type in self.catalog.connection_commands:
+                self._subscribe(client, command, command_id, received)
+                return
             if command_type not in self._supported:
                 raise UnsupportedCommand(
                     f"{self._simulation_name} does not support {command_type}; it supports "
@@ -312,12 +467,40 @@ class Hub:
                 command_id,
                 self._next_ticket,
                 self.catalog.results.get(command_type),
+                received,
             )
             if not self._commands.put(item):
                 raise QueueFull("the simulation's command queue is full; nothing was applied")
             self.outstanding[item.ticket] = item
         except ProtocolError as error:
             self.reply(client, error, command_id, command_type)
+            # Only the contract's types label a metric: a client cannot add series.
+            label = command_type or "unknown"
+            label = label if label in self.catalog.commands else "unknown"
+            self.meter.command(label, error.code, time.monotonic() - received)
+
+    def _subscribe(
+        self, client: Outbox, command: BaseModel, command_id: str | None, received: float
+    ) -> None:
+        """`subscribe`, answered here: from the next seq on, the client gets what it asked."""
+        assert isinstance(command, SubscribeCommand)
+        subscription = Subscription.of(command)
+        client.subscribe(subscription)
+        agents = [a for a in self.mirror.agents.values() if subscription.covers(a)]
+        members: dict[str, Any] = {
+            "command_type": "subscribe",
+            "tick": self.mirror.simulation.tick,
+            "result": {"seq": self.seq, "agents": agents},
+        }
+        if command_id is not None:
+            members["command_id"] = command_id
+        try:
+            body = orjson.dumps({"type": "command_ack", **members})
+        except orjson.JSONEncodeError:  # an agent's data orjson cannot write: pydantic's way
+            body = to_json(CommandAckEvent.model_validate(members))
+        client.send_reply(body)
+        client.flush()
+        self.meter.command("subscribe", "ack", time.monotonic() - received)
 
     def fail(self, reason: str) -> None:
         """The simulation is gone for good: say so to every client, and answer every
@@ -325,7 +508,11 @@ class Hub:
         if self.failure is not None:
             return
         self.failure = reason
-        log.critical("%s: every queued and later command gets an error reply", reason)
+        log.critical(
+            "%s: every queued and later command gets an error reply",
+            reason,
+            extra={"error_code": "simulation_error"},
+        )
         event = ErrorEvent(code="simulation_error", message=reason, seq=1)
         items = [EventItem(event, to_json(event, exclude={"seq"}))]
         in_flight = self._commands.taken_ticket
@@ -346,7 +533,7 @@ class Hub:
         command_id: str | None = None,
         command_type: str | None = None,
     ) -> None:
-        client.send(to_json(error.to_event(command_id, command_type)))
+        client.send_reply(to_json(error.to_event(command_id, command_type)))
         client.flush()
 
     def _check_agent_data(self, command: BaseModel) -> None:
@@ -358,6 +545,15 @@ class Hub:
             raise LimitExceeded(
                 f"agent_data is {size} bytes; the limit is {self._max_agent_data_bytes}"
             )
+
+
+def _offer(burst: Burst, shaped: list[Outbox], offered: dict[str, int]) -> None:
+    """The rest of the burst, to each shaped client (`offered`: how far each got)."""
+    end = len(burst.events)
+    for client in shaped:
+        start = offered.get(client.id, 0)
+        if start < end:
+            client.offer(burst, start, end)
 
 
 def stamp(body: bytes, seq: int) -> bytes:

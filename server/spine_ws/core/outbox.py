@@ -13,7 +13,10 @@ with a fake transport: no sockets.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from spine_ws.core.delivery import Burst, Shaping, Subscription
 
 __all__ = ["Outbox", "Role", "Transport"]
 
@@ -33,7 +36,21 @@ class Outbox(Protocol):
         """Queue one text message (UTF-8 JSON); never blocks, never raises."""
 
     def flush(self) -> None:
-        """Write what was queued (the hub calls it once per burst of events)."""
+        """Write what was queued (the hub calls it once per burst of events). It may
+        leave the client shaped, or plain again: the hub reads `shaping` each burst."""
+
+    @property
+    def shaping(self) -> Shaping | None:
+        """Its subscription and coalescing state, if it is shaped."""
+
+    def subscribe(self, subscription: Subscription) -> None:
+        """Shape what it is sent from now on (the default subscription: plain again)."""
+
+    def offer(self, burst: Burst, start: int, end: int) -> None:
+        """Broadcasts `start` to `end` of a burst (frames and tags), to a shaped client."""
+
+    def send_reply(self, message: bytes) -> None:
+        """A reply to this client: `send`, or in order among what a shaped one holds."""
 
     def send_snapshot(self, parts: Sequence[bytes | memoryview]) -> None:
         """Start the client's first message, the snapshot (`parts` joined); what `send`
@@ -80,6 +97,10 @@ class Transport(Protocol):
 
     def backlog(self) -> tuple[int, int]:
         """Messages and bytes held for this client and not yet taken by the socket."""
+
+    def written(self) -> tuple[int, int]:
+        """Messages and bytes written so far (to the socket's buffer; counted per
+        write, not per message sent: the broadcast path stays one append)."""
 
     def drop(self) -> None:
         """Forget what is held and write no more data (the connection is going)."""

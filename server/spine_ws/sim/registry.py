@@ -56,6 +56,11 @@ class Registry:
             wire = wire_type(model)
         except NotAMessage as exc:
             raise RegistryError(str(exc)) from None
+        if wire in self.catalog.connection_commands:
+            raise RegistryError(
+                f"{wire} is about the connection (x-spine-scope: connection in its schema): "
+                "the server answers it; a simulation cannot handle it"
+            )
         if self.catalog.commands.get(wire) is not model:
             raise RegistryError(
                 f"{model.__name__} is not the generated model of a command schema of "
@@ -89,9 +94,9 @@ class Registry:
     def check(self, expected: Mapping[str, type[BaseModel]] | None = None) -> None:
         """Raise `RegistryError` naming every orphan handler, wrong model and lifecycle
         command without a handler; `expected` is every command schema's model (default:
-        the catalog's)."""
+        the catalog's, less those the server answers itself)."""
         if expected is None:
-            expected = self.catalog.commands
+            expected = self.catalog.simulation_commands
         missing = [wire for wire in LIFECYCLE if wire in expected and wire not in self._entries]
         orphans = sorted(set(self._entries) - set(expected))
         problems = []

@@ -59,6 +59,8 @@ class TickingSimulation:
         self._registry.register(ResumeCommand, self._resume)
         self._registry.register(SetTickRateCommand, self._set_tick_rate)
         self._deadline = 0.0
+        # How late the last tick started after its deadline (for /metrics).
+        self.tick_lag = 0.0
         self._thread: threading.Thread | None = None
 
     @property
@@ -90,6 +92,7 @@ class TickingSimulation:
                 self._advance()
 
     def _advance(self) -> None:
+        self.tick_lag = max(0.0, time.monotonic() - self._deadline)
         self.tick += 1
         self.events.broadcast(TickStartEvent, tick=self.tick)
         try:
@@ -109,13 +112,14 @@ class TickingSimulation:
         except ProtocolError as error:
             self.events.fail(item, error)
         except Exception as exc:
-            self._report_fault(f"handler for {item.command_type} failed", exc)
+            self._report_fault(f"handler for {item.command_type} failed", exc, item.command_type)
             self.events.fail(item, SimulationError(f"{item.command_type} failed: {exc}"))
         else:
             self.events.ack(item, self.tick, result)
 
-    def _report_fault(self, what: str, exc: Exception) -> None:
-        log.error("%s", what, exc_info=exc)
+    def _report_fault(self, what: str, exc: Exception, command_type: str | None = None) -> None:
+        extra = {"error_code": "simulation_error", "command_type": command_type}
+        log.error("%s", what, exc_info=exc, extra=extra)
         self.events.broadcast(
             ErrorEvent, code="simulation_error", message=f"{what}: {type(exc).__name__}: {exc}"
         )

@@ -31,12 +31,15 @@ class TransportUnavailable(RuntimeError):
     """`fast` was asked for, but this connection is not served by uvicorn's sansio protocol."""
 
 
-def open_transport(mode: Mode, websocket: WebSocket, send: Send) -> Transport:
-    """The transport for one connection (`send` is the ASGI callable it came with)."""
+def open_transport(
+    mode: Mode, websocket: WebSocket, send: Send, kernel_buffer: int | None = None
+) -> Transport:
+    """The transport for one connection (`send` is the ASGI callable it came with);
+    `kernel_buffer` caps the socket's send buffer on the fast path (None: the OS's)."""
     if mode != "asgi":
         protocol = FastTransport.protocol_of(send)
         if protocol is not None:
-            return FastTransport(protocol, websocket.close)
+            return FastTransport(protocol, websocket.close, kernel_buffer)
         if mode == "fast":
             served_by = type(getattr(send, "__self__", send)).__qualname__
             raise TransportUnavailable(

@@ -28,6 +28,8 @@ class AsgiTransport:
         "_send_text",
         "_task",
         "_wake",
+        "_written",
+        "_written_bytes",
         "closed",
     )
 
@@ -42,6 +44,8 @@ class AsgiTransport:
         self._queued_bytes = 0
         self._wake = asyncio.Event()
         self.closed = False
+        self._written = 0
+        self._written_bytes = 0
         # Started by the first flush: a refused handshake never starts it.
         self._task: asyncio.Task[None] | None = None
 
@@ -59,18 +63,29 @@ class AsgiTransport:
     ) -> None:
         """One ASGI send of the whole message: ASGI has no way to stream a message, so
         the server holds a copy of it until the socket takes it."""
-        await self._send_text(b"".join(parts).decode())
+        message = b"".join(parts)
+        await self._send_text(message.decode())
+        self._count(message)
         progress()
 
     async def send_many(self, messages: Iterable[bytes], progress: Callable[[], None]) -> None:
         """One ASGI send per message, each awaited: the server's own backpressure."""
         for message in messages:
             await self._send_text(message.decode())
+            self._count(message)
             progress()
 
     def backlog(self) -> tuple[int, int]:
         """Messages in the queue (not yet handed to the server) and their bytes."""
         return len(self._queue), self._queued_bytes
+
+    def written(self) -> tuple[int, int]:
+        """Messages and bytes handed to the ASGI server."""
+        return self._written, self._written_bytes
+
+    def _count(self, message: bytes) -> None:
+        self._written += 1
+        self._written_bytes += len(message)
 
     def drop(self) -> None:
         """Forget the backlog and stop writing (the connection is being closed)."""
@@ -102,6 +117,7 @@ class AsgiTransport:
                     message = queue.popleft()
                     self._queued_bytes -= len(message)
                     await self._send_text(message.decode())
+                    self._count(message)
         except Exception as exc:  # the peer went away mid-send: the endpoint cleans up
             log.debug("ASGI writer stopped: %r", exc)
             self.closed = True

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import socket
 import struct
+import termios
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
@@ -24,7 +26,7 @@ from typing import Any
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
 
-__all__ = ["FRAGMENT", "FastTransport", "fragments", "reset", "text_frame"]
+__all__ = ["FRAGMENT", "FastTransport", "fragments", "reset", "text_frame", "unsent"]
 
 _FIN = 0x80
 _TEXT = 0x1
@@ -65,6 +67,15 @@ def fragments(parts: Sequence[bytes | memoryview]) -> Iterator[tuple[bytes, memo
         yield _header(fin | opcode, len(piece)), piece
 
 
+def unsent(fd: int) -> int:
+    """Bytes the kernel holds for a socket and the peer has not acknowledged (Linux's
+    SIOCOUTQ); 0 where that cannot be read."""
+    try:
+        return struct.unpack("i", fcntl.ioctl(fd, termios.TIOCOUTQ, b"\0\0\0\0"))[0]  # type: ignore[no-any-return]
+    except OSError:
+        return 0
+
+
 def reset(transport: asyncio.Transport) -> None:
     """Abort with a TCP reset, so that the peer learns it at once.
 
@@ -88,17 +99,21 @@ class FastTransport:
 
     __slots__ = (
         "_close",
+        "_fd",
         "_paused_frames",
         "_pending",
         "_pending_bytes",
         "_protocol",
         "_transport",
+        "_written",
+        "_written_bytes",
     )
 
     def __init__(
         self,
         protocol: WebSocketsSansIOProtocol,
         close: Callable[[int, str], Awaitable[None]],
+        kernel_buffer: int | None = None,
     ) -> None:
         self._protocol = protocol
         self._transport: asyncio.Transport = protocol.transport
@@ -106,6 +121,16 @@ class FastTransport:
         self._paused_frames = 0
         self._pending: list[bytes] = []
         self._pending_bytes = 0
+        self._written = 0
+        self._written_bytes = 0
+        sock = self._transport.get_extra_info("socket")
+        self._fd: int = sock.fileno() if sock is not None else -1
+        if kernel_buffer is not None and sock is not None:
+            # A fixed send buffer instead of the kernel's autotuned megabytes: what a
+            # slow reader cannot take backs up here, where it can be coalesced, not
+            # seconds deep in the kernel.
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, kernel_buffer)
 
     @staticmethod
     def protocol_of(send: Any) -> WebSocketsSansIOProtocol | None:
@@ -127,12 +152,15 @@ class FastTransport:
         frames = self._pending
         if not frames:
             return
+        size = self._pending_bytes
         self._pending = []
         self._pending_bytes = 0
         if self.closed:
             return
         if not self._protocol.writable.is_set():
             self._paused_frames += len(frames)
+        self._written += len(frames)
+        self._written_bytes += size
         self._transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
 
     async def send_large(
@@ -154,7 +182,9 @@ class FastTransport:
                 return
             self._transport.write(header)
             self._transport.write(piece)
+            self._written_bytes += len(header) + len(piece)
             progress()
+        self._written += 1
 
     async def send_many(self, messages: Iterable[bytes], progress: Callable[[], None]) -> None:
         """Write messages as the transport has room, yielding to the loop every
@@ -166,7 +196,10 @@ class FastTransport:
                 await writable.wait()
             if self.closed:
                 return
-            self._transport.write(text_frame(message))
+            frame = text_frame(message)
+            self._transport.write(frame)
+            self._written += 1
+            self._written_bytes += len(frame)
             written += len(message)
             if written >= _BATCH:
                 progress()
@@ -175,15 +208,25 @@ class FastTransport:
         progress()
 
     def backlog(self) -> tuple[int, int]:
-        """Frames collected, or written since the transport paused, and their bytes.
+        """Frames collected, or written since the transport paused, and their bytes:
+        ours, the transport's and, once those are not empty, the kernel's.
 
         While the transport is not paused the kernel is taking what we write, so only
-        frames written since it paused count as held (the transport buffers them).
+        frames written since it paused count as held (the transport buffers them). Once
+        the transport buffers anything, the kernel's send buffer is full: on loopback
+        or a fast link it holds megabytes, seconds of a slow reader's stream, which
+        count too (one ioctl, only for a client that is not keeping up).
         """
         if self._protocol.writable.is_set():
             self._paused_frames = 0
         buffered = self._transport.get_write_buffer_size()
+        if buffered:
+            buffered += unsent(self._fd)
         return self._paused_frames + len(self._pending), buffered + self._pending_bytes
+
+    def written(self) -> tuple[int, int]:
+        """Frames and bytes (headers included) handed to the TCP transport."""
+        return self._written, self._written_bytes
 
     def drop(self) -> None:
         """Forget what was not flushed; what was is the transport's to send or abort."""

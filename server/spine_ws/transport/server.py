@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
+from spine_ws.access import trusted_proxies
 from spine_ws.logs import Repeats
 from spine_ws.settings import Settings
 from spine_ws.transport.handshake import HandshakeDeadline
@@ -43,15 +44,29 @@ class UvicornLines(logging.Filter):
 
 
 def config(app: ASGIApp, settings: Settings) -> uvicorn.Config:
-    """The uvicorn configuration of `spine-ws serve` (it configures logging too)."""
+    """The uvicorn configuration of `spine-ws serve`."""
     uvicorn_log = logging.getLogger("uvicorn.error")
     if not any(isinstance(f, UvicornLines) for f in uvicorn_log.filters):
         uvicorn_log.addFilter(UvicornLines())
         uvicorn_log.addFilter(Repeats())
+    proxies = trusted_proxies(settings.trusted_proxies or "")
+    logging.getLogger("spine_ws").info(
+        "forwarded addresses: %s",
+        f"believed from {', '.join(proxies)}" if proxies else "believed from no one",
+    )
     return uvicorn.Config(
         app,
+        # The CLI configured the one log (spine_ws.logs); uvicorn's records go through it.
+        log_config=None,
         log_level=settings.log_level,
         access_log=False,
+        # uvicorn believes X-Forwarded-* from 127.0.0.1 and ::1 unless told otherwise
+        # (FORWARDED_ALLOW_IPS): any local process could then pick its address for the
+        # per-address cap and the token-guess throttle. Only the configured proxies, and
+        # without any, no proxy middleware at all. Its wrapping leaves `send` alone, so
+        # the fast path still finds uvicorn's protocol behind it.
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
         # A subclass per server for the deadline; no __dict__ of its own per connection.
         ws=type(
             "Protocol", (Protocol,), {"__slots__": (), "close_deadline": settings.close_timeout}

@@ -1,20 +1,21 @@
 // GENERATED from schema/ by `make gen` (spine_ws.codegen) - do not edit.
 
-import type { Command, DescribeAgentResult, ListAgentsResult, ServerEvent } from "./protocol.js";
+import type { Command, DescribeAgentResult, ListAgentsResult, ServerEvent, SubscribeResult } from "./protocol.js";
 
 /** The result type of each command that returns one (schema/results/<type>.json). */
 export type CommandResults = {
   describe_agent: DescribeAgentResult;
   list_agents: ListAgentsResult;
+  subscribe: SubscribeResult;
 };
 /** What `command_ack.result` holds for a command of type T (undefined: no result). */
 export type ResultOf<T extends string> = T extends keyof CommandResults
   ? CommandResults[T]
   : undefined;
 /** Protocol version these types were generated for. */
-export const PROTOCOL_VERSION = "1.4.0" as const;
+export const PROTOCOL_VERSION = "1.6.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "b1fc2dc885120373935e37376c1d35c4c5ca29434dc51591c632574564c27678";
+export const SCHEMA_HASH = "f1d1d331ccce49bab00b642a2126c285cc61612eb497efde435e63b2889a7324";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */
@@ -31,16 +32,24 @@ export const COMMAND_TYPES = [
   "set_tick_rate",
   "start",
   "stop",
+  "subscribe",
+] as const;
+/** Commands about the connection itself, answered by the server (a viewer may
+ * send them): `x-spine-scope: connection` in their schema. */
+export const CONNECTION_COMMAND_TYPES = [
+  "subscribe",
 ] as const;
 /** Wire type of every event. */
 export const EVENT_TYPES = [
   "agent_added",
   "agent_removed",
   "agent_update",
+  "batch",
   "command_ack",
   "error",
   "resumed",
   "simulation_state",
+  "skipped",
   "snapshot",
   "tick_end",
   "tick_start",
@@ -63,8 +72,12 @@ export interface Protocol {
   event: ServerEvent;
   results: CommandResults;
 }
-/** This contract's identity, for `SpineClient`'s `contract` option. */
+/**
+ * This contract's identity, for `SpineClient`'s `contract` option: the version it
+ * checks a server's against, and the event types it dispatches (others it ignores).
+ */
 export const CONTRACT = {
   protocolVersion: PROTOCOL_VERSION,
   schemaHash: SCHEMA_HASH,
+  eventTypes: EVENT_TYPES,
 } as const;

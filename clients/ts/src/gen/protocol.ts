@@ -5,6 +5,10 @@
  */
 export type AgentDataPatch = Data;
 /**
+ * Wire type of an event (the name of its schema file). Constraints: matches `^[a-z][a-z0-9_]{0,63}$`.
+ */
+export type EventType = string;
+/**
  * Unique id of an agent. Constraints: matches `^[A-Za-z0-9._:-]{1,64}$`.
  */
 export type AgentId = string;
@@ -12,6 +16,10 @@ export type AgentId = string;
  * Kind of an agent, chosen by whoever creates it. Constraints: matches `^[A-Za-z0-9._:-]{1,64}$`.
  */
 export type AgentKind = string;
+/**
+ * A feature this server supports, for clients to check instead of versions: resume (/ws?resume= replays from the history), subscribe (the subscribe command and /ws?subscribe=), batch (batch frames), cluster (a gateway or host of a NATS cluster). A client ignores names it does not know: newer servers may add some. Constraints: matches `^[a-z][a-z0-9_]{0,31}$`.
+ */
+export type Capability = string;
 /**
  * Client-chosen id of a command, echoed as command_id in its one reply. Constraints: matches `^[A-Za-z0-9._:-]{1,64}$`.
  */
@@ -29,7 +37,8 @@ export type CommandType =
   | "resume"
   | "set_tick_rate"
   | "start"
-  | "stop";
+  | "stop"
+  | "subscribe";
 /**
  * Why a message failed. invalid_json: not parseable JSON (or a non-finite number). invalid_message: valid JSON that breaks a schema, a binary frame, or JSON too deep or too large. unknown_command: a type no command schema has. unsupported_command: a command of the protocol that the running simulation does not handle (the snapshot lists those it does). queue_full: the simulation's command queue is full; nothing was applied, retry later. invalid_state: the command is not allowed in the simulation's current state. agent_not_found: no agent has that id. agent_exists: an agent with that id already exists. forbidden: this connection's role may not send commands. rate_limited: too many commands from this connection; nothing was applied. limit_exceeded: a configured limit (agent count, agent_data size) would be exceeded. internal_error: an unexpected server fault. simulation_error: the simulation raised while ticking or handling a command. unavailable: the simulation host of this cluster did not answer in time (a gateway could not reach it); nothing is known to have been applied, retry later.
  */
@@ -51,7 +60,11 @@ export type ErrorCode =
 /**
  * Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).
  */
-export type ProtocolVersion = "1.4.0";
+export type ProtocolVersion = "1.6.0";
+/**
+ * What a connection may do, from its token: a viewer receives events and may send only the commands that are about its own connection (subscribe); a controller may send every command.
+ */
+export type Role = "viewer" | "controller";
 /**
  * Sequence number of a broadcast event: grows by exactly 1 per broadcast event of this server run. Constraints: at least 1.
  */
@@ -81,7 +94,8 @@ export type Command =
   | ResumeCommand
   | SetTickRateCommand
   | StartCommand
-  | StopCommand;
+  | StopCommand
+  | SubscribeCommand;
 /**
  * Any event the server may send.
  */
@@ -89,17 +103,19 @@ export type ServerEvent =
   | AgentAddedEvent
   | AgentRemovedEvent
   | AgentUpdateEvent
+  | BatchEvent
   | CommandAckEvent
   | ErrorEvent
   | ResumedEvent
   | SimulationStateEvent
+  | SkippedEvent
   | SnapshotEvent
   | TickEndEvent
   | TickStartEvent
   | WorldEventEvent;
 
 /**
- * spine-ws protocol 1.4.0, bundled from schema/.
+ * spine-ws protocol 1.6.0, bundled from schema/.
  */
 export interface SpineProtocol {
   [k: string]: unknown | undefined;
@@ -280,6 +296,45 @@ export interface StopCommand {
   id?: CommandId;
 }
 /**
+ * Set what this connection receives, from the seq its ack states: which broadcast events (tick_start, tick_end, simulation_state and error always pass), about which agents, batched or not, and how often agent updates come. Each member left out means everything (or off); an empty subscribe is the default: every event, one frame each. About this connection, not the simulation: the server answers it itself, and a viewer may send it. Filtered events keep their seq, so a filtered client sees gaps by design. Also given at connect time as /ws?subscribe=<url-encoded JSON of these members>, where it shapes the snapshot and a resume's replay too.
+ */
+export interface SubscribeCommand {
+  /**
+   * Message type: always "subscribe".
+   */
+  type: "subscribe";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * The broadcast event types to receive (left out: all); tick_start, tick_end, simulation_state and error are always received. Constraints: at most 64 items.
+   *
+   * @maxItems 64
+   */
+  event_types?: EventType[];
+  /**
+   * Receive the events about these agents (with agent_kinds: about these agents and the agents of those kinds); left out with agent_kinds: every agent. Events about no agent are not filtered by these. Constraints: at most 10000 items.
+   *
+   * @maxItems 10000
+   */
+  agent_ids?: AgentId[];
+  /**
+   * Receive the events about agents of these kinds (see agent_ids). Constraints: at most 256 items.
+   *
+   * @maxItems 256
+   */
+  agent_kinds?: AgentKind[];
+  /**
+   * true: one batch frame per burst of events instead of a frame per event (default false).
+   */
+  batch?: boolean;
+  /**
+   * At most this many deliveries a second: each brings every event since the last in order, with each agent's agent_update coalesced to the latest (a skipped notice counts the ones left out). Left out: every event as it comes. Constraints: more than 0; at most 1000.
+   */
+  max_rate?: number;
+}
+/**
  * One agent as it stands: id, kind and its full data.
  */
 export interface AgentState {
@@ -308,6 +363,20 @@ export interface AgentSummary {
    * The agent's kind.
    */
   agent_kind: AgentKind;
+}
+/**
+ * One broadcast event inside a batch, exactly as it would have been sent alone: its own schema (schema/events/<type>.json) describes the rest of it.
+ */
+export interface BatchMember {
+  /**
+   * The event's type.
+   */
+  type: EventType;
+  /**
+   * The event's broadcast sequence number. Constraints: at least 1.
+   */
+  seq: number;
+  [k: string]: unknown | undefined;
 }
 /**
  * Free-form JSON object.
@@ -434,6 +503,21 @@ export interface AgentUpdateEvent {
   data: Data;
 }
 /**
+ * Sent to a client that subscribed with batch: true instead of one frame per broadcast event: the events of one burst, in seq order, each unchanged. Replies to the client's commands are never inside a batch; they come between batches, in order.
+ */
+export interface BatchEvent {
+  /**
+   * Message type: always "batch".
+   */
+  type: "batch";
+  /**
+   * The broadcast events, in seq order. Constraints: at least 1 items.
+   *
+   * @minItems 1
+   */
+  events: [BatchMember, ...BatchMember[]];
+}
+/**
  * Sent to the sender only: its command was applied. Broadcasts the command caused arrive before this. A command that returns data (schema/results/) carries it in result.
  */
 export interface CommandAckEvent {
@@ -514,6 +598,14 @@ export interface ResumedEvent {
    */
   connection_id: string;
   /**
+   * This connection's role, from its token: a viewer's controls are read-only.
+   */
+  role: Role;
+  /**
+   * What this server supports, sorted: check a feature here, not the protocol_version.
+   */
+  capabilities: Capability[];
+  /**
    * Protocol version the server speaks.
    */
   protocol_version: ProtocolVersion;
@@ -552,6 +644,31 @@ export interface SimulationStateEvent {
   tick_rate: TickRate;
 }
 /**
+ * Sent to this client only, before the events that follow the ones it was not sent: count agent_update events with seqs from first_seq to last_seq were left out, each replaced by a later agent_update of the same agent (which follows), so the client's view is current and it knows it was thinned. Nothing else is ever left out: lifecycle, world and other events, and replies, are all delivered.
+ */
+export interface SkippedEvent {
+  /**
+   * Message type: always "skipped".
+   */
+  type: "skipped";
+  /**
+   * max_rate: the client's subscription asked for at most max_rate deliveries a second; backpressure: the client's send queue passed its soft limit (it reads slower than events come).
+   */
+  reason: "max_rate" | "backpressure";
+  /**
+   * How many agent_update events were left out. Constraints: at least 1.
+   */
+  count: number;
+  /**
+   * The seq of the first one left out. Constraints: at least 1.
+   */
+  first_seq: number;
+  /**
+   * The seq of the last one left out. Constraints: at least 1.
+   */
+  last_seq: number;
+}
+/**
  * Sent to a client right after it connects: the whole state as of broadcast event seq, so the client's next event is seq + 1.
  */
 export interface SnapshotEvent {
@@ -579,6 +696,14 @@ export interface SnapshotEvent {
    * This connection's id, as the server logs it. Constraints: at least 1 characters; at most 64 characters.
    */
   connection_id: string;
+  /**
+   * This connection's role, from its token: a viewer's controls are read-only.
+   */
+  role: Role;
+  /**
+   * What this server supports, sorted: check a feature here, not the protocol_version.
+   */
+  capabilities: Capability[];
   /**
    * Present when the client asked to resume and this snapshot was sent instead: why.
    */
@@ -684,4 +809,17 @@ export interface ListAgentsResult {
    * Pass it as after for the next page; absent after the last one.
    */
   next?: AgentId;
+}
+/**
+ * The result of subscribe: where the new subscription starts, and the agents it covers as they stand there.
+ */
+export interface SubscribeResult {
+  /**
+   * The last broadcast event sent under the old subscription: every event after it follows the new one. Constraints: at least 0.
+   */
+  seq: number;
+  /**
+   * Every agent the new subscription covers, as of seq, in creation order: the client's view of the agents starts over from these.
+   */
+  agents: AgentState[];
 }

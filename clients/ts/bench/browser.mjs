@@ -1,0 +1,243 @@
+#!/usr/bin/env node
+/**
+ * How fast a browser tab takes the stream into `world`: batched vs one frame per event.
+ *
+ *     node clients/ts/bench/browser.mjs        (after `npm run build`; about 60-80 s)
+ *
+ * Starts the real server (`spine-ws serve` from the repo's .venv, the default world with
+ * AGENTS seed agents, so one tick is AGENTS + 2 events: tick_start, an update per agent,
+ * tick_end), opens a blank page of its origin in Debian's headless Chromium
+ * (playwright-core, as test/browser.test.ts does) running `SpineClient` bundled from
+ * src/, and steps the offered rate up by the tick rate (`set_tick_rate`, sent by the
+ * page). A step is *sustained* when, over its window, the tab received at least 95 % of
+ * the events offered, its latency did not grow (estimated from the tick clock, as the
+ * viewer does: how much later a tick arrives than a steady stream would have it), and
+ * nothing was lost, coalesced (`skipped`) or reconnected. The first step that is not
+ * ends the mode. Main-thread time is Chromium's `TaskDuration` (CDP Performance
+ * metrics) over the window of the highest sustained step, per 1,000 events received.
+ *
+ * Prints one JSON object on stdout and nothing else; progress goes to stderr.
+ */
+
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { chromium } from "playwright-core";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PACKAGE = resolve(HERE, "..");
+const REPO = resolve(PACKAGE, "../..");
+const SPINE_WS = resolve(REPO, ".venv/bin/spine-ws");
+const CHROMIUM = "/usr/bin/chromium";
+
+const AGENTS = 500;
+/** Ticks per second of each step: offered events/s = tick rate × (AGENTS + 2). */
+const TICK_RATES = [4, 8, 12, 16, 24, 32, 48, 64, 100];
+const SETTLE_MS = 1_000;
+const WINDOW_MS = 3_000;
+/** Latency may grow this much over a window and still count as not growing. */
+const GROWTH_MS = 150;
+
+const log = (...parts) => console.error("bench/browser:", ...parts);
+
+function startServer() {
+  if (!existsSync(SPINE_WS)) throw new Error(`${SPINE_WS} is missing: run \`make\` at the repo root first`);
+  const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--seed-agents", String(AGENTS), "--tick-rate", String(TICK_RATES[0]), "--autostart"];
+  const child = spawn(SPINE_WS, args, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const port = new Promise((found, fail) => {
+    const timer = setTimeout(() => fail(new Error(`the server did not listen within 20 s:\n${output}`)), 20_000);
+    const onData = (chunk) => {
+      output += chunk.toString("utf8");
+      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        found(Number(match[1]));
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("exit", (code) => fail(new Error(`the server exited (${code}):\n${output}`)));
+  });
+  const exited = new Promise((done) => child.once("exit", done));
+  return {
+    port,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
+/** SpineClient for the page: src/ bundled as an IIFE that sets `globalThis.Spine`. */
+async function clientBundle() {
+  const result = await build({
+    entryPoints: [resolve(PACKAGE, "src/index.ts")],
+    bundle: true,
+    write: false,
+    format: "iife",
+    globalName: "Spine",
+    target: "es2022",
+    logLevel: "silent",
+  });
+  return result.outputFiles[0].text;
+}
+
+/**
+ * Runs in the page: a client into `world`, with counters the steps read. `tick_start`
+ * handlers estimate latency from the tick clock; nothing else is done per event.
+ */
+function pageSetup({ url, batched }) {
+  const state = { events: 0, skipped: 0, gaps: 0, starts: 0, ticks: [], lastSeq: 0 };
+  const options = {
+    onGap: () => state.gaps++,
+    onResume: () => state.starts++,
+    reconnect: false,
+  };
+  if (batched) options.subscribe = { batch: true };
+  const client = new globalThis.Spine.SpineClient(url, options);
+  client.onAny(() => state.events++);
+  client.on("skipped", (event) => (state.skipped += event.count));
+  client.on("tick_start", (event) => state.ticks.push([event.tick, performance.now()]));
+  globalThis.bench = {
+    state,
+    client,
+    connect: () => client.connect().then(() => undefined),
+    setRate: (rate) => client.send({ type: "set_tick_rate", tick_rate: rate }).then(() => undefined),
+    /** Start a window: counters from here. */
+    mark() {
+      state.ticks = [];
+      return { events: state.events, skipped: state.skipped, gaps: state.gaps, starts: state.starts, at: performance.now() };
+    },
+    read() {
+      return {
+        events: state.events,
+        skipped: state.skipped,
+        gaps: state.gaps,
+        starts: state.starts,
+        at: performance.now(),
+        ticks: state.ticks,
+        agents: client.world.agents.size,
+        open: client.state === "open",
+      };
+    },
+    close: () => client.close(),
+  };
+}
+
+/** Latency per tick in the window: arrival minus the steady clock, less its best. */
+function latencies(ticks, rate) {
+  if (ticks.length < 2) return [];
+  const [tick0] = ticks[0];
+  const lags = ticks.map(([tick, at]) => at - ((tick - tick0) * 1000) / rate);
+  const best = Math.min(...lags);
+  return lags.map((lag) => lag - best);
+}
+
+const mean = (values) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+
+async function runMode(browser, httpUrl, wsUrl, bundle, batched) {
+  const name = batched ? "batched" : "unbatched";
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(String(error)));
+  await page.goto(`${httpUrl}health`); // the server's origin, for its WebSocket
+  await page.setContent("<!doctype html><title>spine-ws bench</title>");
+  await page.addScriptTag({ content: bundle });
+  await page.evaluate(pageSetup, { url: wsUrl, batched });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Performance.enable");
+  const taskSeconds = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration")?.value ?? 0;
+  await page.evaluate(() => globalThis.bench.connect());
+
+  const steps = [];
+  let best;
+  for (const rate of TICK_RATES) {
+    await page.evaluate((r) => globalThis.bench.setRate(r), rate);
+    await page.waitForTimeout(SETTLE_MS);
+    const start = await page.evaluate(() => globalThis.bench.mark());
+    const task0 = await taskSeconds();
+    await page.waitForTimeout(WINDOW_MS);
+    const end = await page.evaluate(() => globalThis.bench.read());
+    const task1 = await taskSeconds();
+    const seconds = (end.at - start.at) / 1000;
+    const offered = rate * (AGENTS + 2);
+    const received = (end.events - start.events) / seconds;
+    const lat = latencies(end.ticks, rate);
+    const third = Math.max(1, Math.floor(lat.length / 3));
+    const growth = mean(lat.slice(-third)) - mean(lat.slice(0, third));
+    const lost = end.gaps - start.gaps;
+    const skipped = end.skipped - start.skipped;
+    const reconnected = end.starts !== start.starts || !end.open;
+    const step = {
+      tick_rate: rate,
+      offered_events_per_s: offered,
+      received_events_per_s: Math.round(received),
+      latency_ms_last: Math.round(lat.at(-1) ?? -1),
+      latency_growth_ms: Math.round(growth),
+      main_thread_ms_per_1000: Number(((((task1 - task0) * 1000) / Math.max(1, end.events - start.events)) * 1000).toFixed(2)),
+      skipped,
+      gaps: lost,
+    };
+    const why = [];
+    if (received < 0.95 * offered) why.push("received < 95% of offered");
+    if (growth > GROWTH_MS) why.push("latency growing");
+    if (skipped > 0) why.push("coalesced (skipped)");
+    if (lost > 0) why.push("gaps");
+    if (reconnected) why.push("connection lost");
+    step.sustained = why.length === 0;
+    steps.push(step);
+    log(name, JSON.stringify(step), why.join(", "));
+    if (!step.sustained) {
+      step.why = why.join(", ");
+      break;
+    }
+    best = step;
+  }
+  await page.evaluate(() => globalThis.bench.close());
+  await cdp.detach();
+  await page.close();
+  if (errors.length) log(name, "page errors:", errors.join("; "));
+  const limit = steps.at(-1);
+  return {
+    sustained_events_per_s: best?.received_events_per_s ?? 0,
+    main_thread_ms_per_1000: best?.main_thread_ms_per_1000 ?? null,
+    at_tick_rate: best?.tick_rate ?? null,
+    first_unsustained: limit?.sustained ? null : { offered_events_per_s: limit?.offered_events_per_s, received_events_per_s: limit?.received_events_per_s, why: limit?.why },
+  };
+}
+
+async function main() {
+  const began = Date.now();
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+  const bundle = await clientBundle();
+  const server = startServer();
+  let browser;
+  try {
+    const port = await server.port;
+    const httpUrl = `http://127.0.0.1:${port}/`;
+    const wsUrl = `ws://127.0.0.1:${port}/ws`;
+    log(`server on ${httpUrl}, ${AGENTS} agents`);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    const unbatched = await runMode(browser, httpUrl, wsUrl, bundle, false);
+    const batched = await runMode(browser, httpUrl, wsUrl, bundle, true);
+    const report = { agents: AGENTS, unbatched, batched, seconds: Math.round((Date.now() - began) / 1000) };
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } finally {
+    await browser?.close();
+    await server.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

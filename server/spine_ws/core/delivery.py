@@ -1,0 +1,315 @@
+"""What one client is sent when it is not sent everything as it comes: its subscription
+(filters, batches, a maximum rate) and, under backpressure, coalescing. Sans-I/O.
+
+A plain connection (no subscription, keeping up) never meets this module: the hub writes
+the shared frames to it directly. A *shaped* one gets each broadcast offered with its
+tag, and its replies in order among them; `Shaping.take` turns what it holds into the
+frames to write now:
+
+* a filter drops the events the client did not ask for (they keep their seq: gaps by
+  design); `tick_start`, `tick_end`, `simulation_state` and `error` always pass;
+* coalescing (under `max_rate`, or while the send queue is over its soft limit) keeps
+  only the latest pending `agent_update` of each agent, and counts the ones left out
+  for a `skipped` notice that precedes what follows them;
+* `batch` puts each run of broadcast events in one `batch` frame, joined from the
+  serialised bodies (no event is serialised again);
+* `max_rate` holds everything until the next delivery is due, then sends it all in
+  seq order (a reply is never held: it brings the delivery forward).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import orjson
+from pydantic import MISSING
+
+from spine_ws.generated import SubscribeCommand
+
+__all__ = ["ALWAYS", "Burst", "Shaping", "Subscription", "Tag", "filtered_replay", "tag_of"]
+
+# What every client receives, whatever it subscribed to: it always knows time and state.
+ALWAYS = frozenset({"tick_start", "tick_end", "simulation_state", "error"})
+# (event type, agent id, agent kind) of a broadcast, computed once per event.
+Tag = tuple[str, str | None, str | None]
+_UPDATE = "agent_update"
+_BATCH_HEAD = b'{"type":"batch","events":['
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """What a connection asked for (`subscribe`); None members mean everything."""
+
+    event_types: frozenset[str] | None = None
+    agent_ids: frozenset[str] | None = None
+    agent_kinds: frozenset[str] | None = None
+    batch: bool = False
+    max_rate: float | None = None
+
+    @classmethod
+    def of(cls, command: SubscribeCommand) -> Subscription:
+        def members(value: Any) -> frozenset[str] | None:
+            return None if value is MISSING else frozenset(value)
+
+        return cls(
+            event_types=members(command.event_types),
+            agent_ids=members(command.agent_ids),
+            agent_kinds=members(command.agent_kinds),
+            batch=command.batch is True,
+            max_rate=None if command.max_rate is MISSING else float(command.max_rate),
+        )
+
+    @property
+    def everything(self) -> bool:
+        """The default: every event, one frame each, as it comes."""
+        return self == _EVERYTHING
+
+    @property
+    def filtered(self) -> bool:
+        return not (
+            self.event_types is None and self.agent_ids is None and self.agent_kinds is None
+        )
+
+    def wants(self, tag: Tag) -> bool:
+        kind, agent, agent_kind = tag
+        if kind in ALWAYS:
+            return True
+        if self.event_types is not None and kind not in self.event_types:
+            return False
+        if agent is None or (self.agent_ids is None and self.agent_kinds is None):
+            return True
+        if self.agent_ids is not None and agent in self.agent_ids:
+            return True
+        if agent_kind is None:  # an agent the server no longer knows: only its removal
+            return kind == "agent_removed"
+        return self.agent_kinds is not None and agent_kind in self.agent_kinds
+
+    def covers(self, agent: Mapping[str, Any]) -> bool:
+        """Whether a snapshot's agent is one this subscription is about."""
+        if self.agent_ids is None and self.agent_kinds is None:
+            return True
+        return (self.agent_ids is not None and agent["agent_id"] in self.agent_ids) or (
+            self.agent_kinds is not None and agent["agent_kind"] in self.agent_kinds
+        )
+
+
+_EVERYTHING = Subscription()
+
+
+def tag_of(
+    kind: str, agent: object, agent_kind: object, kinds: Mapping[str, Mapping[str, Any]]
+) -> Tag:
+    """The tag of a broadcast event of type `kind` with these members (None: absent);
+    `kinds` maps agent ids to their snapshot entry ({agent_kind, ...}), for the events
+    that do not name the kind."""
+    if not isinstance(agent, str):
+        return kind, None, None
+    if not isinstance(agent_kind, str):
+        known = kinds.get(agent)
+        agent_kind = known["agent_kind"] if known is not None else None
+    return kind, agent, agent_kind if isinstance(agent_kind, str) else None
+
+
+def filtered_replay(
+    frames: Iterable[bytes], subscription: Subscription, kinds: Mapping[str, Mapping[str, Any]]
+) -> Iterator[bytes]:
+    """The frames of a resume's replay this subscription wants (each read back once;
+    agents added within the replay are known by their kind from then on)."""
+    added: dict[str, Mapping[str, Any]] = {}
+    for frame in frames:
+        event = orjson.loads(frame)
+        kind, agent = event.get("type"), event.get("agent_id")
+        if kind == "agent_added" and isinstance(agent, str):
+            added[agent] = event
+        known = added if isinstance(agent, str) and agent in added else kinds
+        if subscription.wants(tag_of(kind, agent, event.get("agent_kind"), known)):
+            yield frame
+
+
+class Burst:
+    """The broadcasts of one burst for the shaped clients: (seq, tag, frame) each, and
+    their batch frame, joined once for all the clients that take the whole burst as it
+    is (the same bytes object for each: framed once on the fast path too)."""
+
+    __slots__ = ("_batch", "events")
+
+    def __init__(self) -> None:
+        self.events: list[tuple[int, Tag, bytes]] = []
+        # (how many events it holds, the frame): the burst may grow after a reply.
+        self._batch: tuple[int, bytes] | None = None
+
+    def batch(self) -> bytes:
+        """The batch frame of every event so far."""
+        count = len(self.events)
+        if self._batch is None or self._batch[0] != count:
+            self._batch = count, _batch([message for _, _, message in self.events])
+        return self._batch[1]
+
+
+class Shaping:
+    """One shaped connection's pending events and replies, in order."""
+
+    __slots__ = (
+        "_due",
+        "_entries",
+        "_fixed_bytes",
+        "_latest",
+        "_replies",
+        "_skipped",
+        "coalesced",
+        "pressured",
+        "subscription",
+    )
+
+    def __init__(self, subscription: Subscription) -> None:
+        self.subscription = subscription
+        # Pending, in order: (seq, message, coalescible agent) (seq 0: a reply); None
+        # where an agent_update was replaced by a later one of the same agent.
+        self._entries: list[tuple[int, bytes, str | None] | None] = []
+        # Agent id -> index in _entries of its pending agent_update, while coalescing.
+        self._latest: dict[str, int] = {}
+        # Bytes pending that no coalescing can save (everything but agent updates).
+        self._fixed_bytes = 0
+        self._replies = 0
+        # Left out since the last notice: [count, first seq, last seq].
+        self._skipped = [0, 0, 0]
+        # When the next delivery under max_rate may go (monotonic seconds).
+        self._due = 0.0
+        # Set by the connection while its send queue is over the soft limit.
+        self.pressured = False
+        # agent_updates left out since start, for /metrics.
+        self.coalesced = 0
+
+    @property
+    def fixed_bytes(self) -> int:
+        return self._fixed_bytes
+
+    @property
+    def holding(self) -> bool:
+        return bool(self._entries)
+
+    @property
+    def due(self) -> float:
+        return self._due
+
+    @property
+    def idle(self) -> bool:
+        """Nothing held, nothing asked for: the connection can go back to plain."""
+        return not self._entries and not self.pressured and self.subscription.everything
+
+    def offer_burst(self, burst: Burst, start: int, end: int) -> None:
+        """The burst's events from `start` to `end` (a reply to this client may come
+        between two parts of one burst)."""
+        if start >= end:
+            return  # nothing of it yet (a reply to this client came first)
+        subscription = self.subscription
+        whole = start == 0 and end == len(burst.events)
+        if whole and subscription.batch and not self.pressured and _only_batch(subscription):
+            frame = burst.batch()  # shared with every client like this one
+            self._entries.append((-1, frame, None))
+            self._fixed_bytes += len(frame)
+            return
+        for seq, tag, message in burst.events[start:end]:
+            self.offer(seq, tag, message)
+
+    def offer(self, seq: int, tag: Tag, message: bytes) -> None:
+        """A broadcast event (its tag and its stamped frame)."""
+        subscription = self.subscription
+        if not subscription.wants(tag):
+            return
+        kind, agent, _ = tag
+        coalescing = self.pressured or subscription.max_rate is not None
+        if kind == _UPDATE and agent is not None:
+            if coalescing:
+                earlier = self._latest.get(agent)
+                if earlier is not None:
+                    dropped = self._entries[earlier]
+                    assert dropped is not None
+                    self._entries[earlier] = None
+                    self._count_skipped(dropped[0])
+                self._latest[agent] = len(self._entries)
+            self._entries.append((seq, message, agent))
+            return
+        if agent is not None:  # an agent added or removed: its earlier updates stand
+            self._latest.pop(agent, None)
+        self._entries.append((seq, message, None))
+        self._fixed_bytes += len(message)
+
+    def reply(self, message: bytes) -> None:
+        """A reply to this client: never held back, never batched."""
+        self._entries.append((0, message, None))
+        self._fixed_bytes += len(message)
+        self._replies += 1
+
+    def take(self, now: float, *, hold: bool = False) -> tuple[list[bytes], int]:
+        """The frames to write now, and how many agent_updates they leave out (the
+        notice is among the frames); nothing while `hold` (the socket is not keeping
+        up) or while a max_rate delivery is not due and no reply waits."""
+        if not self._entries:
+            return [], 0
+        max_rate = self.subscription.max_rate
+        replying = self._replies > 0
+        if hold and not replying:
+            return [], 0
+        if max_rate is not None and now < self._due and not replying:
+            return [], 0
+        if max_rate is not None:
+            self._due = now + 1.0 / max_rate
+        frames: list[bytes] = []
+        count, first, last = self._skipped
+        if count:
+            reason: Literal["max_rate", "backpressure"] = (
+                "backpressure" if self.pressured or max_rate is None else "max_rate"
+            )
+            frames.append(
+                orjson.dumps(
+                    {
+                        "type": "skipped",
+                        "reason": reason,
+                        "count": count,
+                        "first_seq": first,
+                        "last_seq": last,
+                    }
+                )
+            )
+        batch: list[bytes] = []
+        batching = self.subscription.batch
+        for entry in self._entries:
+            if entry is None:
+                continue
+            seq, message, _ = entry
+            if seq > 0 and batching:
+                batch.append(message)
+                continue
+            if batch:
+                frames.append(_batch(batch))
+                batch = []
+            frames.append(message)
+        if batch:
+            frames.append(_batch(batch))
+        self._entries = []
+        self._latest = {}
+        self._fixed_bytes = 0
+        self._replies = 0
+        self._skipped = [0, 0, 0]
+        return frames, count
+
+    def _count_skipped(self, seq: int) -> None:
+        skipped = self._skipped
+        if not skipped[0]:
+            skipped[1] = seq
+        skipped[0] += 1
+        skipped[1] = min(skipped[1], seq)
+        skipped[2] = max(skipped[2], seq)
+        self.coalesced += 1
+
+
+def _only_batch(subscription: Subscription) -> bool:
+    """Every event as it comes, batched: what a shared batch frame is."""
+    return not subscription.filtered and subscription.max_rate is None
+
+
+def _batch(messages: list[bytes]) -> bytes:
+    return _BATCH_HEAD + b",".join(messages) + b"]}"
