@@ -1,4 +1,4 @@
-"""The plug-in example in README.md runs as written, behind the real server."""
+"""The plug-in example in docs/plugins.md runs as written, behind the real server."""
 
 from __future__ import annotations
 
@@ -11,22 +11,23 @@ from tests.e2e.harness import ROOT, connect, run_server
 
 pytestmark = pytest.mark.anyio
 
-MARKER = "<!-- README example: orbit.py"
+MARKER = "<!-- docs example: orbit.py"
+EXAMPLE = ROOT / "docs" / "plugins.md"
 
 
-def readme_example() -> str:
-    """The ```python block right after the marker comment in README.md."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def docs_example() -> str:
+    """The ```python block right after the marker comment in docs/plugins.md."""
+    text = EXAMPLE.read_text(encoding="utf-8")
     start = text.index(MARKER)
     block = re.search(r"```python\n(.*?)```", text[start:], re.DOTALL)
-    assert block is not None, "README.md: no python block after the example marker"
+    assert block is not None, "docs/plugins.md: no python block after the example marker"
     return block.group(1)
 
 
-async def test_the_readme_simulation_plugs_in_and_moves_its_agents(tmp_path: Path) -> None:
-    """orbit.py from the README serves commands, replies and moving agents."""
-    (tmp_path / "orbit.py").write_text(readme_example(), encoding="utf-8")
-    # Run from the folder that holds orbit.py, as the README says: no PYTHONPATH.
+async def test_the_docs_simulation_plugs_in_and_moves_its_agents(tmp_path: Path) -> None:
+    """orbit.py from docs/plugins.md serves commands, replies and moving agents."""
+    (tmp_path / "orbit.py").write_text(docs_example(), encoding="utf-8")
+    # Run from the folder that holds orbit.py, as docs/plugins.md says: no PYTHONPATH.
     with run_server("--simulation", "orbit:create", cwd=tmp_path) as server:
         client = await connect(server)
         assert client.snapshot["simulation"]["tick_rate"] == 30

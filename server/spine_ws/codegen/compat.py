@@ -94,7 +94,7 @@ def judge(bundle: dict[str, Any], version: Version, releases: dict[Version, Any]
             errors.append(
                 f"schema/ breaks clients of protocol {_text(old)}, and protocol_version "
                 f"{now} keeps major {version[0]}: bump it to {version[0] + 1}.0.0, or make "
-                "the change compatible (README, Changing a message)\n"
+                "the change compatible (docs/evolution.md, Changing a message)\n"
                 + "\n".join(f"  {c.pointer}: {c.what}" for c in broken)
             )
     levels = {c.level for c in changes}
