@@ -29,7 +29,7 @@ gen: $(PY_READY) $(NODE_READY)
 check-gen: $(PY_READY) $(NODE_READY)
 	$(PY) -m spine_ws.codegen --check
 
-# The breaking-change gate: schema/ against released/ (README, Changing a message).
+# The breaking-change gate: schema/ against released/ (docs/evolution.md, Changing a message).
 check-compat: $(PY_READY)
 	$(PY) -m spine_ws.codegen.compat
 
@@ -72,21 +72,29 @@ cluster: $(PY_READY) $(VIEWER)
 	$(PY) -m spine_ws.cluster.local --port $(PORT) $(ARGS)
 
 # Everything, then the /ws end-to-end suite again on the ASGI fallback transport (a test
-# that can only hold on the fast path would be marked fast_path and skipped there).
+# that can only hold on the fast path would be marked fast_path and skipped there), then
+# TypeScript. pytest-xdist runs a module's tests on one worker (--dist loadfile), so a
+# module's server starts once. The wall time is printed, pass or fail.
+XDIST := -n auto --dist loadfile
 test: $(PY_READY) $(VIEWER) $(CHROMIUM) $(NGINX)
-	$(PY) -m pytest
-	$(PY) -m pytest tests/e2e --transport asgi -q
-	cd $(TS) && npm test --silent
+	@start=$$(date +%s); status=0; \
+	$(PY) -m pytest $(XDIST) || status=$$?; \
+	[ $$status = 0 ] && { $(PY) -m pytest tests/e2e --transport asgi -q $(XDIST) || status=$$?; }; \
+	[ $$status = 0 ] && { (cd $(TS) && npm test --silent) || status=$$?; }; \
+	echo "make test: $$(( $$(date +%s) - start )) s wall time ($$( [ $$status = 0 ] && echo passed || echo FAILED))"; \
+	exit $$status
 
-# The inner loop: unit and contract tests, no server process, no browser, not the slow
-# ones (the copy-of-the-tree growth test): seconds.
+# The inner loop, after every edit: unit and contract tests that start no other program
+# (--no-processes fails one that does; the full run has those, marked `tooling`).
 test-fast: $(PY_READY)
-	$(PY) -m pytest tests/unit tests/contract -q -m "not slow"
+	@start=$$(date +%s); status=0; \
+	$(PY) -m pytest tests/unit tests/contract -q -rfE -m "not slow and not tooling" --no-processes || status=$$?; \
+	echo "make test-fast: $$(( $$(date +%s) - start )) s wall time"; exit $$status
 
 check: $(PY_READY) $(NODE_READY) check-gen check-compat
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy --strict server/
+	$(VENV)/bin/mypy --strict server/ tests/
 	cd $(TS) && npm run --silent typecheck
 
 # The installable package (schemas and viewer inside) in dist/.

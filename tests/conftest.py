@@ -1,4 +1,6 @@
 import os
+import subprocess
+from typing import Any
 
 import pytest
 
@@ -12,12 +14,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="fast",
         help="the /ws transport of every server the tests start (SPINE_WS_TRANSPORT)",
     )
+    parser.addoption(
+        "--no-processes",
+        action="store_true",
+        help="fail a test that starts a process (`make test-fast`: mark such a test `tooling`)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("--transport") == "asgi":
         # Every `spine-ws serve` the tests start inherits it.
         os.environ["SPINE_WS_TRANSPORT"] = "asgi"
+    if config.getoption("--no-processes"):
+        # The inner loop stays seconds because nothing in it waits on another program.
+        subprocess.Popen = _NoProcesses  # type: ignore[misc]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -27,6 +37,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("fast_path"):
             item.add_marker(skip)
+
+
+class _NoProcesses(subprocess.Popen):  # type: ignore[type-arg]
+    def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
+        raise AssertionError(
+            f"`make test-fast` starts no process, and this test ran {args!r}: "
+            "mark it `tooling` (it then runs in `make test`)"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
@@ -19,6 +19,9 @@ from spine_ws.codegen.contract import load_contract
 from spine_ws.codegen.generate import Layout, render
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# Every test here runs the generator, which runs ruff and datamodel-code-generator.
+pytestmark = pytest.mark.tooling
 COPIED = ["schema", "generated", "clients/ts/src/gen"]
 LINKED = ["clients/ts/node_modules", "clients/ts/package.json"]
 
@@ -58,48 +61,44 @@ EDITS: dict[str, Callable[[Path], None]] = {
 
 
 @pytest.fixture(scope="module")
-def started_checks(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[dict[str, subprocess.Popen[str]]]:
-    """`python -m spine_ws.codegen --check --root <copy>` started on each edited copy.
+def check_gen(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Result]:
+    """`python -m spine_ws.codegen --check --root <copy>` on each edited copy: exit status
+    and output.
 
     Each run regenerates everything (about 2 s of datamodel-code-generator), so the runs go
-    in parallel with each other and with the in-process renders below.
+    in parallel. Their output goes to files, which never fill up as an unread pipe does.
     """
-    running: dict[str, subprocess.Popen[str]] = {}
+    running: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
     try:
         for name, edit in EDITS.items():
             root = copy_tree(tmp_path_factory.mktemp(name))
             edit(root)
-            running[name] = subprocess.Popen(
-                [sys.executable, "-m", "spine_ws.codegen", "--check", "--root", str(root)],
-                cwd=ROOT,  # `spine_ws` is imported from the real tree; the copy is only --root
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        yield running
+            with (root / "out").open("wb") as out, (root / "err").open("wb") as err:
+                running[name] = (
+                    subprocess.Popen(
+                        [sys.executable, "-m", "spine_ws.codegen", "--check", "--root", str(root)],
+                        cwd=ROOT,  # `spine_ws` is imported from the real tree; the copy is --root
+                        stdin=subprocess.DEVNULL,
+                        stdout=out,
+                        stderr=err,
+                    ),
+                    root,
+                )
+        results = {}
+        for name, (proc, root) in running.items():
+            returncode = proc.wait(timeout=120)
+            output = {f: (root / f).read_text() for f in ("out", "err")}
+            results[name] = Result(returncode, output["out"], output["err"])
+        return results
     finally:
-        for proc in running.values():
+        for proc, _ in running.values():
             if proc.poll() is None:
                 proc.kill()
-            proc.communicate()
+                proc.wait()
 
 
 @pytest.fixture(scope="module")
-def check_gen(started_checks: dict[str, subprocess.Popen[str]]) -> dict[str, Result]:
-    """Exit status and output of each check run."""
-    results = {}
-    for name, proc in started_checks.items():
-        out, err = proc.communicate(timeout=120)
-        results[name] = Result(proc.returncode, out, err)
-    return results
-
-
-@pytest.fixture(scope="module")
-def rendered_twice(
-    started_checks: dict[str, subprocess.Popen[str]],
-) -> tuple[dict[Path, bytes], dict[Path, bytes]]:
+def rendered_twice() -> tuple[dict[Path, bytes], dict[Path, bytes]]:
     """Two independent renders of the real schema/, on two threads (the work is subprocesses)."""
     with ThreadPoolExecutor(2) as pool:
         first, second = pool.map(

@@ -42,7 +42,7 @@ BUNDLE = Path(__file__).resolve().parents[2] / "generated/spine_ws/generated/pro
 CONTRACT = load_contract()
 TABLES = {"commands": CONTRACT.commands, "events": CONTRACT.events}
 MODELS = {"commands": generated.COMMAND_MODELS, "events": generated.EVENT_MODELS}
-UNIONS = {"commands": generated.Command, "events": generated.ServerEvent}
+UNIONS: dict[str, Any] = {"commands": generated.Command, "events": generated.ServerEvent}
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,7 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.tooling
 def test_a_message_is_added_by_its_schema_and_examples_alone(tmp_path: Path) -> None:
     """Schema + examples + the generator: the contract suite and tsc pass in the copy."""
     _copy_tree(tmp_path)

@@ -13,11 +13,15 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 import schemathesis
 from schemathesis.checks import CHECKS, is_check_class, load_all_checks
 
 from spine_ws.app import create_app
 from spine_ws.settings import Settings
+
+# Schemathesis' fuzzing is seconds of work: the full run, not the inner loop.
+pytestmark = pytest.mark.tooling
 
 SETTINGS = Settings(seed_agents=2, tick_rate=7.5)
 app = create_app(SETTINGS)
@@ -37,7 +41,7 @@ def test_every_builtin_check_is_on() -> None:
 
 def test_the_document_lists_the_http_api() -> None:
     """The OpenAPI document has exactly the five GET operations the tests below fuzz."""
-    operations = {op.ok().label for op in schema.get_all_operations()}
+    operations = {op.ok().label for op in schema.get_all_operations()}  # type: ignore[union-attr]
     assert operations == {
         "GET /health",
         "GET /metrics",
@@ -48,7 +52,7 @@ def test_the_document_lists_the_http_api() -> None:
 
 
 @schema.parametrize()
-def test_http_api_conforms_to_its_openapi_document(case: schemathesis.Case) -> None:
+def test_http_api_conforms_to_its_openapi_document(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
     """Every generated request gets a documented status, content type and body, never a 5xx."""
     response = case.call_and_validate(checks=ALL_CHECKS)
     if case.path == "/health" and response.status_code == 200:

@@ -100,7 +100,7 @@ def test_no_import_cycles() -> None:
     ],
 )
 def test_each_layer_imports_only_below_it(layer: str, forbidden: set[str]) -> None:
-    """The dependency rules of the README's tree, checked on the imports."""
+    """The dependency rules of docs/architecture.md's tree, checked on the imports."""
     offending = sorted(
         f"{module} imports {target}"
         for module, targets in GRAPH.items()

@@ -24,8 +24,8 @@ from spine_ws.generated import COMMAND_MODELS, EVENT_MODELS, AddAgentCommand, St
 from spine_ws.settings import Settings
 from spine_ws.sim.registry import LIFECYCLE, Registry, RegistryError
 from spine_ws.world import World
-from tests.e2e.harness import validate_event
-from tests.fake_outbox import FakeOutbox
+from tests.support.outbox import FakeOutbox
+from tests.support.server import validate_event
 
 COMMAND_FILES = sorted(p.stem for p in (SCHEMA_DIR / "commands").glob("*.json"))
 EVENT_FILES = sorted(p.stem for p in (SCHEMA_DIR / "events").glob("*.json"))
@@ -39,7 +39,8 @@ def _schema(folder: str, wire: str) -> dict[str, Any]:
 def _stand_in(wire: str) -> type[BaseModel]:
     """A message model for a command type that has no generated model (yet)."""
     title = "".join(part.title() for part in wire.split("_")) + "Command"
-    model: type[BaseModel] = create_model(title, type=(Literal[wire], wire))
+    literal: Any = Literal[wire]
+    model: type[BaseModel] = create_model(title, type=(literal, wire))
     return model
 
 

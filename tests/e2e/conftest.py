@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import ROOT
+from tests.support.server import ROOT
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,8 @@ import pytest
 import websockets
 
 from spine_ws.generated import COMMAND_MODELS, PROTOCOL_VERSION
-from tests.e2e.harness import ROOT, SPINE_WS, Client, connect, run_server
+from tests.support.net import raw_peer
+from tests.support.server import ROOT, SPINE_WS, Client, connect, run_server
 
 pytestmark = pytest.mark.anyio
 
@@ -83,18 +84,6 @@ async def test_snapshot_and_stream_are_gapless_for_a_client_joining_mid_stream()
                     assert updates[-1]["data"] == data
             await late.close()
         await watcher.close()
-
-
-def raw_peer(port: int) -> socket.socket:
-    """A WebSocket client on a plain socket: it completes the handshake, then does nothing."""
-    sock = socket.create_connection(("127.0.0.1", port))
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.sendall(
-        b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    )
-    assert b"101" in sock.recv(1024)
-    return sock
 
 
 async def test_a_client_that_stops_reading_is_closed_and_the_others_are_unaffected() -> None:

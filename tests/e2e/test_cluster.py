@@ -1,6 +1,6 @@
 """The cluster over a real NATS JetStream server: one simulation host, two gateways.
 
-Every guarantee of the README's cluster section, from outside: the same frames
+Every guarantee of docs/cluster.md, from outside: the same frames
 everywhere, snapshots from gateways, resume across gateways, commands through a gateway
 (one reply, after their events), a host that stops and one that starts again.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -18,8 +19,10 @@ import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from tests.e2e.harness import Server, run_server, validate_event
-from tests.e2e.natsd import Nats, run_nats
+from tests.support.nats import Nats, run_nats
+from tests.support.net import free_port
+from tests.support.process import spawn
+from tests.support.server import Server, run_server, validate_event
 
 SIM = ("--autostart", "--tick-rate", "50", "--seed-agents", "5")
 
@@ -245,7 +248,7 @@ def test_a_gateway_without_nats_is_refused_in_one_line() -> None:
     """`--gateway` without `--nats` is one clear line and exit 2."""
     import subprocess
 
-    from tests.e2e.harness import SPINE_WS
+    from tests.support.server import SPINE_WS
 
     result = subprocess.run(
         [str(SPINE_WS), "serve", "--port", "0", "--gateway"],
@@ -263,7 +266,7 @@ def test_a_second_host_for_the_same_cluster_is_refused(
     """One writer per cluster: a second host exits 2 in one line naming the first."""
     import subprocess
 
-    from tests.e2e.harness import SPINE_WS
+    from tests.support.server import SPINE_WS
 
     flags = ["--nats", nats_server.url, "--cluster-name", "main"]
     result = subprocess.run(
@@ -313,11 +316,7 @@ def test_a_gateway_starts_from_a_checkpoint_when_the_stream_dropped_the_start(
 def test_a_nats_restart_loses_nothing(tmp_path: Path) -> None:
     """NATS stops for a second and comes back on the same port and storage: the
     gateway's client sees every seq once, in order, byte-identical to the host's."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     store = tmp_path / "js"
     store.mkdir()
     first_nats = run_nats(store, port)
@@ -364,45 +363,26 @@ def test_a_nats_restart_loses_nothing(tmp_path: Path) -> None:
 
 def test_make_cluster_runs_three_processes_and_stops_them_all() -> None:
     """`make cluster`'s launcher: NATS, a host and two gateways serving one epoch; SIGINT
-    stops every process it started."""
-    import re
+    stops every process it started (its output is read throughout, so its shutdown
+    messages can never fill a pipe and hold it up)."""
     import signal
-    import socket
-    import subprocess
     import sys
 
     import httpx
     import psutil
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    launcher = subprocess.Popen(
-        [sys.executable, "-m", "spine_ws.cluster.local", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert launcher.stdout is not None
-    try:
-        urls: list[str] = []
-        for line in launcher.stdout:
-            urls += re.findall(r"^\s+(?:host|gateway \d)\s+(http://\S+)/", line)
-            if "Ctrl-C stops them all" in line:
-                break
-        assert len(urls) == 3, urls
+    argv = [sys.executable, "-m", "spine_ws.cluster.local", "--port", str(free_port())]
+    with spawn(argv, stop_signal=signal.SIGINT) as launcher:
+        launcher.wait_for("Ctrl-C stops them all", timeout=90)
+        urls = re.findall(r"^\s+(?:host|gateway \d)\s+(http://\S+)/", launcher.output(), re.M)
+        assert len(urls) == 3, launcher.output()
         children = psutil.Process(launcher.pid).children()
         epochs = {httpx.get(f"{url}/health", timeout=5).json()["epoch"] for url in urls}
         assert len(epochs) == 1
         launcher.send_signal(signal.SIGINT)
-        launcher.wait(30)
-        gone, alive = psutil.wait_procs(children, timeout=10)
+        assert launcher.wait(60) == 0, launcher.output()
+        gone, alive = psutil.wait_procs(children, timeout=20)
         assert alive == [] and len(gone) == 4  # NATS, the host, two gateways
-    finally:
-        if launcher.poll() is None:
-            launcher.kill()
-            launcher.wait()
-        launcher.stdout.close()
 
 
 def test_a_simulation_with_its_own_messages_is_served_by_gateways_given_its_catalog(
@@ -414,7 +394,7 @@ def test_a_simulation_with_its_own_messages_is_served_by_gateways_given_its_cata
     import shutil
     import subprocess
 
-    from tests.e2e.harness import SPINE_WS
+    from tests.support.server import SPINE_WS
 
     project = Path(__file__).with_name("external")
     shutil.copytree(project / "schema", tmp_path / "schema")
@@ -446,7 +426,7 @@ def test_a_simulation_with_its_own_messages_is_served_by_gateways_given_its_cata
                 ws, first = await _open(gateway.ws_url)
                 assert "set_speed_limit" in first["commands"]
                 await ws.send(json.dumps({"type": "set_speed_limit", "id": "s", "limit": 50}))
-                seen = []
+                seen: list[dict[str, Any]] = []
                 while not seen or seen[-1].get("command_id") != "s":
                     seen.append(json.loads(await _recv(ws)))
                 await _drop(ws)

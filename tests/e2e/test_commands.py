@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from tests.e2e.harness import Server, connect, run_server
+from tests.support.server import Server, connect, run_server
 
 pytestmark = pytest.mark.anyio
 
@@ -24,12 +25,13 @@ async def test_lifecycle_happy_path(server: Server) -> None:
     """start, pause, resume, set_tick_rate and stop are acked and broadcast their state."""
     client = await connect(server)
     assert client.snapshot["simulation"]["status"] == "stopped"
-    for command, status in [
+    steps: list[tuple[dict[str, Any], str]] = [
         ({"type": "start", "tick_rate": 50}, "running"),
         ({"type": "pause"}, "paused"),
         ({"type": "resume"}, "running"),
         ({"type": "stop"}, "stopped"),
-    ]:
+    ]
+    for command, status in steps:
         await client.ws.send(json.dumps({"id": command["type"], **command}))
         state = await client.next("simulation_state", "error")
         assert state["type"] == "simulation_state" and state["status"] == status

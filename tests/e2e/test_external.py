@@ -24,7 +24,7 @@ import websockets
 
 from spine_ws.codegen.contract import load_contract
 from spine_ws.generated import SCHEMA_HASH as CORE_HASH
-from tests.e2e.harness import ROOT, Server, run_server
+from tests.support.server import ROOT, Server, run_server
 
 PROJECT = Path(__file__).with_name("external")
 TS = ROOT / "clients/ts"
@@ -222,7 +222,7 @@ def test_the_server_speaks_the_ring_roads_contract(
 ) -> None:
     """Validation, results, custom events and the typed errors, as for the core's."""
     bundle = json.loads((project / "ringroad/protocol/protocol.schema.json").read_text())
-    frames = [
+    frames: list[dict[str, Any]] = [
         {"type": "set_speed_limit", "id": "limit", "limit": 85},
         {"type": "set_speed_limit", "id": "zero", "limit": 0},
         {"type": "add_agent", "id": "add", "agent_id": "x", "agent_kind": "car"},

@@ -27,7 +27,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import jsonschema_rs
 import orjson
@@ -36,7 +36,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from tests.e2e.harness import ROOT, Client, Server, connect, run_server
+from tests.support.server import ROOT, Client, Server, connect, run_server
 
 EXAMPLES = int(os.environ.get("SPINE_FUZZ_EXAMPLES", "60"))
 # Shrinking replays a failure thousands of times against the real server: minutes, past
@@ -100,7 +100,10 @@ def _valid(wire: str, message: Any) -> bool:
 @cache
 def _command_strategy(wire: str) -> st.SearchStrategy[dict[str, Any]]:
     # hypothesis-jsonschema resolves the bundle's local `#/$defs/...` refs itself.
-    return from_schema({**BUNDLE, "$ref": COMMAND_REFS[wire]})
+    # A command's schema is an object's: every value drawn is a dict.
+    return cast(
+        st.SearchStrategy[dict[str, Any]], from_schema({**BUNDLE, "$ref": COMMAND_REFS[wire]})
+    )
 
 
 @pytest.fixture(scope="module")
@@ -236,11 +239,11 @@ class Model:
         wire = command["type"]
         if wire not in self.supported:
             return "unsupported_command"
-        data = command.get("agent_data")
+        data: Any = command.get("agent_data")
         # The server checks the size of agent_data as it will hold it (orjson, compact).
         if data is not None and len(orjson.dumps(data)) > MAX_AGENT_DATA_BYTES:
             return "limit_exceeded"
-        agent_id = command.get("agent_id")
+        agent_id: Any = command.get("agent_id")  # a str where the schema asks for one
         if wire == "start":
             if self.status != "stopped":
                 return "invalid_state"

@@ -13,7 +13,7 @@ import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from tests.e2e.harness import Server, run_server, validate_event
+from tests.support.server import Server, run_server, validate_event
 
 pytestmark = pytest.mark.anyio
 

@@ -10,7 +10,7 @@ import time
 import pytest
 import websockets
 
-from tests.e2e.harness import Server, connect, run_server
+from tests.support.server import Server, connect, run_server
 
 pytestmark = pytest.mark.anyio
 

@@ -7,12 +7,13 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import websockets
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.harness import Server, connect, run_server
+from tests.support.server import Server, connect, run_server
 
 pytestmark = pytest.mark.anyio
 
@@ -46,7 +47,7 @@ def moved(before: Samples, after: Samples, name: str, **labels: str) -> float:
     return after.get(key, 0.0) - before.get(key, 0.0)
 
 
-def bearer(token: str) -> dict[str, dict[str, str]]:
+def bearer(token: str) -> dict[str, Any]:
     return {"additional_headers": {"Authorization": f"Bearer {token}"}}
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -22,8 +21,11 @@ import pytest
 import websockets
 from prometheus_client.parser import text_string_to_metric_families
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Origin
 
-from tests.e2e.harness import ROOT, Client, Server, run_server
+from tests.support.net import free_port
+from tests.support.process import Child, spawn
+from tests.support.server import ROOT, Client, Server, run_server
 
 pytestmark = pytest.mark.anyio
 
@@ -53,7 +55,7 @@ class Proxy:
     server: Server
     port: int
     ssl: ssl.SSLContext
-    process: subprocess.Popen[bytes]
+    process: Child
     prefix: Path
 
     @property
@@ -86,7 +88,7 @@ def certificate(folder: Path) -> tuple[Path, Path]:
 
 def site(upstream: int, listen: int, cert: Path, key: Path) -> str:
     """docs/nginx.conf with this test's ports and certificate: each replaced exactly once,
-    so that the file the README shows is the one tested."""
+    so that the file docs/operations.md shows is the one tested."""
     text = CONF.read_text()
     for old, new in (
         ("listen 443 ssl;", f"listen 127.0.0.1:{listen} ssl;"),
@@ -97,13 +99,6 @@ def site(upstream: int, listen: int, cert: Path, key: Path) -> str:
         assert text.count(old) == 1, f"docs/nginx.conf should say {old!r} once"
         text = text.replace(old, new)
     return text
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager
@@ -130,24 +125,17 @@ http {{
 }}
 """
     )
-    process = subprocess.Popen(
-        # -e: the error log before the configuration is read (not /var/log/nginx).
-        [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", "stderr"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    # -e: the error log before the configuration is read (not /var/log/nginx).
+    argv: list[str | Path] = [nginx, "-p", prefix, "-c", prefix / "nginx.conf", "-e", "stderr"]
     context = ssl.create_default_context(cafile=str(cert))
-    try:
+    with spawn(argv) as process:
         deadline = time.monotonic() + 10
         while not _serves_tls(port, context):
-            if process.poll() is not None or time.monotonic() > deadline:
-                stderr = _stop(process)
+            if process.process.poll() is not None or time.monotonic() > deadline:
                 log = (prefix / "error.log").read_text() if (prefix / "error.log").exists() else ""
-                raise RuntimeError(f"nginx did not start on {port}:\n{stderr}{log}")
+                raise RuntimeError(f"nginx did not start on {port}:\n{process.output()}{log}")
             time.sleep(0.05)
         yield Proxy(server, port, context, process, prefix)
-    finally:
-        _stop(process)
 
 
 def _serves_tls(port: int, context: ssl.SSLContext) -> bool:
@@ -159,20 +147,6 @@ def _serves_tls(port: int, context: ssl.SSLContext) -> bool:
     except OSError:
         return False
     return True
-
-
-def _stop(process: subprocess.Popen[bytes]) -> str:
-    """Stop nginx (SIGTERM: its fast shutdown), at worst kill it; what it wrote to stderr."""
-    if process.stderr is None or process.stderr.closed:  # stopped already
-        return ""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        _, err = process.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        _, err = process.communicate()
-    return err.decode(errors="replace")
 
 
 @pytest.fixture(scope="module")
@@ -353,7 +327,7 @@ async def test_forwarded_headers_are_believed_from_no_one_by_default() -> None:
             assert "address" in await refused_1013(url, additional_headers=forged)
             expected = ["127.0.0.1", "127.0.0.1"]
             assert await addresses_logged(server, expected) == expected
-            origin = f"https://127.0.0.1:{server.port}"
+            origin = Origin(f"https://127.0.0.1:{server.port}")
             proto = {"X-Forwarded-Proto": "https"}
             with pytest.raises(InvalidStatus) as refused:
                 await websockets.connect(

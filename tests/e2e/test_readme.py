@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import ROOT, connect, run_server
+from tests.support.server import ROOT, connect, run_server
 
 pytestmark = pytest.mark.anyio
 
@@ -38,7 +38,7 @@ async def test_the_docs_simulation_plugs_in_and_moves_its_agents(tmp_path: Path)
         assert again["code"] == "agent_exists"
 
         assert (await client.command({"type": "start"}))["type"] == "command_ack"
-        positions = set()
+        positions: set[tuple[float, float]] = set()
         while len(positions) < 5:
             update = await client.next("agent_update")
             positions.add((update["data"]["x"], update["data"]["y"]))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 import time
 
 import httpx
 import pytest
 
-from tests.e2e.harness import Server, connect, run_server
+from tests.support.net import drain, raw_peer
+from tests.support.server import Server, connect, run_server
 
 pytestmark = pytest.mark.anyio
 
@@ -80,24 +80,6 @@ async def test_a_blocked_simulation_is_reported_stalled_and_keeps_its_commands()
         await client.close()
 
 
-def stuck_peer(port: int) -> socket.socket:
-    """Completes the WebSocket handshake, then never reads again (nor answers a ping)."""
-    sock = socket.create_connection(("127.0.0.1", port))
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.sendall(
-        b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    )
-    assert b"101" in sock.recv(1024)
-    return sock
-
-
-def drain(sock: socket.socket) -> None:
-    """Read until the end of the stream (an orderly close returns, a reset raises)."""
-    while sock.recv(1 << 20):
-        pass
-
-
 async def test_a_peer_that_stops_reading_is_reaped_after_its_ping_times_out() -> None:
     """Traffic that fills the kernel's buffers but stays under the (raised) slow-consumer
     limits: the keepalive fails, the close cannot drain, and the connection is reset
@@ -108,7 +90,7 @@ async def test_a_peer_that_stops_reading_is_reaped_after_its_ping_times_out() ->
         *("--ping-interval", "1", "--ping-timeout", "1", "--close-timeout", "1"),
     )
     with run_server(*flags) as server:
-        peer = stuck_peer(server.port)
+        peer = raw_peer(server.port)
         try:
             started = time.monotonic()
             assert server.health()["connections"] == 1
@@ -140,9 +122,9 @@ async def test_a_disconnect_is_logged_with_what_happened() -> None:
     """A peer that vanishes without a close frame is 1006, not 1005; a keepalive the
     server gave up on is its 1011."""
     with run_server("--ping-interval", "0.5", "--ping-timeout", "0.5") as server:
-        vanished = stuck_peer(server.port)
+        vanished = raw_peer(server.port)
         vanished.close()
-        silent = stuck_peer(server.port)  # never answers the ping
+        silent = raw_peer(server.port)  # never answers the ping
         try:
             deadline = time.monotonic() + 10
             while server.health()["connections"]:

@@ -13,7 +13,7 @@ import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from tests.e2e.harness import Server, run_server, validate_event
+from tests.support.server import Server, run_server, validate_event
 
 # 1,000 agents at 100 ticks/s, three moving per tick: missed events are fewer bytes
 # than a snapshot (tests/e2e/sims.py). The default world moves every agent every tick,

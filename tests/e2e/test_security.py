@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Origin
 
 from spine_ws.generated import CONNECTION_COMMAND_TYPES
-from tests.e2e.harness import ROOT, SPINE_WS, Client, Server, connect, run_server
+from tests.support.server import ROOT, SPINE_WS, Client, Server, connect, run_server
 
 pytestmark = pytest.mark.anyio
 
@@ -375,7 +376,7 @@ async def test_a_tokenless_server_refuses_dns_rebinding() -> None:
     """No tokens: a handshake naming a foreign Host (a rebound DNS name) gets 403."""
     with run_server() as server:
         rebound = f"ws://rebound.example:{server.port}/ws"
-        origin = f"http://rebound.example:{server.port}"
+        origin = Origin(f"http://rebound.example:{server.port}")
         with pytest.raises(InvalidStatus) as refused:
             await websockets.connect(
                 rebound, host=server.host, port=server.port, origin=origin, open_timeout=5

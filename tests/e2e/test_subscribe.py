@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import websockets
 
-from tests.e2e.harness import Client, Server, connect, run_server, validate_event
+from tests.support.server import Client, Server, connect, run_server, validate_event
 
 pytestmark = pytest.mark.anyio
 
@@ -188,7 +188,9 @@ async def test_a_slow_reader_is_coalesced_not_shed_and_ends_current() -> None:
         await slow.wait_closed()
 
 
-def broadcasts_around(seen: list[dict[str, Any]], ack: dict[str, Any]) -> tuple[list, list]:
+def broadcasts_around(
+    seen: list[dict[str, Any]], ack: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The broadcast events (batches opened) received before and after the ack frame."""
     at = next(i for i, frame in enumerate(seen) if frame is ack)
     return unpacked(seen[:at]), unpacked(seen[at + 1 :])

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.e2e.harness import ROOT, Server, run_server
+from tests.support.server import ROOT, Server, run_server
 
 # The user's own modules, named like the checkout's top-level folders on purpose.
 USER_FILES = {

@@ -10,7 +10,6 @@ import pytest
 
 from spine_ws.access import (
     DEFAULT_ORIGINS,
-    SUBPROTOCOL,
     Denial,
     Grant,
     Guesses,
@@ -26,6 +25,7 @@ from spine_ws.access import (
     parse_tokens,
     trusted_proxies,
 )
+from spine_ws.generated import SUBPROTOCOL
 
 VIEWER = "viewer-token-0123456789"
 CONTROLLER = "controller-token-abcdefghij"

@@ -30,7 +30,7 @@ class FakeTransport:
 
     def __init__(self, close_hangs: bool = False) -> None:
         self.pending: list[bytes] = []
-        self.written: list[bytes] = []
+        self.wrote: list[bytes] = []  # every message flushed, in order
         self.unsent = 0
         self.closes: list[tuple[int, str]] = []
         self.aborted = False
@@ -46,7 +46,7 @@ class FakeTransport:
         self.pending.append(message)
 
     def flush(self) -> None:
-        self.written += self.pending
+        self.wrote += self.pending
         self.unsent += len(self.pending)
         self.pending = []
 
@@ -68,6 +68,9 @@ class FakeTransport:
     def backlog(self) -> tuple[int, int]:
         held = self.unsent + len(self.pending)
         return held, held * 10
+
+    def written(self) -> tuple[int, int]:
+        return len(self.wrote), sum(map(len, self.wrote))
 
     def drain(self) -> None:
         self.unsent = 0
@@ -116,9 +119,9 @@ async def test_flush_writes_what_was_sent_in_order() -> None:
     client = connection(transport)
     client.send(b"1")
     client.send(b"2")
-    assert transport.written == []
+    assert transport.wrote == []
     client.flush()
-    assert transport.written == [b"1", b"2"]
+    assert transport.wrote == [b"1", b"2"]
 
 
 async def test_a_client_that_drains_is_never_shed() -> None:
@@ -129,7 +132,7 @@ async def test_a_client_that_drains_is_never_shed() -> None:
         client.send(b"%d" % n)
         client.flush()
         transport.drain()
-    assert len(transport.written) == 20 and not client.shed
+    assert len(transport.wrote) == 20 and not client.shed
 
 
 async def test_one_burst_over_the_limit_is_not_shed_if_it_drains_in_time() -> None:
@@ -139,7 +142,7 @@ async def test_one_burst_over_the_limit_is_not_shed_if_it_drains_in_time() -> No
     for n in range(6):
         client.send(b"%d" % n)
     client.flush()
-    assert not client.shed and len(transport.written) == 6
+    assert not client.shed and len(transport.wrote) == 6
     transport.drain()
     await asyncio.sleep(0.3)
     client.send(b"after")
@@ -159,7 +162,7 @@ async def test_a_backlog_over_the_limit_for_longer_than_grace_sheds_with_1008() 
     client.send(b"late")
     client.flush()
     assert client.shed
-    assert b"late" not in transport.written
+    assert b"late" not in transport.wrote
     await client.finish()
     assert transport.closes == [(WS_1008_POLICY_VIOLATION, "slow consumer")]
     assert transport.aborted and transport.stopped
@@ -187,11 +190,11 @@ async def test_events_wait_behind_a_streaming_snapshot_in_order() -> None:
     for n in range(10):  # more than max_messages: held, not judged by the limits
         client.send(b"%d" % n)
         client.flush()
-    assert transport.written == [] and not client.shed
+    assert transport.wrote == [] and not client.shed
     transport.large_released.set()
     await asyncio.sleep(0.01)
     assert transport.large[0].startswith(b'{"a":')
-    assert transport.written == [b"%d" % n for n in range(10)]
+    assert transport.wrote == [b"%d" % n for n in range(10)]
     await client.finish()
 
 
@@ -214,7 +217,7 @@ async def test_a_snapshot_over_the_ceiling_is_refused_with_1009() -> None:
     client.send_snapshot((b"{", b"0" * 2000 + b"}"))
     await client.finish()
     assert transport.closes == [(WS_1009_MESSAGE_TOO_BIG, "snapshot too large")]
-    assert transport.large == [] and transport.written == []
+    assert transport.large == [] and transport.wrote == []
 
 
 async def test_a_close_that_never_completes_is_cut_short_by_the_abort() -> None:
@@ -238,7 +241,7 @@ async def test_nothing_is_written_once_shed_or_closed() -> None:
     client = connection(transport)
     client.send(b"late")
     client.flush()
-    assert transport.written == []
+    assert transport.wrote == []
 
 
 async def test_the_command_bucket_refuses_beyond_its_burst() -> None:
@@ -251,7 +254,7 @@ async def test_a_small_replay_goes_through_the_send_queue_at_once() -> None:
     transport = FakeTransport()
     client = connection(transport, max_messages=2)
     client.send_replay(b"resumed", iter([b"3", b"4", b"5"]), 3)
-    assert transport.written == [b"resumed", b"3", b"4", b"5"] and transport.many == []
+    assert transport.wrote == [b"resumed", b"3", b"4", b"5"] and transport.many == []
     await client.finish()
 
 
@@ -270,7 +273,7 @@ async def test_a_large_replay_streams_as_taken_and_live_events_wait_behind_it() 
         await asyncio.sleep(0)
     await asyncio.sleep(0.01)
     assert transport.many == [b"resumed", *frames] and not client.shed
-    assert transport.written == [b"live-%d" % n for n in range(5)]
+    assert transport.wrote == [b"live-%d" % n for n in range(5)]
     await client.finish()
 
 
@@ -334,11 +337,11 @@ async def test_past_the_soft_limit_updates_coalesce_and_the_client_is_told() -> 
     offer(client, 5, ("tick_end", None, None), b'{"seq":5,"type":"tick_end","tick":1}')
     client.flush()
     assert client.shaping is not None
-    assert len(transport.written) == 6, "nothing more while the socket does not drain"
+    assert len(transport.wrote) == 6, "nothing more while the socket does not drain"
     transport.drain()
     client.flush()
     assert client.shaping is None, "caught up: plain again"
-    released = [orjson.loads(m) for m in transport.written[6:]]
+    released = [orjson.loads(m) for m in transport.wrote[6:]]
     assert released[0] == {
         "type": "skipped",
         "reason": "backpressure",
@@ -431,13 +434,13 @@ async def test_what_waited_behind_a_snapshot_is_written_to_a_coalescing_client()
     await asyncio.sleep(0.01)
     # Eleven held up to the limit, written at once; the 12th came before the flush that
     # found the client over it, the rest were coalesced.
-    assert len(transport.written) == 11, "what was held is written, not left queued"
+    assert len(transport.wrote) == 11, "what was held is written, not left queued"
     transport.drain()
     for _ in range(5):
         client.flush()
         await asyncio.sleep(0.1)
     assert not client.shed
-    released = [orjson.loads(m) for m in transport.written[11:]]
+    released = [orjson.loads(m) for m in transport.wrote[11:]]
     assert released[0] == {
         "type": "skipped",
         "reason": "backpressure",
@@ -475,7 +478,7 @@ async def test_a_fast_stream_behind_a_slow_snapshot_is_coalesced_not_held() -> N
     await asyncio.sleep(0.01)
     transport.drain()
     client.flush()
-    after = [orjson.loads(m) for m in transport.written]
+    after = [orjson.loads(m) for m in transport.wrote]
     notice = next(m for m in after if m["type"] == "skipped")
     delivered = sum(m["type"] == "agent_update" for m in after)
     assert delivered <= 110 and delivered + notice["count"] == 3000, "each seq sent or told"
@@ -509,6 +512,6 @@ async def test_a_connection_that_catches_up_between_bursts_loses_nothing_after()
     transport.drain()
     hub.deliver([tick_end(seq + 1)])
     seq += 1
-    delivered = [orjson.loads(m) for m in transport.written]
+    delivered = [orjson.loads(m) for m in transport.wrote]
     assert [m["seq"] for m in delivered[1:]] == list(range(1, seq + 1))
     await client.finish()

@@ -49,6 +49,7 @@ def unit(tmp_path: Path) -> Path:
     return copy
 
 
+@pytest.mark.tooling
 def test_the_unit_file_is_valid(unit: Path) -> None:
     """`systemd-analyze verify` finds nothing wrong with it."""
     result = subprocess.run(
@@ -61,6 +62,7 @@ def test_the_unit_file_is_valid(unit: Path) -> None:
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
 
 
+@pytest.mark.tooling
 def test_the_unit_is_hardened(unit: Path) -> None:
     """`systemd-analyze security` rates its exposure under 2 of 10 ("OK")."""
     result = subprocess.run(

@@ -22,7 +22,7 @@ from spine_ws.generated import (
     TickEndEvent,
     TickStartEvent,
 )
-from tests.fake_outbox import FakeOutbox
+from tests.support.outbox import FakeOutbox
 
 
 def broadcast(model: type[BaseModel], **fields: Any) -> EventItem:
@@ -243,7 +243,7 @@ def test_a_failed_simulation_answers_what_it_owed_and_everything_after(
     )
     hub.fail("the simulation failed: boom")
     errors = [f for f in client.frames() if f["type"] == "error"]
-    assert sorted(e.get("command_id") for e in errors if "command_id" in e) == ["s1", "s2"]
+    assert sorted(e["command_id"] for e in errors if "command_id" in e) == ["s1", "s2"]
     assert [f["message"] for f in watcher.frames()[1:]] == ["the simulation failed: boom"]
     assert len(queue) == 0 and hub.outstanding == {}
     hub.submit(client, '{"type": "stop", "id": "late"}')

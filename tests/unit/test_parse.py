@@ -37,7 +37,7 @@ def test_a_valid_command_becomes_its_generated_model(models: Models) -> None:
 
 
 def test_an_absent_optional_member_is_missing_and_null_is_refused(models: Models) -> None:
-    """Pinned for simulation authors (the README's plug-in contract): absent is the
+    """Pinned for simulation authors (docs/plugins.md, the plug-in contract): absent is the
     `MISSING` sentinel, which is truthy (test `is MISSING`), and `null` is not a value."""
     command = parse_command('{"type": "start"}', models=models)
     assert isinstance(command, StartCommand)

@@ -6,7 +6,7 @@ import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import pytest
@@ -23,6 +23,7 @@ from spine_ws.generated import (
     DescribeAgentCommand,
     DescribeAgentResult,
     ListAgentsCommand,
+    ListAgentsResult,
     SimulationStateEvent,
     TickStartEvent,
     WorldEventEvent,
@@ -101,7 +102,7 @@ class Harness:
         sink = EventSink(asyncio.get_running_loop(), self.events.extend)
         self.world = World(Boundary(self.commands, sink), **world_kwargs)
 
-    async def send(self, wire: str, **fields: Any) -> BaseModel:
+    async def send(self, wire: str, **fields: Any) -> Any:
         """Queue one command and return its reply (ack or error)."""
         command_id = f"id{len(self.events)}-{time.monotonic_ns()}"
         assert self.commands.put(item(wire, command_id=command_id, **fields))
@@ -240,11 +241,11 @@ async def test_describe_agent_and_list_agents_answer_from_the_world() -> None:
     with pytest.raises(AgentNotFound):
         describe(DescribeAgentCommand(agent_id="nobody"))
     listing = world.handlers.handler_for("list_agents")
-    first = listing(ListAgentsCommand(limit=2))
+    first = cast(ListAgentsResult, listing(ListAgentsCommand(limit=2)))
     assert [a.agent_id for a in first.agents] == ["a0", "a1"] and first.next == "a1"
-    rest = listing(ListAgentsCommand(after=first.next, limit=10))
+    rest = cast(ListAgentsResult, listing(ListAgentsCommand(after=first.next, limit=10)))
     assert [a.agent_id for a in rest.agents] == ["a2", "a3", "a4"] and rest.next is MISSING
-    cars = listing(ListAgentsCommand(agent_kind="car"))
+    cars = cast(ListAgentsResult, listing(ListAgentsCommand(agent_kind="car")))
     assert [a.agent_id for a in cars.agents] == ["a1", "a3"]
 
 

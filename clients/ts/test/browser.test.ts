@@ -290,7 +290,7 @@ describe("viewer page", () => {
     await page.locator('[data-testid="legend"] input[data-kind="car"]').check();
     await expect.poll(() => page.getByTestId("world").getAttribute("data-agent-count")).toBe(String(drawn));
 
-    // The README's screenshot: many kinds, an agent inspected, the log full of bounces.
+    // The README's screenshot (docs/viewer.png): many kinds, an agent inspected, the log full of bounces.
     await page.locator('[data-testid="agents"] [data-select="agent-7"]').click();
     await page.getByTestId("start").click();
     await expect.poll(() => page.getByTestId("log").locator("li").count(), { timeout: 10_000 }).toBeGreaterThan(8);

@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                     process.wait(10)
                 except subprocess.TimeoutExpired:
                     process.kill()
+                    process.wait()
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)

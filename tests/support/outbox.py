@@ -1,5 +1,8 @@
 """An `Outbox` for tests that drive the hub with no socket: it records what it was
-given and when it was flushed, and is shaped (subscriptions) as a `Connection` is."""
+given and when it was flushed, and is shaped (subscriptions) as a `Connection` is.
+
+`mypy --strict tests/` (in `make check`) holds it to the `Outbox` protocol: the
+`_checked` line at the bottom fails to type-check the day the two drift apart."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Any
 import orjson
 
 from spine_ws.core.delivery import Burst, Shaping, Subscription
-from spine_ws.core.outbox import Role
+from spine_ws.core.outbox import Outbox, Role
 
 
 class FakeOutbox:
@@ -26,6 +29,7 @@ class FakeOutbox:
         self.tokens = tokens
         # Shaped as a Connection is (no socket, so never under backpressure).
         self.shaping: Shaping | None = None
+        self.closed: tuple[int, str] | None = None
 
     def send(self, message: bytes) -> None:
         self.pending.append(message)
@@ -66,6 +70,10 @@ class FakeOutbox:
             self.flushed.append(self.pending)
             self.pending = []
 
+    def close(self, code: int, reason: str) -> None:
+        self.closed = (code, reason)
+        self.pending = []
+
     def allow_command(self) -> bool:
         self.tokens -= 1
         return self.tokens >= 0
@@ -73,3 +81,7 @@ class FakeOutbox:
     def frames(self) -> list[dict[str, Any]]:
         """Every message flushed so far, parsed."""
         return [orjson.loads(m) for burst in self.flushed for m in burst]
+
+
+def _checked(fake: FakeOutbox) -> Outbox:
+    return fake  # a type error here: FakeOutbox no longer implements Outbox

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,8 @@ import jsonschema_rs
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from tests.support.process import Child, spawn
+
 ROOT = Path(__file__).resolve().parents[2]
 SPINE_WS = Path(sys.executable).parent / "spine-ws"
 LISTENING = re.compile(r"listening on http://([\d.]+):(\d+)")
@@ -30,12 +30,20 @@ BROADCAST_NOISE = frozenset({"tick_start", "tick_end", "agent_update", "world_ev
 
 @dataclass
 class Server:
-    """A `spine-ws serve` subprocess; `log` collects what it printed."""
+    """A `spine-ws serve` subprocess on 127.0.0.1."""
 
-    process: subprocess.Popen[str]
+    child: Child
     host: str
     port: int
-    log: list[str] = field(default_factory=list)
+
+    @property
+    def process(self) -> subprocess.Popen[str]:
+        return self.child.process
+
+    @property
+    def log(self) -> list[str]:
+        """The lines it printed so far (stdout and stderr merged)."""
+        return self.child.lines
 
     @property
     def ws_url(self) -> str:
@@ -53,7 +61,7 @@ class Server:
 
     def output(self) -> str:
         """Everything the process printed so far (stdout and stderr are merged)."""
-        return "".join(self.log)
+        return self.child.output()
 
 
 @contextmanager
@@ -64,57 +72,15 @@ def run_server(
     cwd: Path = ROOT,
 ) -> Iterator[Server]:
     """Start `spine-ws serve --port 0 <flags>`, wait for its listening line, stop it after."""
-    process = subprocess.Popen(
-        [str(executable), "serve", "--host", "127.0.0.1", "--port", "0", *flags],
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    assert process.stdout is not None
-    log: list[str] = []
-    deadline = time.monotonic() + 20
-    match = None
-    while match is None and time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        log.append(line)
-        match = LISTENING.search(line)
-    if match is None:
-        process.kill()
-        process.wait()
-        process.stdout.close()
-        raise RuntimeError("server did not start:\n" + "".join(log))
-    server = Server(process, match.group(1), int(match.group(2)), log)
-    reader = _drain_output(process, log)
-    try:
+    argv: list[str | Path] = [executable, "serve", "--host", "127.0.0.1", "--port", "0", *flags]
+    with spawn(argv, env=env, cwd=cwd) as child:
+        try:
+            match = child.wait_for(LISTENING, timeout=30)
+        except AssertionError as error:
+            raise RuntimeError(f"server did not start: {error}") from None
+        server = Server(child, match.group(1), int(match.group(2)))
         _wait_healthy(server)
         yield server
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        reader.join(timeout=5)
-        process.stdout.close()
-
-
-def _drain_output(process: subprocess.Popen[str], log: list[str]) -> Any:
-    import threading
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            log.append(line)
-
-    thread = threading.Thread(target=pump, daemon=True)
-    thread.start()
-    return thread
 
 
 def _wait_healthy(server: Server) -> None:
@@ -145,7 +111,8 @@ def _event_validators() -> dict[str, Any]:
 
 def validate_event(event: Any) -> None:
     """Fail unless `event` is valid against its schema in schema/events."""
-    validator = _event_validators().get(event.get("type") if isinstance(event, dict) else None)
+    kind = event.get("type") if isinstance(event, dict) else None
+    validator = _event_validators().get(kind) if isinstance(kind, str) else None
     assert validator is not None, f"server sent a frame of no event type: {event!r}"
     if not validator.is_valid(event):
         errors = [e.message for e in validator.iter_errors(event)]
