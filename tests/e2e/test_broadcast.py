@@ -16,7 +16,7 @@ import websockets
 
 from spine_ws.generated import COMMAND_MODELS, PROTOCOL_VERSION
 from tests.support.net import raw_peer
-from tests.support.server import ROOT, SPINE_WS, Client, connect, run_server
+from tests.support.server import ROOT, SPINE_WS, Client, close_reading, connect, run_server
 
 pytestmark = pytest.mark.anyio
 
@@ -51,8 +51,8 @@ async def test_two_clients_see_the_same_events_in_the_same_order() -> None:
         assert stream_a[:common] == stream_b[:common]
         seqs = [e["seq"] for e in stream_a]
         assert seqs == list(range(a.snapshot["seq"] + 1, a.snapshot["seq"] + 1 + len(seqs)))
-        await a.close()
-        await b.close()
+        await close_reading(a)
+        await close_reading(b)
 
 
 async def test_snapshot_and_stream_are_gapless_for_a_client_joining_mid_stream() -> None:
@@ -71,19 +71,17 @@ async def test_snapshot_and_stream_are_gapless_for_a_client_joining_mid_stream()
             await collect_until_tick(watcher, first["tick"] + 1)
             known = {e["seq"]: e for e in broadcasts(watcher.seen)}
             assert known[first["seq"]] == first
+            # Each agent's last update at or before the snapshot's seq, in one pass.
+            last: dict[str, Any] = {}
+            for event in known.values():
+                if event["type"] == "agent_update" and event["seq"] <= late.snapshot["seq"]:
+                    last[event["agent_id"]] = event["data"]
             agents = {a["agent_id"]: a["data"] for a in late.snapshot["agents"]}
             for agent_id, data in agents.items():
-                updates = [
-                    e
-                    for e in broadcasts(watcher.seen)
-                    if e["type"] == "agent_update"
-                    and e["agent_id"] == agent_id
-                    and e["seq"] <= late.snapshot["seq"]
-                ]
-                if updates:
-                    assert updates[-1]["data"] == data
-            await late.close()
-        await watcher.close()
+                if agent_id in last:
+                    assert last[agent_id] == data
+            await close_reading(late)
+        await close_reading(watcher)
 
 
 async def test_a_client_that_stops_reading_is_closed_and_the_others_are_unaffected() -> None:
@@ -133,7 +131,7 @@ async def test_a_client_that_stops_reading_is_closed_and_the_others_are_unaffect
         assert growth < 64 * 1024 * 1024, f"server RSS grew by {growth} bytes"
         stalled.close()
         for client in healthy:
-            await client.close()
+            await close_reading(client)
 
 
 async def test_abrupt_disconnects_release_every_connection() -> None:
@@ -164,7 +162,7 @@ async def test_the_tick_rate_holds_within_five_percent() -> None:
             last = await client.next("tick_start")
         rate = (last["tick"] - first["tick"]) / (time.monotonic() - started)
         assert 28.5 <= rate <= 31.5, rate
-        await client.close()
+        await close_reading(client)
 
 
 async def test_connections_beyond_the_limit_are_closed_with_1013() -> None:
@@ -176,7 +174,7 @@ async def test_connections_beyond_the_limit_are_closed_with_1013() -> None:
                 await asyncio.wait_for(extra.recv(), 5)
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
         for client in kept:
-            await client.close()
+            await close_reading(client)
 
 
 async def test_sigterm_closes_clients_with_going_away_and_exits_zero() -> None:
@@ -235,7 +233,7 @@ async def test_a_command_the_simulation_does_not_handle_is_unsupported() -> None
         assert (await client.command({"type": "start"}))["type"] == "command_ack"
         unknown = await client.command({"type": "warp"})
         assert unknown["code"] == "unknown_command"
-        await client.close()
+        await close_reading(client)
 
 
 def test_a_simulation_that_cannot_be_imported_is_one_line() -> None:
@@ -264,7 +262,7 @@ async def test_health_reports_connections_and_the_simulation() -> None:
         await client.command({"type": "start", "tick_rate": 12})
         simulation = server.health()["simulation"]
         assert simulation["status"] == "running" and simulation["tick_rate"] == 12
-        await client.close()
+        await close_reading(client)
         assert health["protocol_version"] == PROTOCOL_VERSION
         assert health["commands"] == client.snapshot["commands"] == sorted(COMMAND_MODELS)
 
@@ -274,7 +272,7 @@ async def test_the_log_says_which_transport_serves_ws(transport: str) -> None:
     with run_server() as server:
         client = await connect(server)
         assert client.snapshot["type"] == "snapshot"
-        await client.close()
+        await close_reading(client)
         deadline = time.monotonic() + 5
         while f"/ws transport: {transport} (" not in server.output():
             assert time.monotonic() < deadline, server.output()

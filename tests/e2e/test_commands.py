@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.server import Server, connect, run_server
+from tests.support.server import Server, close_reading, connect, run_server
 
 pytestmark = pytest.mark.anyio
 
@@ -50,7 +50,7 @@ async def test_lifecycle_happy_path(server: Server) -> None:
         "tick": reply["tick"],
         "tick_rate": 7.5,
     }
-    await client.close()
+    await close_reading(client)
 
 
 async def test_stop_while_stopped_is_acked_and_changes_nothing(server: Server) -> None:
@@ -59,7 +59,7 @@ async def test_stop_while_stopped_is_acked_and_changes_nothing(server: Server) -
     reply = await client.command({"type": "stop"})
     assert reply["type"] == "command_ack"
     assert not [e for e in client.seen if e["type"] == "simulation_state"]
-    await client.close()
+    await close_reading(client)
 
 
 async def test_agent_commands_broadcast_before_the_ack(server: Server) -> None:
@@ -101,7 +101,7 @@ async def test_agent_commands_broadcast_before_the_ack(server: Server) -> None:
     removed = await client.next("agent_removed", "command_ack", "error")
     assert removed == {**removed, "type": "agent_removed", "agent_id": "bob"}
     assert (await client.next("command_ack", "error"))["command_id"] == "d"
-    await client.close()
+    await close_reading(client)
 
 
 @pytest.mark.parametrize(
@@ -160,7 +160,7 @@ async def test_bad_frames_get_one_typed_error_and_the_connection_stays(
     follow_up = await client.command({"type": "stop"})
     assert follow_up["type"] == "command_ack"
     assert [e["type"] for e in client.seen].count("error") == 1
-    await client.close()
+    await close_reading(client)
 
 
 async def test_schema_errors_point_at_the_offending_member(server: Server) -> None:
@@ -171,7 +171,7 @@ async def test_schema_errors_point_at_the_offending_member(server: Server) -> No
     )
     paths = {d["path"] for d in reply["details"]}
     assert paths == {"/agent_id", "/agent_kind", "/extra~1key"}
-    await client.close()
+    await close_reading(client)
 
 
 async def test_binary_frame_is_an_invalid_message(server: Server) -> None:
@@ -181,7 +181,7 @@ async def test_binary_frame_is_an_invalid_message(server: Server) -> None:
     error = await client.next("error")
     assert error["code"] == "invalid_message"
     assert (await client.command({"type": "stop"}))["type"] == "command_ack"
-    await client.close()
+    await close_reading(client)
 
 
 async def test_a_command_is_applied_at_the_next_loop_turn_not_the_next_tick() -> None:
@@ -193,7 +193,7 @@ async def test_a_command_is_applied_at_the_next_loop_turn_not_the_next_tick() ->
         reply = await client.command({"type": "set_tick_rate", "tick_rate": 0.2})
         assert reply["type"] == "command_ack"
         assert loop.time() - started < 1.0
-        await client.close()
+        await close_reading(client)
 
 
 async def test_queue_full_is_reported_at_once() -> None:
@@ -212,7 +212,7 @@ async def test_queue_full_is_reported_at_once() -> None:
         codes = [r.get("code", "ack") for r in replies]
         assert "queue_full" in codes and "ack" in codes, codes
         assert set(codes) <= {"queue_full", "ack"}
-        await client.close()
+        await close_reading(client)
 
 
 async def test_rate_limit_refuses_excess_commands_without_applying_them() -> None:
@@ -231,7 +231,7 @@ async def test_rate_limit_refuses_excess_commands_without_applying_them() -> Non
         await asyncio.sleep(0.3)
         added = {a["agent_id"] for a in (await connect(server)).snapshot["agents"]}
         assert {"r0", "r1", "r2"} <= added and not added & {f"r{n}" for n in range(3, 8)}
-        await client.close()
+        await close_reading(client)
 
 
 async def test_limits_on_agents_and_agent_data() -> None:
@@ -246,7 +246,7 @@ async def test_limits_on_agents_and_agent_data() -> None:
             {"type": "modify_agent", "agent_id": "agent-1", "agent_data": {"pad": "x" * 100}}
         )
         assert big["code"] == "limit_exceeded"
-        await client.close()
+        await close_reading(client)
 
 
 async def test_simulation_faults_are_broadcast_and_the_loop_keeps_running() -> None:
@@ -264,7 +264,7 @@ async def test_simulation_faults_are_broadcast_and_the_loop_keeps_running() -> N
         assert later["tick"] > fault["seq"] * 0
         assert server.health()["simulation"]["status"] == "running"
         assert "Traceback" in server.output() and "boom at tick" in server.output()
-        await client.close()
+        await close_reading(client)
 
 
 async def test_read_only_queries_return_typed_results(server: Server) -> None:
@@ -294,4 +294,4 @@ async def test_read_only_queries_return_typed_results(server: Server) -> None:
     assert missing["code"] == "agent_not_found"
     for n in range(3):
         await client.command({"type": "delete_agent", "agent_id": f"q{n}"})
-    await client.close()
+    await close_reading(client)

@@ -36,7 +36,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from tests.support.server import ROOT, Client, Server, connect, run_server
+from tests.support.server import ROOT, Client, Server, close_reading, connect, run_server
 
 EXAMPLES = int(os.environ.get("SPINE_FUZZ_EXAMPLES", "60"))
 # Shrinking replays a failure thousands of times against the real server: minutes, past
@@ -485,7 +485,7 @@ def _replies(client: Client) -> list[dict[str, Any]]:
 
 async def _snapshot(server: Server) -> dict[str, Any]:
     client = await connect(server)
-    await client.close()
+    await close_reading(client)
     return client.snapshot
 
 
@@ -525,7 +525,7 @@ async def _run_valid(server: Server, commands: list[dict[str, Any]]) -> None:
         snapshot = await _snapshot(server)
         assert Model.from_snapshot(snapshot) == model, (snapshot, model)
     finally:
-        await client.close()
+        await close_reading(client)
 
 
 def test_valid_commands_get_one_predicted_reply_and_the_state_follows(
@@ -566,7 +566,7 @@ async def _run_invalid(server: Server, frame: str | bytes, expected: Refusal) ->
         changes = [e for e in client.seen[1:] if "seq" in e]
         assert not changes, f"an invalid frame changed the world: {changes}"
     finally:
-        await client.close()
+        await close_reading(client)
 
 
 @pytest.mark.parametrize("kind", INVALID_FRAMES)
@@ -595,7 +595,7 @@ async def _stop(server: Server) -> dict[str, Any]:
     try:
         assert (await client.command({"type": "stop"}))["type"] == "command_ack"
     finally:
-        await client.close()
+        await close_reading(client)
     return await _snapshot(server)
 
 

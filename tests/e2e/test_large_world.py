@@ -13,7 +13,7 @@ import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from tests.support.server import Server, run_server, validate_event
+from tests.support.server import Server, close_reading, run_server, validate_event
 
 pytestmark = pytest.mark.anyio
 
@@ -54,7 +54,7 @@ async def test_a_snapshot_larger_than_the_send_queue_reaches_a_slow_reading_join
         assert first["seq"] == snapshot["seq"] + 1
         await read_until_seq(ws, first["seq"] + 200)
         assert "slow consumer" not in server.output()
-        await ws.close()
+        await close_reading(ws)
 
 
 async def test_a_snapshot_over_the_ceiling_is_refused_with_a_reason() -> None:
@@ -92,7 +92,7 @@ async def test_a_join_storm_sheds_nobody() -> None:
             snapshot = json.loads(await asyncio.wait_for(ws.recv(), 60))
             assert len(snapshot["agents"]) == 5000
             await read_until_seq(ws, snapshot["seq"] + 20)
-            await ws.close()
+            await close_reading(ws)
 
         await asyncio.gather(*(joiner() for _ in range(40)))
         stop.set()
@@ -100,4 +100,4 @@ async def test_a_join_storm_sheds_nobody() -> None:
         assert "slow consumer" not in server.output()
         assert server.health()["connections"] == 5
         for reader in readers:
-            await reader.close()
+            await close_reading(reader)

@@ -10,7 +10,7 @@ import time
 import pytest
 import websockets
 
-from tests.support.server import Server, connect, run_server
+from tests.support.server import Server, close_reading, connect, run_server
 
 pytestmark = pytest.mark.anyio
 
@@ -34,7 +34,7 @@ async def scripted_run(server: Server) -> str:
     await client.next("error")
     with pytest.raises(websockets.InvalidStatus):
         await websockets.connect(f"{server.ws_url}?token=guessed-{TOKEN[::-1]}", open_timeout=5)
-    await client.close()
+    await close_reading(client)
     connection_id: str = client.snapshot["connection_id"]
     return connection_id
 
@@ -80,7 +80,7 @@ async def test_json_lines_have_stable_keys_and_one_line_per_connect_and_disconne
 async def test_text_lines_all_carry_a_timestamp_uvicorns_too() -> None:
     with run_server() as server:
         client = await connect(server)
-        await client.close()
+        await close_reading(client)
         lines = settled(server, f"disconnect {client.snapshot['connection_id']} ")
     logged = [line for line in lines if not STDOUT.match(line)]
     assert any(" uvicorn.error " in line for line in logged)

@@ -13,7 +13,7 @@ import pytest
 import websockets
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.server import Server, connect, run_server
+from tests.support.server import Server, close_reading, connect, run_server
 
 pytestmark = pytest.mark.anyio
 
@@ -84,9 +84,9 @@ async def test_counters_move_by_exactly_what_a_scripted_series_did(server: Serve
     )
     snapshot = json.loads(await resumed.recv())
     assert snapshot["resume"]["reason"] == "invalid"
-    await resumed.close()
-    await controller.close()
-    await viewer.close()
+    await close_reading(resumed)
+    await close_reading(controller)
+    await close_reading(viewer)
     received = len(controller.seen) + len(viewer.seen) + 1  # + the resumed one's snapshot
 
     after = scrape(server)

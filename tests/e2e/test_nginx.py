@@ -25,7 +25,7 @@ from websockets.typing import Origin
 
 from tests.support.net import free_port
 from tests.support.process import Child, spawn
-from tests.support.server import ROOT, Client, Server, run_server
+from tests.support.server import ROOT, Client, Server, close_reading, run_server
 
 pytestmark = pytest.mark.anyio
 
@@ -184,7 +184,7 @@ async def status_through(proxy: Proxy, **kwargs: Any) -> int:
         ws = await websockets.connect(proxy.ws_url, open_timeout=5, **kwargs)
     except InvalidStatus as refused:
         return refused.response.status_code
-    await ws.close()
+    await close_reading(ws)
     return 101
 
 
@@ -195,7 +195,7 @@ async def refused_1013(url: str, **kwargs: Any) -> str:
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 5)
     finally:
-        await ws.close()
+        await close_reading(ws)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013, closed.value
     return closed.value.rcvd.reason
 
@@ -239,7 +239,7 @@ async def test_the_stream_and_commands_work_over_wss(proxy: Proxy, transport: st
         ack = await client.command({"type": "set_tick_rate", "tick_rate": 25})
         assert ack["type"] == "command_ack", ack
     finally:
-        await client.close()
+        await close_reading(client)
 
 
 async def test_tokens_work_through_the_proxy(proxy: Proxy) -> None:
@@ -252,7 +252,7 @@ async def test_tokens_work_through_the_proxy(proxy: Proxy) -> None:
         reply = await viewer.command({"type": "pause"})
         assert reply["type"] == "error" and reply["code"] == "forbidden", reply
     finally:
-        await viewer.close()
+        await close_reading(viewer)
 
 
 async def test_origins_work_through_the_proxy(proxy: Proxy) -> None:
@@ -279,7 +279,7 @@ async def test_the_per_address_cap_sees_the_clients_behind_the_proxy(proxy: Prox
         assert await addresses_logged(proxy.server, expected) == expected
     finally:
         for client in (*alice, bob):
-            await client.close()
+            await close_reading(client)
     await wait_connections(proxy.server, 0)
 
 
@@ -303,7 +303,7 @@ async def test_metrics_through_the_proxy(proxy: Proxy) -> None:
             auth = {"Authorization": f"Bearer {VIEWER}"}
             response = await http.get(f"{proxy.origin}/metrics", headers=auth)
     finally:
-        await viewer.close()
+        await close_reading(viewer)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     samples = {
@@ -336,7 +336,7 @@ async def test_forwarded_headers_are_believed_from_no_one_by_default() -> None:
             assert refused.value.response.status_code == 403
         finally:
             for client in clients:
-                await client.close()
+                await close_reading(client)
 
 
 async def test_forwarded_headers_from_an_untrusted_address_are_not_believed() -> None:
@@ -357,4 +357,4 @@ async def test_forwarded_headers_from_an_untrusted_address_are_not_believed() ->
             assert await addresses_logged(server, [ALICE, ALICE]) == [ALICE, ALICE]
         finally:
             for client in clients:
-                await client.close()
+                await close_reading(client)

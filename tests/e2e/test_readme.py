@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.server import ROOT, connect, run_server
+from tests.support.server import ROOT, close_reading, connect, run_server
 
 pytestmark = pytest.mark.anyio
 
@@ -56,4 +56,4 @@ async def test_the_docs_simulation_plugs_in_and_moves_its_agents(tmp_path: Path)
         gone = await client.command({"type": "delete_agent", "agent_id": "moon"})
         assert gone["code"] == "agent_not_found"
         assert server.health()["simulation"]["status"] == "running"
-        await client.close()
+        await close_reading(client)

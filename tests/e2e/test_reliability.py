@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.support.net import drain, raw_peer
-from tests.support.server import Server, connect, run_server
+from tests.support.server import Server, close_reading, connect, run_server
 
 pytestmark = pytest.mark.anyio
 
@@ -55,8 +55,8 @@ async def test_a_dead_simulation_answers_every_command_and_fails_health() -> Non
             e.get("command_id") for e in client.seen if e["type"] in ("error", "command_ack")
         ]
         assert sorted(c for c in answered if c in replies) == sorted(replies)
-        await client.close()
-        await watcher.close()
+        await close_reading(client)
+        await close_reading(watcher)
 
 
 async def test_a_blocked_simulation_is_reported_stalled_and_keeps_its_commands() -> None:
@@ -77,7 +77,7 @@ async def test_a_blocked_simulation_is_reported_stalled_and_keeps_its_commands()
         assert (await client.reply_to("b", timeout=10))["type"] == "command_ack"
         assert (await client.reply_to("after", timeout=10))["type"] == "command_ack"
         assert health(server).json()["status"] == "ok"
-        await client.close()
+        await close_reading(client)
 
 
 async def test_a_peer_that_stops_reading_is_reaped_after_its_ping_times_out() -> None:
@@ -115,7 +115,7 @@ async def test_a_tick_that_fails_every_time_is_logged_once_per_window() -> None:
         log = server.output()
         assert log.count("Traceback") == 1, log[-3000:]
         assert sum("failed" in line for line in log.splitlines() if "ERROR" in line) == 1
-        await client.close()
+        await close_reading(client)
 
 
 async def test_a_disconnect_is_logged_with_what_happened() -> None:

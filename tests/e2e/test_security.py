@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin
 
 from spine_ws.generated import CONNECTION_COMMAND_TYPES
-from tests.support.server import ROOT, SPINE_WS, Client, Server, connect, run_server
+from tests.support.server import ROOT, SPINE_WS, Client, Server, close_reading, connect, run_server
 
 pytestmark = pytest.mark.anyio
 
@@ -57,7 +57,7 @@ async def status_of(server: Server, query: str = "", **kwargs: Any) -> int:
     """The HTTP status of a handshake (101: accepted, then closed at once)."""
     status, result = await handshake(server, query, **kwargs)
     if status == 101:
-        await result.close()
+        await close_reading(result)
     return status
 
 
@@ -127,7 +127,7 @@ async def test_each_token_transport_is_accepted(guarded: Server, transport: str)
     client = await connect_with(guarded, transport, CONTROLLER)
     assert client.ws.subprotocol == ("spine.v1" if transport == "subprotocol" else None)
     assert (await client.command({"type": "stop"}))["type"] == "command_ack"
-    await client.close()
+    await close_reading(client)
 
 
 async def test_viewer_commands_are_all_forbidden_and_change_nothing(guarded: Server) -> None:
@@ -158,7 +158,7 @@ async def test_viewer_commands_are_all_forbidden_and_change_nothing(guarded: Ser
         "command_ack"
     )
     for client in (controller, viewer, late):
-        await client.close()
+        await close_reading(client)
 
 
 async def test_tokens_never_appear_in_the_server_log() -> None:
@@ -170,7 +170,7 @@ async def test_tokens_never_appear_in_the_server_log() -> None:
             for token in (VIEWER, CONTROLLER):
                 client = await connect_with(server, transport, token)
                 await client.command({"type": "stop"})
-                await client.close()
+                await close_reading(client)
         assert await status_of(server, **bearer(WRONG)) == 401
         assert await status_of(server, **offered(WRONG)) == 401
         assert await status_of(server, f"?token={WRONG}") == 401
@@ -217,8 +217,8 @@ async def test_a_command_flood_is_rate_limited_while_others_get_their_acks() -> 
         assert codes.count("ack") <= 20 + 20 * elapsed + 1, (codes.count("ack"), elapsed)
         await asyncio.sleep(0.2)  # a token comes back; the flooder was never disconnected
         assert (await flooder.command({"type": "stop"}))["type"] == "command_ack"
-        await flooder.close()
-        await other.close()
+        await close_reading(flooder)
+        await close_reading(other)
 
 
 async def test_deep_and_wide_json_are_refused_quickly_and_the_server_stays_healthy() -> None:
@@ -248,7 +248,7 @@ async def test_deep_and_wide_json_are_refused_quickly_and_the_server_stays_healt
             assert words in error["message"], error
         assert (await client.command({"type": "stop"}))["type"] == "command_ack"
         assert server.health()["status"] == "ok"
-        await client.close()
+        await close_reading(client)
 
 
 async def test_a_1_mib_message_is_refused_quickly_and_others_are_unaffected() -> None:
@@ -267,7 +267,7 @@ async def test_a_1_mib_message_is_refused_quickly_and_others_are_unaffected() ->
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
         assert server.health()["status"] == "ok"
         assert (await other.command({"type": "stop"}))["type"] == "command_ack"
-        await other.close()
+        await close_reading(other)
 
 
 async def raw_handshake(server: Server) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -314,7 +314,7 @@ async def test_half_open_connections_are_reaped() -> None:
         assert s.health()["connections"] == 1
         # The live client answered every ping: it is still there and served.
         assert (await live.command({"type": "stop"}))["type"] == "command_ack"
-        await live.close()
+        await close_reading(live)
 
 
 async def test_connections_per_address_are_capped() -> None:
@@ -327,13 +327,13 @@ async def test_connections_per_address_are_capped() -> None:
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
         assert "address" in closed.value.rcvd.reason
         elsewhere = await connect(server, local_addr=("127.0.0.2", 0))
-        await first.close()
+        await close_reading(first)
         deadline = time.monotonic() + 5
         while server.health()["connections"] > 2 and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         again = await connect(server)
         for client in (second, elsewhere, again):
-            await client.close()
+            await close_reading(client)
 
 
 def serve(*flags: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import websockets
 
-from tests.support.server import Client, Server, connect, run_server, validate_event
+from tests.support.server import Client, Server, close_reading, connect, run_server, validate_event
 
 pytestmark = pytest.mark.anyio
 
@@ -70,8 +70,8 @@ async def test_a_viewer_subscribes_by_kind_with_batches_and_gets_only_those_agen
         assert any(b - a > 1 for a, b in itertools.pairwise(seqs)), "gaps by design"
         # Anything else a viewer sends is still forbidden.
         assert (await viewer.command({"type": "pause"}))["code"] == "forbidden"
-        await viewer.close()
-        await controller.close()
+        await close_reading(viewer)
+        await close_reading(controller)
 
 
 async def test_a_connect_time_subscription_shapes_the_snapshot_and_the_resume() -> None:
@@ -87,7 +87,7 @@ async def test_a_connect_time_subscription_shapes_the_snapshot_and_the_resume() 
         assert {e.get("agent_id") for e in seen if e["type"] == "agent_update"} == {"agent-2", "t1"}
         assert {e["type"] for e in seen} <= {"agent_update", "tick_start", "tick_end"}
         last = max(e["seq"] for e in seen)
-        await ws.close()
+        await close_reading(ws)
         resume = f"&resume={watcher.snapshot['epoch']}:{last}"
         ws = await websockets.connect(subscribed(server, members, resume), open_timeout=5)
         back = Client(ws)
@@ -99,8 +99,8 @@ async def test_a_connect_time_subscription_shapes_the_snapshot_and_the_resume() 
             "agent-2",
             "t1",
         }
-        await ws.close()
-        await controller.close()
+        await close_reading(ws)
+        await close_reading(controller)
 
 
 async def test_a_wrong_connect_time_subscription_connects_and_is_told() -> None:
@@ -116,7 +116,7 @@ async def test_a_wrong_connect_time_subscription_connects_and_is_told() -> None:
             "subscribe",
         )
         assert (await client.command({"type": "start"}))["type"] == "command_ack"
-        await ws.close()
+        await close_reading(ws)
 
 
 async def test_max_rate_coalesces_updates_and_says_so() -> None:
@@ -135,7 +135,7 @@ async def test_max_rate_coalesces_updates_and_says_so() -> None:
         # Four deliveries a second at 100 ticks a second: each agent's ~25 updates
         # come as one.
         assert notices[-1]["count"] >= 20 * 10
-        await ws.close()
+        await close_reading(ws)
 
 
 @pytest.mark.fast_path  # ASGI cannot see (nor cap) the kernel's share of the queue
@@ -173,7 +173,7 @@ async def test_a_slow_reader_is_coalesced_not_shed_and_ends_current() -> None:
             if len(notices) >= 3 and ticks > 100 and not stopped:
                 controller = await connect(server)
                 assert (await controller.command({"type": "stop"}))["type"] == "command_ack"
-                await controller.close()
+                await close_reading(controller)
                 stopped = True
         assert stopped, "never thinned"
         assert {n["reason"] for n in notices} == {"backpressure"}
@@ -183,7 +183,7 @@ async def test_a_slow_reader_is_coalesced_not_shed_and_ends_current() -> None:
         assert len(seen) > 100 and seen == list(range(seen[0], seen[0] + len(seen)))
         fresh = await connect(server)
         assert view == {a["agent_id"]: a["data"] for a in fresh.snapshot["agents"]}
-        await fresh.close()
+        await close_reading(fresh)
         slow.transport.abort()
         await slow.wait_closed()
 
@@ -240,8 +240,8 @@ async def test_each_filter_and_a_change_mid_stream_take_effect_at_the_acked_seq(
                 assert {e["type"] for e in after} >= {"agent_update", "agent_removed"}
             client.seen.clear()
             previous = follows
-        await client.close()
-        await controller.close()
+        await close_reading(client)
+        await close_reading(controller)
 
 
 async def test_batches_carry_the_same_events_as_one_frame_each() -> None:
@@ -272,4 +272,4 @@ async def test_batches_carry_the_same_events_as_one_frame_each() -> None:
         assert any(f["type"] == "batch" for f in batched.seen)
         assert not any(f["type"] == "batch" for f in plain.seen)
         for client in (controller, plain, batched):
-            await client.close()
+            await close_reading(client)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import subprocess
@@ -19,6 +20,7 @@ import httpx
 import jsonschema_rs
 import websockets
 from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
 
 from tests.support.process import Child, spawn
 
@@ -166,7 +168,23 @@ class Client:
         return self.replies[command_id]
 
     async def close(self) -> None:
-        await self.ws.close()
+        await close_reading(self.ws)
+
+
+async def close_reading(connection: ClientConnection | Client) -> None:
+    """Close, reading (and dropping) what the server still sends meanwhile.
+
+    websockets stops reading the socket once `max_queue` frames wait unread, so for a
+    client that is behind, the server's close frame would sit behind them until
+    `close_timeout` ran out: 10 s per close, most of some tests' time.
+    """
+    ws = connection.ws if isinstance(connection, Client) else connection
+    closing = asyncio.ensure_future(ws.close())
+    while not closing.done():
+        with contextlib.suppress(ConnectionClosed, TimeoutError):
+            await asyncio.wait_for(ws.recv(), 0.05)
+        await asyncio.wait({closing}, timeout=0.001)
+    await closing
 
 
 async def connect(server: Server, **kwargs: Any) -> Client:
