@@ -135,6 +135,7 @@ def test_a_message_is_added_by_its_schema_and_examples_alone(tmp_path: Path) -> 
             "-p",
             "no:cacheprovider",
             "--ignore=tests/contract/test_growth.py",
+            "--ignore=tests/contract/test_docs.py",  # the docs are not copied
         ],
         tmp_path,
     )
