@@ -145,9 +145,12 @@ def _catalog(request: Request) -> Catalog:
         401: {"description": "The server has tokens and none (or a wrong one) was sent."},
     },
 )
-def metrics(request: Request) -> Response:
+async def metrics(request: Request) -> Response:
     """Prometheus metrics. A server with tokens wants one (any role) as
     `Authorization: Bearer <token>`; one without tokens listens on loopback only."""
+    # `async`, so FastAPI runs it on the event loop: the collector walks the hub's
+    # connections and trims the history, which the loop changes (a plain `def` would
+    # run in a worker thread, racing it).
     runtime = request.app.state.spine
     tokens = runtime.access.tokens
     if tokens:

@@ -3,6 +3,7 @@ counter moved by exactly what the series did."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.error
 import urllib.request
@@ -135,3 +136,30 @@ def test_metrics_want_a_token_when_the_server_has_tokens(server: Server) -> None
         refused.value.close()
     assert ("spine_ws_connections", (("role", "viewer"),)) in scrape(server, VIEWER)
     assert CONTROLLER not in server.output() and VIEWER not in server.output()
+
+
+async def test_scrapes_while_clients_come_and_go_and_events_flow_all_succeed() -> None:
+    """100 ticks a second into a held history, clients joining and leaving all along,
+    and /metrics scraped meanwhile: every scrape is whole (the collector reads the hub
+    on its loop, never while the loop changes it)."""
+    flags = ("--autostart", "--tick-rate", "100", "--seed-agents", "10", "--history-seconds", "1")
+    with run_server(*flags) as server:
+        stop = asyncio.Event()
+
+        async def churn() -> int:
+            joined = 0
+            while not stop.is_set():
+                client = await connect(server)
+                await client.next("tick_end")
+                await close_reading(client)
+                joined += 1
+            return joined
+
+        async def scrapes() -> list[Samples]:
+            pages = [await asyncio.to_thread(scrape, server, None) for _ in range(40)]
+            stop.set()
+            return pages
+
+        joined, pages = await asyncio.gather(churn(), scrapes())
+        assert joined > 5
+        assert all(page[("spine_ws_broadcast_events_total", ())] > 0 for page in pages)

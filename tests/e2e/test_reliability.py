@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import time
@@ -11,9 +12,18 @@ import httpx
 import pytest
 
 from tests.support.net import drain, raw_peer
-from tests.support.server import Server, close_reading, connect, run_server
+from tests.support.server import Client, Server, close_reading, connect, run_server
 
 pytestmark = pytest.mark.anyio
+
+
+async def read_for(client: Client, seconds: float) -> None:
+    """Read (and forget) what the client is sent for `seconds`."""
+    deadline = time.monotonic() + seconds
+    with contextlib.suppress(TimeoutError):
+        while (left := deadline - time.monotonic()) > 0:
+            await client.recv(timeout=left)
+    client.seen.clear()
 
 
 def health(server: Server) -> httpx.Response:
@@ -134,3 +144,32 @@ async def test_a_disconnect_is_logged_with_what_happened() -> None:
             silent.close()
         codes = re.findall(r"disconnect \S+ \(code (\d+)\)", server.output())
         assert sorted(codes) == ["1006", "1011"], server.output()
+
+
+async def test_a_reader_that_takes_nothing_while_coalesced_is_shed_within_the_grace() -> None:
+    """20 agents of 3 KB at 100 ticks/s (6 MB/s offered) to a peer that never reads:
+    coalescing would keep its backlog under the limits for half a minute; it takes no
+    byte for --slow-consumer-grace, so it is closed (1008) within the grace (plus the
+    time its kernel buffers take to fill)."""
+    flags = ("--tick-rate", "100", "--seed-agents", "20", "--slow-consumer-grace", "2")
+    with run_server(*flags) as server:
+        controller = await connect(server)
+        for n in range(1, 21):
+            data = {"pad": "p" * 3000}
+            command = {"type": "modify_agent", "agent_id": f"agent-{n}", "agent_data": data}
+            assert (await controller.command(command))["type"] == "command_ack"
+        dead = raw_peer(server.port)
+        await controller.command({"type": "start"})
+        started = time.monotonic()
+        shed = re.compile(r"slow consumer, took nothing for \d")
+        # The controller keeps reading throughout: it is not the one to shed.
+        while not shed.search(server.output()) and time.monotonic() - started < 30:
+            await read_for(controller, 0.1)
+        took = time.monotonic() - started
+        assert shed.search(server.output()), "the dead reader is still held"
+        assert took < 10, f"shed after {took:.1f} s, not within the grace"
+        while health(server).json()["connections"] > 1 and time.monotonic() - started < 60:
+            await read_for(controller, 0.1)
+        assert re.search(r"disconnect \S+ \(code 1008\)", server.output())
+        dead.close()
+        await close_reading(controller)

@@ -32,6 +32,7 @@ class FakeTransport:
         self.pending: list[bytes] = []
         self.wrote: list[bytes] = []  # every message flushed, in order
         self.unsent = 0
+        self.drained = 0
         self.closes: list[tuple[int, str]] = []
         self.aborted = False
         self.stopped = False
@@ -72,8 +73,17 @@ class FakeTransport:
     def written(self) -> tuple[int, int]:
         return len(self.wrote), sum(map(len, self.wrote))
 
+    def taken(self) -> int:
+        return self.drained * 10  # 10 bytes a message, as `backlog` counts them
+
     def drain(self) -> None:
-        self.unsent = 0
+        self.take(self.unsent)
+
+    def take(self, messages: int) -> None:
+        """The socket takes `messages` of what it holds (a slow reader)."""
+        messages = min(messages, self.unsent)
+        self.drained += messages
+        self.unsent -= messages
 
     def drop(self) -> None:
         self.pending = []
@@ -357,23 +367,64 @@ async def test_coalesced_updates_do_not_count_against_the_limits_the_rest_does()
     """A stream of one agent's updates never sheds a coalesced client; events that must
     all be delivered, over the limits for `grace`, do (1008)."""
     transport = FakeTransport()
-    client = connection(transport, max_messages=10, max_bytes=2048, grace=0.05)
-    for n in range(6):
+    client = connection(transport, max_messages=20, max_bytes=2048, grace=0.05)
+    for n in range(15):  # over the soft limit; the slow reads below never catch it up
         client.send(b"%d" % n)
     client.flush()
     for seq in range(1, 200):
         offer(client, *update(seq, "a"))
         client.flush()
-    await asyncio.sleep(0.1)
+    for _ in range(4):  # a slow reader, not a dead one: it takes within every grace
+        await asyncio.sleep(0.025)
+        transport.take(1)
     client.flush()
     assert not client.shed
     state = b'{"seq":%d,"type":"simulation_state","status":"running","tick":1,"tick_rate":20}'
     for seq in range(200, 260):
         offer(client, seq, ("simulation_state", None, None), state % seq)
         client.flush()
-    await asyncio.sleep(0.1)
+    for _ in range(4):
+        await asyncio.sleep(0.025)
+        transport.take(1)
     client.flush()
     assert client.shed and client.closed_with == 1008
+
+
+def coalesced_under_the_limits(transport: FakeTransport, grace: float) -> Connection:
+    """A client pressured into coalescing, then offered one agent's updates only: what
+    it holds stays under the limits, so only what it takes can judge it."""
+    client = connection(transport, max_messages=10, max_bytes=2048, grace=grace)
+    for n in range(9):  # over the soft limit (half), under the limit
+        client.send(b"%d" % n)
+    client.flush()
+    assert client.shaping is not None and client.shaping.pressured
+    return client
+
+
+async def test_a_coalesced_client_that_takes_nothing_for_the_grace_is_shed() -> None:
+    """Coalescing keeps a dead reader under the limits forever; taking no byte at all
+    for `grace` sheds it (1008) all the same."""
+    transport = FakeTransport()
+    client = coalesced_under_the_limits(transport, grace=0.05)
+    offer(client, *update(1, "a"))
+    client.flush()
+    assert not client.shed
+    await asyncio.sleep(0.1)
+    offer(client, *update(2, "a"))
+    client.flush()
+    assert client.shed and client.closed_with == 1008
+
+
+async def test_a_coalesced_client_that_takes_a_little_each_grace_is_kept() -> None:
+    """A slow reader that takes something within every grace stays, coalesced."""
+    transport = FakeTransport()
+    client = coalesced_under_the_limits(transport, grace=0.05)
+    for seq in range(1, 6):
+        await asyncio.sleep(0.03)
+        transport.take(1)
+        offer(client, *update(seq, "a"))
+        client.flush()
+    assert not client.shed and client.shaping is not None
 
 
 async def test_what_cannot_be_coalesced_past_the_hard_limit_sheds_at_once() -> None:

@@ -65,6 +65,8 @@ class Connection:
         "_shaping",
         "_shedding",
         "_streaming",
+        "_taken",
+        "_taken_at",
         "_timer",
         "_transport",
         "closed_with",
@@ -113,6 +115,9 @@ class Connection:
         self._timer: asyncio.TimerHandle | None = None
         # agent_updates left out for it so far (kept when its shaping ends).
         self.coalesced = 0
+        # While it is coalesced: the most its socket had taken, and since when.
+        self._taken = 0
+        self._taken_at = 0.0
 
     @property
     def queued(self) -> tuple[int, int]:
@@ -220,7 +225,7 @@ class Connection:
         soft = 1 if self._streaming is not None else 2
         if messages > self._max_messages // soft or size > self._max_bytes // soft:
             self._shaping = Shaping(Subscription())
-            self._shaping.pressured = True
+            self._pressured(now)
             if self._streaming is not None:
                 self._flush_plain(now)  # the snapshot's checks
             else:
@@ -275,7 +280,7 @@ class Connection:
                 queued_messages > self._max_messages // soft
                 or queued_size > self._max_bytes // soft
             ):
-                shaping.pressured = True
+                self._pressured(now)
         if shaping.pressured and self._streaming is None:
             # Only what cannot be coalesced counts against the limits: a client that
             # reads slower than the stream stays, thinned; one that falls behind on
@@ -283,6 +288,14 @@ class Connection:
             fixed = shaping.fixed_bytes + size
             if fixed > HARD_FACTOR * self._max_bytes:
                 self._shed("over the hard limit with what cannot be coalesced")
+                return
+            # Coalescing serves a slow reader; one that takes nothing at all is dead
+            # weight, shed within the grace as before coalescing existed.
+            taken = self._transport.taken()
+            if taken > self._taken:
+                self._taken, self._taken_at = taken, now
+            elif now - self._taken_at > self._grace:
+                self._shed(f"took nothing for {now - self._taken_at:.1f} s")
                 return
             if fixed <= self._max_bytes and messages <= self._max_messages:
                 self._over_since = None
@@ -308,6 +321,12 @@ class Connection:
             # if no event comes meanwhile.
             delay = max(shaping.due - now, 0.0) if not shaping.pressured else 0.05
             self._timer = asyncio.get_running_loop().call_later(delay, self.flush)
+
+    def _pressured(self, now: float) -> None:
+        """Coalesce from now on; the grace for taking nothing starts now."""
+        assert self._shaping is not None
+        self._shaping.pressured = True
+        self._taken, self._taken_at = self._transport.taken(), now
 
     def allow_command(self) -> bool:
         """Take one token from this connection's command bucket."""

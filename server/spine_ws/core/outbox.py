@@ -102,6 +102,11 @@ class Transport(Protocol):
         """Messages and bytes written so far (to the socket's buffer; counted per
         write, not per message sent: the broadcast path stays one append)."""
 
+    def taken(self) -> int:
+        """Bytes the peer has taken so far, as near as the transport can tell: what it
+        wrote less what it, and the kernel behind it, still hold. It stops growing
+        when the peer stops reading (a dead reader), however little is held."""
+
     def drop(self) -> None:
         """Forget what is held and write no more data (the connection is going)."""
 

@@ -83,6 +83,10 @@ class AsgiTransport:
         """Messages and bytes handed to the ASGI server."""
         return self._written, self._written_bytes
 
+    def taken(self) -> int:
+        """Bytes handed to the ASGI server: its `send` returns once the socket drains."""
+        return self._written_bytes
+
     def _count(self, message: bytes) -> None:
         self._written += 1
         self._written_bytes += len(message)

@@ -228,6 +228,14 @@ class FastTransport:
         """Frames and bytes (headers included) handed to the TCP transport."""
         return self._written, self._written_bytes
 
+    def taken(self) -> int:
+        """What was written less what the transport and, once it buffers (the kernel's
+        send buffer is full), the kernel still hold."""
+        buffered = self._transport.get_write_buffer_size()
+        if buffered:
+            buffered += unsent(self._fd)
+        return self._written_bytes - buffered
+
     def drop(self) -> None:
         """Forget what was not flushed; what was is the transport's to send or abort."""
         self._pending = []
