@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from spine_ws.app import create_app
+from spine_ws.metrics import Metrics
 from spine_ws.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -18,7 +19,7 @@ async def test_metrics_are_collected_on_the_event_loop(monkeypatch: pytest.Monke
     the loop changes: it must run on the loop's thread (a worker thread would race it)."""
     app = create_app(Settings(seed_agents=2))
     async with app.router.lifespan_context(app):
-        metrics = app.state.spine.metrics
+        metrics: Metrics = app.state.spine.metrics
         page = metrics.page
         threads: list[int] = []
 
