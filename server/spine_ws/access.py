@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, get_args
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from spine_ws.core.codec import Profile
 from spine_ws.core.outbox import Role
 from spine_ws.generated import SUBPROTOCOL
 
@@ -42,6 +43,9 @@ __all__ = [
 ]
 
 TOKEN_SUBPROTOCOL = "token."
+# The subprotocols that name a profile (spine_ws.core.codec), in the order preferred.
+JSONRPC_SUBPROTOCOL = f"{SUBPROTOCOL}.jsonrpc"
+PROFILE_SUBPROTOCOLS: dict[str, Profile] = {JSONRPC_SUBPROTOCOL: "jsonrpc", SUBPROTOCOL: "spine"}
 MIN_TOKEN_LENGTH = 16
 DEFAULT_ORIGINS = "self,http://localhost:*,http://127.0.0.1:*,http://[::1]:*"
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -278,7 +282,7 @@ class Policy:
             handshake.origin, handshake.host, handshake.secure
         ):
             return Denial(403, f"origin not allowed: {handshake.origin[:200]}")
-        subprotocol = SUBPROTOCOL if SUBPROTOCOL in handshake.subprotocols else None
+        subprotocol = next((p for p in PROFILE_SUBPROTOCOLS if p in handshake.subprotocols), None)
         if not self.tokens:
             return Grant("controller", subprotocol)
         presented = _presented_token(handshake)

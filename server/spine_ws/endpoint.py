@@ -11,9 +11,11 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from spine_ws.access import Denial, Handshake
+from spine_ws.access import PROFILE_SUBPROTOCOLS, Denial, Handshake
+from spine_ws.core.codec import Envelope, envelope_for
 from spine_ws.core.connection import Connection
 from spine_ws.core.errors import InvalidMessage, ProtocolError
+from spine_ws.core.hub import Hub
 from spine_ws.core.outbox import Transport
 from spine_ws.core.status import (
     WS_1000_NORMAL_CLOSURE,
@@ -133,6 +135,7 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
     # connection holds this frame for as long as it is open.
     try:
         role = verdict.role
+        profile = PROFILE_SUBPROTOCOLS.get(verdict.subprotocol or "", settings.profile)
         connection = Connection(
             hub.new_connection_id(),
             transport,
@@ -144,6 +147,7 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
             burst=settings.command_burst,
             grace=settings.slow_consumer_grace,
             max_snapshot_bytes=settings.max_snapshot_bytes,
+            envelope=envelope_for(profile),
         )
         query = websocket.query_params
         subscription, refusal = None, None
@@ -182,8 +186,10 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
                     code = WS_1009_MESSAGE_TOO_BIG
                     await websocket.close(code, "message too big")
                     break
-                else:
+                elif connection.envelope is None:
                     hub.submit(connection, text)
+                else:
+                    _submit_enveloped(hub, connection, connection.envelope, text)
         except WebSocketDisconnect as exc:
             code = exc.code
         except Exception:
@@ -209,3 +215,14 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
             )
     finally:
         runtime.addresses.release(address)
+
+
+def _submit_enveloped(hub: Hub, connection: Connection, envelope: Envelope, text: str) -> None:
+    """A frame of another profile: its commands to the hub in order (each gets its one
+    reply, which the envelope answers in kind), and whatever it answers at once."""
+    decoded = envelope.decode(text)
+    for command in decoded.commands:
+        hub.submit(connection, command)
+    if decoded.response is not None:
+        connection.send_response(decoded.response)
+        connection.flush()

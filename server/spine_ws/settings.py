@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     simulation: str | None = Field(
         None, description="module:factory of a simulation to run instead of the default one"
     )
+    profile: Literal["spine", "jsonrpc"] = Field(
+        "spine",
+        description="the envelope of a connection that names no subprotocol: spine (the "
+        "protocol's own) or jsonrpc (JSON-RPC 2.0); a client offering spine.v1 or "
+        "spine.v1.jsonrpc gets that one whatever this says",
+    )
     transport: Literal["auto", "fast", "asgi"] = Field(
         "auto",
         description="how /ws writes frames: fast (uvicorn's TCP transport, what spine-ws serve "

@@ -30,6 +30,7 @@ class FakeOutbox:
         # Shaped as a Connection is (no socket, so never under backpressure).
         self.shaping: Shaping | None = None
         self.closed: tuple[int, str] | None = None
+        self.encoding = "spine"
 
     def send(self, message: bytes) -> None:
         self.pending.append(message)

@@ -136,6 +136,10 @@ class _Remote:
     def shaping(self) -> None:
         return None  # a gateway answers subscribe itself: its clients are its own
 
+    @property
+    def encoding(self) -> str:
+        return "spine"  # the gateway's connection translates its reply, if it must
+
     def subscribe(self, subscription: Subscription) -> None:
         raise NotImplementedError("subscribe is answered by the gateway")
 

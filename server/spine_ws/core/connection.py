@@ -26,6 +26,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from itertools import chain
 
+from spine_ws.core.codec import SPINE, Envelope
 from spine_ws.core.delivery import Burst, Shaping, Subscription
 from spine_ws.core.history import Trimmed
 from spine_ws.core.outbox import Role, Transport
@@ -71,6 +72,7 @@ class Connection:
         "_transport",
         "closed_with",
         "coalesced",
+        "envelope",
         "id",
         "role",
     )
@@ -88,9 +90,12 @@ class Connection:
         burst: int,
         grace: float = 2.0,
         max_snapshot_bytes: int = 128 * 1024 * 1024,
+        envelope: Envelope | None = None,
     ) -> None:
         self.id = connection_id
         self.role = role
+        # Its profile's translation, when it is not spine (spine_ws.core.codec).
+        self.envelope = envelope
         self._transport = transport
         self._max_messages = max_messages
         self._max_bytes = max_bytes
@@ -133,6 +138,10 @@ class Connection:
     def shaping(self) -> Shaping | None:
         return self._shaping
 
+    @property
+    def encoding(self) -> str:
+        return SPINE if self.envelope is None else self.envelope.encoding
+
     def subscribe(self, subscription: Subscription) -> None:
         """From now on, shape what it is sent by `subscription` (the default: plain
         again, once nothing is held for it)."""
@@ -151,6 +160,15 @@ class Connection:
 
     def send_reply(self, message: bytes) -> None:
         """A reply: in order among the events a shaped connection holds."""
+        if self.envelope is not None:
+            encoded = self.envelope.reply(message)
+            if encoded is None:  # a notification's, or a batch still being answered
+                return
+            message = encoded
+        self.send_response(message)
+
+    def send_response(self, message: bytes) -> None:
+        """A reply already in this connection's profile, in order as `send_reply`'s."""
         if self._shaping is not None and not self._closing:
             self._shaping.reply(message)
         else:
@@ -173,6 +191,8 @@ class Connection:
 
     def send_snapshot(self, parts: Sequence[bytes | memoryview]) -> None:
         """Stream the snapshot (`parts` joined) ahead of everything sent after it."""
+        if self.envelope is not None:
+            parts = (self.envelope.snapshot(parts),)
         size = sum(len(part) for part in parts)
         if size > self._max_snapshot:
             self._refuse(size)
@@ -184,6 +204,8 @@ class Connection:
 
     def send_replay(self, first: bytes, frames: Iterator[bytes], size: int) -> None:
         """Send `resumed` and the replayed frames ahead of everything sent after them."""
+        if self.envelope is not None:
+            first, frames = self.envelope.frame(first), map(self.envelope.frame, frames)
         if size + len(first) <= SMALL_SNAPSHOT:
             try:
                 for message in chain((first,), frames):
@@ -306,6 +328,8 @@ class Connection:
                 return
         frames, skipped = shaping.take(now, hold=shaping.pressured)
         self.coalesced += skipped
+        if self.envelope is not None:  # its own: this client's selection, batches, notices
+            frames = [self.envelope.frame(frame) for frame in frames]
         for frame in frames:
             self.send(frame)
         if self._streaming is not None:

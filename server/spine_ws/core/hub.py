@@ -17,7 +17,7 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 import orjson
@@ -25,6 +25,7 @@ from pydantic import MISSING, BaseModel
 
 from spine_ws.core.boundary import CommandItem, EventItem
 from spine_ws.core.catalog import CORE, Catalog
+from spine_ws.core.codec import ENCODERS, SPINE
 from spine_ws.core.delivery import Burst, Subscription, filtered_replay, tag_of
 from spine_ws.core.errors import (
     Forbidden,
@@ -327,7 +328,7 @@ class Hub:
         """
         replied: list[Outbox] = []
         broadcast, now = False, 0.0
-        plain, shaped = self._partition()
+        plain, encoded, shaped = self._partition()
         # The shaped clients are offered the burst's events, in parts when a reply to
         # one of them falls between: `offered` is how far each one got.
         burst = Burst() if shaped else None
@@ -365,6 +366,8 @@ class Hub:
             self.mirror.apply(item.event)
             for client in plain:
                 client.send(message)
+            for encode, clients in encoded:
+                _send_encoded(encode(message), clients)
         if burst is not None and burst.events:
             _offer(burst, shaped, offered)
         if broadcast:
@@ -377,15 +380,22 @@ class Hub:
             for client in replied:
                 client.flush()
 
-    def _partition(self) -> tuple[list[Outbox], list[Outbox]]:
-        """The plain clients and the shaped ones, as they are at this burst: read each
-        time, for a connection changes on its own between bursts (a timer finds it
-        caught up, a snapshot finishes streaming)."""
+    def _partition(self) -> tuple[list[Outbox], list[_Encoded], list[Outbox]]:
+        """The plain clients of the spine encoding, those of each other encoding in use
+        (each broadcast is encoded once for all of them), and the shaped ones, as they
+        are at this burst: read each time, for a connection changes on its own between
+        bursts (a timer finds it caught up, a snapshot finishes streaming)."""
         plain: list[Outbox] = []
+        others: dict[str, list[Outbox]] = {}
         shaped: list[Outbox] = []
         for client in self.connections.values():
-            (plain if client.shaping is None else shaped).append(client)
-        return plain, shaped
+            if client.shaping is not None:
+                shaped.append(client)
+            elif (encoding := client.encoding) == SPINE:
+                plain.append(client)
+            else:
+                others.setdefault(encoding, []).append(client)
+        return plain, [(ENCODERS[e], clients) for e, clients in others.items()], shaped
 
     def relay(self, frames: Sequence[bytes]) -> None:
         """Deliver broadcast frames stamped elsewhere (a cluster gateway: the host's,
@@ -394,7 +404,7 @@ class Hub:
         which the caller must not let happen (`GapError`)."""
         now = time.monotonic()
         sent = False
-        plain, shaped = self._partition()
+        plain, encoded, shaped = self._partition()
         burst = Burst() if shaped else None
         for frame in frames:
             event = orjson.loads(frame)
@@ -419,6 +429,8 @@ class Hub:
                 self.mirror.apply(model.model_validate(event))
             for client in plain:
                 client.send(frame)
+            for encode, clients in encoded:
+                _send_encoded(encode(frame), clients)
             sent = True
         if burst is not None and burst.events:
             _offer(burst, shaped, {})
@@ -545,6 +557,15 @@ class Hub:
             raise LimitExceeded(
                 f"agent_data is {size} bytes; the limit is {self._max_agent_data_bytes}"
             )
+
+
+# An encoding's encoder and the plain clients that use it, for one burst.
+_Encoded = tuple[Callable[[bytes], bytes], list[Outbox]]
+
+
+def _send_encoded(message: bytes, clients: list[Outbox]) -> None:
+    for client in clients:
+        client.send(message)
 
 
 def _offer(burst: Burst, shaped: list[Outbox], offered: dict[str, int]) -> None:

@@ -32,6 +32,11 @@ class Outbox(Protocol):
     @property
     def role(self) -> Role: ...
 
+    @property
+    def encoding(self) -> str:
+        """How it is sent broadcasts: `spine` (the frames as they are) or a key of
+        `spine_ws.core.codec.ENCODERS` (each frame encoded once per burst for all)."""
+
     def send(self, message: bytes) -> None:
         """Queue one text message (UTF-8 JSON); never blocks, never raises."""
 
