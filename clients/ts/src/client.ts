@@ -347,7 +347,7 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
   readonly #targets: readonly string[];
   /** Index in `#urls` of the URL in use (or last used, or next to be tried). */
   #urlIndex = 0;
-  readonly #protocols: string[] | undefined;
+  readonly #protocols: string[];
   readonly #WebSocket: WebSocketConstructor;
   readonly #reconnect: Required<ReconnectOptions> | undefined;
   readonly #retryInitial: boolean;
@@ -419,7 +419,9 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     }
     this.#WebSocket = WebSocketImpl;
     let targets = urls;
-    let protocols: string[] | undefined;
+    // Named always: a server whose default profile is another (--profile jsonrpc) still
+    // speaks spine.v1 to a client that asks for it.
+    let protocols: string[] = [SUBPROTOCOL];
     if (options.token !== undefined) {
       const token = options.token;
       if (options.tokenTransport === "query") {

@@ -184,7 +184,7 @@ describe("tokens", () => {
       tokenTransport: "query",
     });
     void client.connect().catch(() => undefined);
-    expect(FakeSocket.last?.protocols).toBeUndefined();
+    expect(FakeSocket.last?.protocols).toEqual(["spine.v1"]);
     expect(new URL(FakeSocket.last?.url ?? "").searchParams.get("token")).toBe("a b&c");
     client.close();
   });
