@@ -22,6 +22,7 @@ from bench.launch import ROOT, raise_fd_limit
 
 SCENARIOS = {
     "fanout": scenario.fanout,
+    "profiles": scenario.profiles,
     "memory": scenario.memory,
     "commands": scenario.commands,
     "slow": scenario.slow_consumer,

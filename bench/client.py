@@ -93,6 +93,8 @@ class Receiver(WSListener):
             tally.frames += 1
             tally.bytes += frame.payload_size
             event = orjson.loads(frame.get_payload_as_memoryview())
+            if "jsonrpc" in event:  # a notification of the jsonrpc profile
+                event = {"type": event["method"], **event["params"]}
             if event["type"] == "batch":  # a subscription's batches: each event counts
                 for member in event["events"]:
                     self.on_event(member, now, frame.payload_size)

@@ -42,7 +42,8 @@ def raise_fd_limit() -> int:
 
 @dataclass
 class Server:
-    """A running server subprocess (`project` = `spine-ws serve`, `bare` = bench/bare.py)."""
+    """A running server subprocess (`project` = `spine-ws serve`, `jsonrpc` = the same
+    with --profile jsonrpc, `bare` = bench/bare.py)."""
 
     kind: str
     popen: subprocess.Popen[bytes]
@@ -55,9 +56,7 @@ class Server:
 
     @property
     def url(self) -> str:
-        return (
-            f"ws://{HOST}:{self.port}/ws" if self.kind == "project" else f"ws://{HOST}:{self.port}/"
-        )
+        return f"ws://{HOST}:{self.port}/" if self.kind == "bare" else f"ws://{HOST}:{self.port}/ws"
 
     def rss(self) -> int:
         return int(self.process.memory_info().rss)
@@ -89,7 +88,7 @@ def start_server(kind: str, log_dir: Path, name: str, extra: list[str] | None = 
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     bin_dir = Path(sys.executable).parent
-    if kind == "project":
+    if kind in ("project", "jsonrpc"):
         spine_ws = bin_dir / "spine-ws"
         head = [str(spine_ws)] if spine_ws.exists() else [sys.executable, "-m", "spine_ws.cli"]
         argv = [
@@ -101,6 +100,8 @@ def start_server(kind: str, log_dir: Path, name: str, extra: list[str] | None = 
             "--log-level", "warning",
             "--max-connections", "5000",
             "--max-connections-per-address", "5000",
+            # jsonrpc: the same server, every client (that names no subprotocol) JSON-RPC.
+            *(["--profile", "jsonrpc"] if kind == "jsonrpc" else []),
             *(extra or []),
         ]  # fmt: skip
     elif kind == "bare":

@@ -70,6 +70,13 @@ def rows(results: dict[str, Any]) -> list[Row]:
                 row.target = ">=1.0x"
                 row.passed = row.ratio is not None and row.ratio >= 1.0
             out.append(row)
+    prof = results.get("profiles")
+    if prof:
+        for k in prof["jsonrpc"]:
+            rpc, spine = prof["jsonrpc"][k]["sustained_rate"], prof["project"][k]["sustained_rate"]
+            row = Row("jsonrpc vs spine", f"ev/s per client K={k}", rpc, spine, "ev/s", ">=0.9x")
+            row.passed = row.ratio is not None and row.ratio >= 0.9
+            out.append(row)
     mem = results.get("memory")
     if mem:
         row = Row("memory", f"RSS per idle connection K={mem['project']['clients']}",

@@ -155,6 +155,16 @@ def _fanout_one(kind: str, k: int, plan: Plan, log_dir: Path) -> dict[str, Any]:
         current.close()
 
 
+def profiles(plan: Plan, log_dir: Path) -> dict[str, Any]:
+    """Fan-out of the jsonrpc profile against spine's (the project server), per K > 1:
+    each broadcast is encoded once more per burst, so the cost per client should not move."""
+    out: dict[str, Any] = {"project": {}, "jsonrpc": {}}
+    for k in plan.clients[1:]:
+        for kind in out:
+            out[kind][str(k)] = _fanout_one(kind, k, plan, log_dir)
+    return out
+
+
 def memory(plan: Plan, log_dir: Path) -> dict[str, Any]:
     """Server RSS growth per idle connection (snapshot received, nothing published)."""
     out: dict[str, Any] = {}

@@ -23,6 +23,7 @@ import numpy as np
 import orjson
 import psutil  # type: ignore[import-untyped]
 from websockets.sync.client import connect
+from websockets.typing import Subprotocol
 
 from bench import client
 from bench.launch import Server, start_server
@@ -107,7 +108,14 @@ def control(url: str, payload: dict[str, Any], timeout: float = 10.0) -> dict[st
     """Send one command on a fresh connection and return its reply (ack or error)."""
     command_id = payload.setdefault("id", f"ctl-{next(_runs)}")
     with connect(
-        url, open_timeout=timeout, close_timeout=2, compression=None, max_size=None, max_queue=None
+        url,
+        open_timeout=timeout,
+        close_timeout=2,
+        compression=None,
+        max_size=None,
+        max_queue=None,
+        # The spine profile, whatever the server's default (the bare server selects none).
+        subprotocols=[Subprotocol("spine.v1")],
     ) as ws:
         ws.send(orjson.dumps(payload).decode())
         deadline = time.monotonic() + timeout
