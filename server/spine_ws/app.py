@@ -7,6 +7,7 @@ import contextlib
 import importlib
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
@@ -20,19 +21,19 @@ from starlette.types import ASGIApp
 
 from spine_ws import api, logs, resources, transport
 from spine_ws.access import Guesses, Origins, PerAddress, Policy, is_loopback, load_tokens
-from spine_ws.core.boundary import Boundary, CommandQueue, EventSink
 from spine_ws.core.catalog import CORE, Catalog
 from spine_ws.core.history import History
 from spine_ws.core.hub import Hub
 from spine_ws.core.parse import Limits
-from spine_ws.core.watchdog import Status, Watchdog
 from spine_ws.endpoint import WebSocketRoute
 from spine_ws.generated import PROTOCOL_VERSION
 from spine_ws.metrics import Metrics
 from spine_ws.runtime import ClusterLink, Runtime
 from spine_ws.settings import Settings
+from spine_ws.sim.boundary import Boundary, CommandQueue, EventSink
 from spine_ws.sim.registry import Registry, RegistryError
 from spine_ws.sim.simulation import Simulation, SimulationFactory
+from spine_ws.watchdog import Status, Watchdog
 from spine_ws.world import default_simulation
 
 __all__ = ["create_app", "load_factory", "load_policy"]
@@ -130,6 +131,7 @@ async def _start(
         raise RegistryError(f"simulation {name}: {exc}") from None
     hub = Hub(
         commands,
+        clock=time.monotonic,
         catalog=simulation.handlers.catalog,
         limits=_limits(settings),
         max_agent_data_bytes=settings.max_agent_data_bytes,
@@ -170,6 +172,7 @@ async def _start_gateway(settings: Settings, policy: Policy) -> Runtime:
     metrics = Metrics()
     hub = Hub(
         forwarder,
+        clock=time.monotonic,
         catalog=_catalog(settings.catalog),
         limits=_limits(settings),
         max_agent_data_bytes=settings.max_agent_data_bytes,

@@ -12,8 +12,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from spine_ws.access import PROFILE_SUBPROTOCOLS, Denial, Handshake
+from spine_ws.connection import Connection
 from spine_ws.core.codec import Envelope, envelope_for
-from spine_ws.core.connection import Connection
 from spine_ws.core.errors import InvalidMessage, ProtocolError
 from spine_ws.core.hub import Hub
 from spine_ws.core.outbox import Transport

@@ -15,19 +15,49 @@ from __future__ import annotations
 
 import time
 from collections import Counter as Tally
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sized
+from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from spine_ws.core.connection import Connection
+from spine_ws.connection import Connection
 
 if TYPE_CHECKING:
-    from spine_ws.runtime import Runtime
+    from spine_ws.core.hub import Hub
 
-__all__ = ["CONTENT_TYPE", "Metrics"]
+__all__ = ["CONTENT_TYPE", "Link", "Metrics", "Observed"]
+
+
+class Link(Protocol):
+    """A cluster link, as /metrics reads it."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def state(self) -> str: ...
+
+    def lag(self) -> int: ...
+
+
+class Observed(Protocol):
+    """What /metrics reads at each scrape: the runtime, seen only this far (so this
+    module does not know the runtime, which holds the metrics)."""
+
+    @property
+    def hub(self) -> Hub: ...
+
+    @property
+    def commands(self) -> Sized: ...
+
+    @property
+    def simulation(self) -> object: ...
+
+    @property
+    def cluster(self) -> Link | None: ...
+
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _STATUSES = ("running", "paused", "stopped")
@@ -89,7 +119,7 @@ class Metrics:
         self.closed_written = [0, 0]
         self.closed_coalesced = 0
 
-    def bind(self, runtime: Runtime) -> None:
+    def bind(self, runtime: Observed) -> None:
         """Read the rest from `runtime` at each scrape."""
         self.registry.register(_Scrape(runtime, self))
 
@@ -123,7 +153,7 @@ class Metrics:
 class _Scrape(Collector):
     """The figures read from the runtime when Prometheus asks."""
 
-    def __init__(self, runtime: Runtime, metrics: Metrics) -> None:
+    def __init__(self, runtime: Observed, metrics: Metrics) -> None:
         self._runtime = runtime
         self._metrics = metrics
 

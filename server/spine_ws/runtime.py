@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from spine_ws.access import Guesses, PerAddress, Policy
-from spine_ws.core.boundary import CommandQueue
 from spine_ws.core.hub import Hub
-from spine_ws.core.watchdog import Watchdog
 from spine_ws.metrics import Metrics
 from spine_ws.settings import Settings
+from spine_ws.sim.boundary import CommandQueue
 from spine_ws.sim.simulation import Simulation
+from spine_ws.watchdog import Watchdog
 
 __all__ = ["ClusterLink", "Runtime"]
 

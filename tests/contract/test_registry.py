@@ -19,9 +19,9 @@ from pydantic import BaseModel, create_model
 
 from spine_ws.app import create_app
 from spine_ws.codegen.contract import SCHEMA_DIR, load_contract
-from spine_ws.core.boundary import Boundary, CommandQueue, EventSink
 from spine_ws.generated import COMMAND_MODELS, EVENT_MODELS, AddAgentCommand, StopCommand
 from spine_ws.settings import Settings
+from spine_ws.sim.boundary import Boundary, CommandQueue, EventSink
 from spine_ws.sim.registry import LIFECYCLE, Registry, RegistryError
 from spine_ws.world import World
 from tests.support.outbox import FakeOutbox

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
 import pytest
 
-from spine_ws.core.boundary import CommandQueue, EventItem
-from spine_ws.core.connection import HARD_FACTOR, SMALL_SNAPSHOT, Connection
+from spine_ws.connection import HARD_FACTOR, SMALL_SNAPSHOT, Connection
 from spine_ws.core.delivery import Burst, Subscription, Tag
 from spine_ws.core.history import Trimmed
 from spine_ws.core.hub import Hub
@@ -21,6 +21,7 @@ from spine_ws.core.status import (
     WS_1013_TRY_AGAIN_LATER,
 )
 from spine_ws.generated import TickEndEvent
+from spine_ws.sim.boundary import CommandQueue, EventItem
 
 pytestmark = pytest.mark.anyio
 
@@ -542,7 +543,7 @@ async def test_a_connection_that_catches_up_between_bursts_loses_nothing_after()
     """A connection coalescing under pressure that catches up on its own timer (no
     burst came meanwhile) is plain again before the hub next looks: the next burst
     must still reach it whole (it lost two ticks in CI once)."""
-    hub = Hub(CommandQueue(4))
+    hub = Hub(CommandQueue(4), clock=time.monotonic)
     transport = FakeTransport()
     client = connection(transport, max_messages=10, grace=5)
     hub.join(client)

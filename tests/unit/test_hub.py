@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import orjson
 import pytest
 from pydantic import BaseModel
 
-from spine_ws.core.boundary import CommandQueue, EventItem
 from spine_ws.core.errors import ProtocolError
 from spine_ws.core.history import History
 from spine_ws.core.hub import SMALL_REPLAY, Hub, stamp
@@ -22,6 +22,7 @@ from spine_ws.generated import (
     TickEndEvent,
     TickStartEvent,
 )
+from spine_ws.sim.boundary import CommandQueue, EventItem
 from tests.support.outbox import FakeOutbox
 
 
@@ -42,7 +43,12 @@ def queue() -> CommandQueue:
 
 @pytest.fixture
 def hub(queue: CommandQueue) -> Hub:
-    return Hub(queue, limits=Limits(max_depth=8, max_members=100), max_agent_data_bytes=64)
+    return Hub(
+        queue,
+        clock=time.monotonic,
+        limits=Limits(max_depth=8, max_members=100),
+        max_agent_data_bytes=64,
+    )
 
 
 def test_join_sends_the_snapshot_first_and_alone(hub: Hub) -> None:
@@ -61,7 +67,7 @@ def test_the_snapshot_tells_each_client_its_role_and_the_servers_capabilities(
     queue: CommandQueue,
 ) -> None:
     """Two joiners at one seq share the body, not the role."""
-    hub = Hub(queue, capabilities=["resume", "cluster", "resume"])
+    hub = Hub(queue, clock=time.monotonic, capabilities=["resume", "cluster", "resume"])
     viewer, controller = FakeOutbox("v", role="viewer"), FakeOutbox("c")
     hub.join(viewer)
     hub.join(controller)
@@ -281,7 +287,12 @@ def test_a_command_the_simulation_does_not_handle_is_unsupported(queue: CommandQ
     """A schema'd command outside `supported`: one unsupported_command naming the
     simulation and what it supports; nothing queued. The snapshot lists `supported`, and
     the commands the server answers itself."""
-    hub = Hub(queue, supported=["start", "stop"], simulation_name="the simulation orbit:create")
+    hub = Hub(
+        queue,
+        clock=time.monotonic,
+        supported=["start", "stop"],
+        simulation_name="the simulation orbit:create",
+    )
     client = FakeOutbox("a")
     hub.join(client)
     assert client.frames()[0]["commands"] == ["start", "stop", "subscribe"]
@@ -354,7 +365,7 @@ def test_a_resume_that_cannot_be_honoured_gets_the_snapshot_with_its_reason(
     queue: CommandQueue, value: str, reason: str
 ) -> None:
     """Never an error, never a close: the snapshot, with `resume` saying why."""
-    hub = Hub(queue, history=History(3, 1_000_000, 60.0))
+    hub = Hub(queue, clock=time.monotonic, history=History(3, 1_000_000, 60.0))
     ticks(hub, 1, 6)  # the history holds 4..6: resuming at 3 works, at 1 does not
     client = FakeOutbox("c")
     value = value.replace("EPOCH", hub.epoch)
@@ -374,7 +385,7 @@ def test_a_refused_resume_echoes_at_most_128_characters(hub: Hub) -> None:
 
 def test_a_replay_larger_than_the_snapshot_is_a_snapshot_instead(queue: CommandQueue) -> None:
     """Many events about a small world: the snapshot is fewer bytes, so it is sent."""
-    hub = Hub(queue)
+    hub = Hub(queue, clock=time.monotonic)
     hub.deliver([broadcast(AgentAddedEvent, tick=0, agent_id="a", agent_kind="k", data={})])
     padding = "x" * 200
     for tick in range(200):  # ~50 KB of updates to one agent

@@ -3,17 +3,18 @@ encoding in use (not once per client)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import orjson
 import pytest
 
 from spine_ws.core import codec
-from spine_ws.core.boundary import CommandQueue, EventItem
 from spine_ws.core.hub import Hub
 from spine_ws.core.jsonrpc import JsonRpcSession, encode_event
 from spine_ws.core.messages import to_json
 from spine_ws.generated import TickStartEvent
+from spine_ws.sim.boundary import CommandQueue, EventItem
 from tests.support.outbox import FakeOutbox
 
 
@@ -34,7 +35,7 @@ def test_the_hub_encodes_each_broadcast_once_per_encoding_in_use(
         return encode_event(frame)
 
     monkeypatch.setitem(codec.ENCODERS, "jsonrpc", counting)
-    hub = Hub(CommandQueue(4))
+    hub = Hub(CommandQueue(4), clock=time.monotonic)
     spine = FakeOutbox("s")
     rpcs = [FakeOutbox(f"r{n}") for n in range(3)]
     for client in rpcs:

@@ -12,7 +12,6 @@ import orjson
 import pytest
 from pydantic import MISSING, BaseModel, ValidationError
 
-from spine_ws.core.boundary import Boundary, CommandItem, CommandQueue, EventItem, EventSink
 from spine_ws.core.errors import AgentNotFound
 from spine_ws.generated import (
     COMMAND_MODELS,
@@ -28,6 +27,7 @@ from spine_ws.generated import (
     TickStartEvent,
     WorldEventEvent,
 )
+from spine_ws.sim.boundary import Boundary, CommandItem, CommandQueue, EventItem, EventSink
 from spine_ws.world import SIZE, World
 
 pytestmark = pytest.mark.anyio

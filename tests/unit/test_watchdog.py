@@ -5,15 +5,15 @@ from __future__ import annotations
 import threading
 import time
 
-from spine_ws.core.boundary import CommandItem, CommandQueue
 from spine_ws.core.hub import Hub
-from spine_ws.core.watchdog import Watchdog
 from spine_ws.generated import StopCommand
+from spine_ws.sim.boundary import CommandItem, CommandQueue
+from spine_ws.watchdog import Watchdog
 
 
 def setup(stall_after: float = 1.0) -> tuple[CommandQueue, Hub, Watchdog]:
     queue = CommandQueue(8)
-    hub = Hub(queue)
+    hub = Hub(queue, clock=time.monotonic)
     return queue, hub, Watchdog(queue, hub, stall_after=stall_after)
 
 

@@ -31,10 +31,10 @@ from nats.js.errors import (
 
 from spine_ws.cluster import Cluster, ClusterError, shown
 from spine_ws.cluster.host import connect
-from spine_ws.core.boundary import CommandItem, EventItem
 from spine_ws.core.errors import ProtocolError, Unavailable
 from spine_ws.core.history import History
 from spine_ws.core.hub import GapError, Hub
+from spine_ws.core.items import CommandItem, EventItem
 from spine_ws.core.messages import to_json
 from spine_ws.core.status import WS_1012_SERVICE_RESTART
 

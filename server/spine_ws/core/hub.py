@@ -16,14 +16,12 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 import orjson
 from pydantic import MISSING, BaseModel
 
-from spine_ws.core.boundary import CommandItem, EventItem
 from spine_ws.core.catalog import CORE, Catalog
 from spine_ws.core.codec import ENCODERS, SPINE
 from spine_ws.core.delivery import Burst, Subscription, filtered_replay, tag_of
@@ -39,6 +37,7 @@ from spine_ws.core.errors import (
     UnsupportedCommand,
 )
 from spine_ws.core.history import History, Log
+from spine_ws.core.items import CommandItem, EventItem
 from spine_ws.core.messages import to_json, wire_type
 from spine_ws.core.mirror import Mirror
 from spine_ws.core.outbox import Outbox
@@ -106,6 +105,7 @@ class Hub:
         self,
         commands: CommandSink,
         *,
+        clock: Callable[[], float],
         catalog: Catalog = CORE,
         limits: Limits | None = None,
         max_agent_data_bytes: int = 8 * 1024,
@@ -117,12 +117,15 @@ class Hub:
         capabilities: Iterable[str] = (),
         meter: Meter | None = None,
     ) -> None:
+        # The one clock the hub reads (time.monotonic, from the wiring): the core reads
+        # none of its own, so tests drive time.
+        self._clock = clock
         self.epoch = epoch or secrets.token_hex(8)
         self.history = history or History(100_000, 64 * 1024 * 1024, 300.0)
         self.seq = 0
         # Broadcast events fanned out since start (seq starts over with each epoch).
         self.broadcasts = 0
-        self.mirror = Mirror()
+        self.mirror = Mirror(clock())
         # Every client; each burst sends the plain ones its shared frames and offers
         # them to the shaped ones (a subscription, or coalescing under backpressure).
         self.connections: dict[str, Outbox] = {}
@@ -167,7 +170,7 @@ class Hub:
         checkpoint's seq with its world (a snapshot's members)."""
         self.epoch = epoch
         self.seq = 0
-        self.mirror = Mirror()
+        self.mirror = Mirror(self._clock())
         self.history = history
         self.supported = sorted({*supported, *self.catalog.connection_commands})
         self._supported = frozenset(self.supported)
@@ -264,7 +267,7 @@ class Hub:
             return "epoch_changed", 0
         if after > self.seq:
             return "ahead", 0
-        if not self.history.holds_after(after, time.monotonic()):
+        if not self.history.holds_after(after, self._clock()):
             return "too_old", 0
         # A replay must not cost more than the snapshot it saves (a storm of reconnects
         # after a long outage would be worse than today); a small one always goes.
@@ -349,7 +352,7 @@ class Hub:
                     replied.append(target)
                 continue
             if not broadcast:
-                broadcast, now = True, time.monotonic()
+                broadcast, now = True, self._clock()
             self.seq += 1
             self.broadcasts += 1
             message = stamp(item.body, self.seq)
@@ -363,7 +366,7 @@ class Hub:
                     self.mirror.agents,
                 )
                 burst.events.append((self.seq, tag, message))
-            self.mirror.apply(item.event)
+            self.mirror.apply(item.event, now)
             for client in plain:
                 client.send(message)
             for encode, clients in encoded:
@@ -402,7 +405,7 @@ class Hub:
         read from the stream), as they are: same bytes, same seq. A frame at or below
         the current seq is a redelivery and is skipped; one beyond the next is a gap,
         which the caller must not let happen (`GapError`)."""
-        now = time.monotonic()
+        now = self._clock()
         sent = False
         plain, encoded, shaped = self._partition()
         burst = Burst() if shaped else None
@@ -426,7 +429,7 @@ class Hub:
                 burst.events.append((seq, tag, frame))
             model = self.catalog.events.get(event.get("type"))
             if model is not None:
-                self.mirror.apply(model.model_validate(event))
+                self.mirror.apply(model.model_validate(event), now)
             for client in plain:
                 client.send(frame)
             for encode, clients in encoded:
@@ -440,11 +443,11 @@ class Hub:
 
     def _measure(self, command_type: str, reply: BaseModel, received: float) -> None:
         outcome = getattr(reply, "code", "ack")
-        self.meter.command(command_type, outcome, time.monotonic() - received)
+        self.meter.command(command_type, outcome, self._clock() - received)
 
     def submit(self, client: Outbox, text: str) -> None:
         """Handle one command frame; every frame gets exactly one reply, now or later."""
-        received = time.monotonic()
+        received = self._clock()
         command_id: str | None = None
         command_type: str | None = None
         try:
@@ -489,7 +492,7 @@ class Hub:
             # Only the contract's types label a metric: a client cannot add series.
             label = command_type or "unknown"
             label = label if label in self.catalog.commands else "unknown"
-            self.meter.command(label, error.code, time.monotonic() - received)
+            self.meter.command(label, error.code, self._clock() - received)
 
     def _subscribe(
         self, client: Outbox, command: BaseModel, command_id: str | None, received: float
@@ -512,7 +515,7 @@ class Hub:
             body = to_json(CommandAckEvent.model_validate(members))
         client.send_reply(body)
         client.flush()
-        self.meter.command("subscribe", "ack", time.monotonic() - received)
+        self.meter.command("subscribe", "ack", self._clock() - received)
 
     def fail(self, reason: str) -> None:
         """The simulation is gone for good: say so to every client, and answer every

@@ -7,7 +7,6 @@ for any simulation, with no lock on the simulation's state.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -29,13 +28,13 @@ __all__ = ["Mirror"]
 class Mirror:
     """Simulation status, tick, rate and agents (in creation order), as broadcast."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: float) -> None:
         self.simulation = SimulationInfo(status="stopped", tick=0, tick_rate=20.0)
         # Each agent as the snapshot lists it ({agent_id, agent_kind, data}): replaced,
         # never changed in place, so a snapshot serialises straight from here.
         self.agents: dict[str, dict[str, Any]] = {}
-        # When the last tick began (monotonic): the watchdog's sign of life.
-        self.tick_at = time.monotonic()
+        # When the last tick began (the hub's clock): the watchdog's sign of life.
+        self.tick_at = now
         self._apply: dict[type[BaseModel], Callable[[Any], None]] = {
             SimulationStateEvent: self._state,
             TickStartEvent: self._tick,
@@ -44,10 +43,13 @@ class Mirror:
             AgentRemovedEvent: self._removed,
         }
 
-    def apply(self, event: BaseModel) -> None:
+    def apply(self, event: BaseModel, now: float) -> None:
+        """`event`, broadcast at `now` (the hub's clock)."""
         apply = self._apply.get(type(event))
         if apply is not None:
             apply(event)
+            if type(event) is TickStartEvent:
+                self.tick_at = now
 
     def agent_states(self) -> list[AgentState]:
         return [AgentState.model_validate(agent) for agent in self.agents.values()]
@@ -59,7 +61,6 @@ class Mirror:
 
     def _tick(self, event: TickStartEvent) -> None:
         self.simulation.tick = event.tick
-        self.tick_at = time.monotonic()
 
     def _added(self, event: AgentAddedEvent) -> None:
         self.agents[event.agent_id] = {

@@ -12,7 +12,6 @@ Nothing else in `spine_ws` is public.
 """
 
 from spine_ws import generated
-from spine_ws.core.boundary import Boundary, CommandItem, CommandQueue, EventSink
 from spine_ws.core.catalog import CORE, Catalog
 from spine_ws.core.errors import (
     AgentExists,
@@ -31,6 +30,7 @@ from spine_ws.core.errors import (
     UnsupportedCommand,
 )
 from spine_ws.generated import *  # noqa: F403
+from spine_ws.sim.boundary import Boundary, CommandItem, CommandQueue, EventSink
 from spine_ws.sim.registry import LIFECYCLE, Registry, RegistryError
 from spine_ws.sim.simulation import Simulation, SimulationFactory
 from spine_ws.sim.ticking import TickingSimulation

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from spine_ws.core.boundary import Boundary
+from spine_ws.sim.boundary import Boundary
 from spine_ws.sim.registry import Registry
 
 __all__ = ["Simulation", "SimulationFactory"]

@@ -14,7 +14,6 @@ from typing import Literal
 
 from pydantic import MISSING
 
-from spine_ws.core.boundary import Boundary, CommandItem
 from spine_ws.core.catalog import CORE, Catalog
 from spine_ws.core.errors import InvalidState, ProtocolError, SimulationError
 from spine_ws.generated import (
@@ -28,6 +27,7 @@ from spine_ws.generated import (
     TickEndEvent,
     TickStartEvent,
 )
+from spine_ws.sim.boundary import Boundary, CommandItem
 from spine_ws.sim.registry import Registry
 
 __all__ = ["TickingSimulation"]

@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from spine_ws.core.boundary import CommandQueue
 from spine_ws.core.hub import Hub
+from spine_ws.sim.boundary import CommandQueue
 
 __all__ = ["SimulationHealth", "Status", "Watchdog"]
 

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from spine_ws.core.errors import ProtocolError, SimulationError
+from spine_ws.core.items import CommandItem, EventItem
 from spine_ws.core.messages import to_json, wire_type
 from spine_ws.generated import CommandAckEvent
 
@@ -39,41 +40,6 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
-
-
-@dataclass(frozen=True, slots=True)
-class CommandItem:
-    """A validated command, the connection it came from, and its id (if it had one)."""
-
-    command: BaseModel
-    connection_id: str
-    command_id: str | None
-    # The hub's number for this command: its reply carries it back (`EventItem.ticket`),
-    # so the hub knows which commands are still owed a reply.
-    ticket: int = 0
-    # The model of its result (schema/results/<type>.json), if its schema declares one.
-    result_model: type[BaseModel] | None = None
-    # When its frame was read (time.monotonic()), for the command latency.
-    received: float = 0.0
-
-    @property
-    def command_type(self) -> str:
-        return wire_type(type(self.command))
-
-
-@dataclass(frozen=True, slots=True)
-class EventItem:
-    """An event on its way to the clients.
-
-    `to` is None for a broadcast (the server stamps `seq`), else the one connection a
-    reply is addressed to. `body` is the event's JSON, serialised once, without `seq`.
-    """
-
-    event: BaseModel
-    body: bytes
-    to: str | None = None
-    # The ticket of the command this replies to (an ack or an error), if any.
-    ticket: int | None = None
 
 
 class CommandQueue:

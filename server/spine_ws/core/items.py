@@ -1,0 +1,48 @@
+"""What crosses between the hub and a simulation: a command on its way in, an event (or
+a reply) on its way out. Plain values; the thread bridge that carries them is
+`spine_ws.sim.boundary`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from spine_ws.core.messages import wire_type
+
+__all__ = ["CommandItem", "EventItem"]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandItem:
+    """A validated command, the connection it came from, and its id (if it had one)."""
+
+    command: BaseModel
+    connection_id: str
+    command_id: str | None
+    # The hub's number for this command: its reply carries it back (`EventItem.ticket`),
+    # so the hub knows which commands are still owed a reply.
+    ticket: int = 0
+    # The model of its result (schema/results/<type>.json), if its schema declares one.
+    result_model: type[BaseModel] | None = None
+    # When its frame was read (time.monotonic()), for the command latency.
+    received: float = 0.0
+
+    @property
+    def command_type(self) -> str:
+        return wire_type(type(self.command))
+
+
+@dataclass(frozen=True, slots=True)
+class EventItem:
+    """An event on its way to the clients.
+
+    `to` is None for a broadcast (the server stamps `seq`), else the one connection a
+    reply is addressed to. `body` is the event's JSON, serialised once, without `seq`.
+    """
+
+    event: BaseModel
+    body: bytes
+    to: str | None = None
+    # The ticket of the command this replies to (an ack or an error), if any.
+    ticket: int | None = None
