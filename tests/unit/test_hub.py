@@ -9,9 +9,10 @@ import orjson
 import pytest
 from pydantic import BaseModel
 
+from spine_ws.core.codec import stamp
 from spine_ws.core.errors import ProtocolError
 from spine_ws.core.history import History
-from spine_ws.core.hub import SMALL_REPLAY, Hub, stamp
+from spine_ws.core.hub import SMALL_REPLAY, Hub
 from spine_ws.core.messages import to_json
 from spine_ws.core.parse import Limits
 from spine_ws.generated import (

@@ -13,12 +13,26 @@ once per burst per encoding in use (`ENCODERS`), never once per client.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Literal, Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Literal, Protocol
+
+import orjson
 
 from spine_ws.core import jsonrpc
 
-__all__ = ["ENCODERS", "PROFILES", "SPINE", "Envelope", "Profile", "envelope_for"]
+__all__ = [
+    "ENCODERS",
+    "PROFILES",
+    "SPINE",
+    "Envelope",
+    "Profile",
+    "batch_frame",
+    "envelope_for",
+    "resumed_frame",
+    "skipped_frame",
+    "snapshot_head",
+    "stamp",
+]
 
 Profile = Literal["spine", "jsonrpc"]
 PROFILES: tuple[Profile, ...] = ("spine", "jsonrpc")
@@ -51,3 +65,48 @@ class Envelope(Protocol):
 def envelope_for(profile: Profile) -> Envelope | None:
     """A fresh envelope for one connection of `profile` (None for `spine`)."""
     return jsonrpc.JsonRpcSession() if profile == "jsonrpc" else None
+
+
+# The spine encoding's frames. The core makes each one here and nowhere else: the rest
+# of it passes bytes along (and an envelope, above, turns them into its own).
+
+_BATCH_HEAD = b'{"type":"batch","events":['
+
+
+def stamp(body: bytes, seq: int) -> bytes:
+    """`body` (a JSON object without `seq`) with `"seq":<seq>` as its first member.
+
+    Whatever the order of the body's members: only its opening brace is assumed. The
+    event was serialised once, on the simulation's thread; this is the whole per-event
+    cost of numbering it.
+    """
+    if body == b"{}":
+        return b'{"seq":%d}' % seq
+    return b'{"seq":%d,' % seq + body[1:]
+
+
+def batch_frame(messages: Iterable[bytes]) -> bytes:
+    """One `batch` frame of broadcast frames, joined as they are (none serialised again)."""
+    return _BATCH_HEAD + b",".join(messages) + b"]}"
+
+
+def skipped_frame(reason: str, count: int, first_seq: int, last_seq: int) -> bytes:
+    """The `skipped` notice: `count` updates left out between two seqs, and why."""
+    members = {"reason": reason, "count": count, "first_seq": first_seq, "last_seq": last_seq}
+    return orjson.dumps({"type": "skipped", **members})
+
+
+def snapshot_head(connection_id: str, role: str, refused: dict[str, Any] | None) -> bytes:
+    """What opens one client's snapshot, before the body shared by every joiner at a seq
+    (`snapshot body[1:]` follows): its id, its role, and why its resume was refused."""
+    resume = b'"resume":' + orjson.dumps(refused) + b"," if refused is not None else b""
+    return b'{"connection_id":%b,"role":"%b",%b' % (
+        orjson.dumps(connection_id),
+        role.encode(),
+        resume,
+    )
+
+
+def resumed_frame(members: dict[str, Any]) -> bytes:
+    """The `resumed` frame that opens a replay."""
+    return orjson.dumps({"type": "resumed", **members})

@@ -26,6 +26,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import MISSING
 
+from spine_ws.core.codec import batch_frame, skipped_frame
 from spine_ws.generated import SubscribeCommand
 
 __all__ = ["ALWAYS", "Burst", "Shaping", "Subscription", "Tag", "filtered_replay", "tag_of"]
@@ -35,7 +36,6 @@ ALWAYS = frozenset({"tick_start", "tick_end", "simulation_state", "error"})
 # (event type, agent id, agent kind) of a broadcast, computed once per event.
 Tag = tuple[str, str | None, str | None]
 _UPDATE = "agent_update"
-_BATCH_HEAD = b'{"type":"batch","events":['
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +144,7 @@ class Burst:
         """The batch frame of every event so far."""
         count = len(self.events)
         if self._batch is None or self._batch[0] != count:
-            self._batch = count, _batch([message for _, _, message in self.events])
+            self._batch = count, batch_frame([message for _, _, message in self.events])
         return self._batch[1]
 
 
@@ -206,7 +206,7 @@ class Shaping:
             return  # nothing of it yet (a reply to this client came first)
         subscription = self.subscription
         whole = start == 0 and end == len(burst.events)
-        if whole and subscription.batch and not self.pressured and _only_batch(subscription):
+        if whole and subscription.batch and not self.pressured and _onlybatch_frame(subscription):
             frame = burst.batch()  # shared with every client like this one
             self._entries.append((-1, frame, None))
             self._fixed_bytes += len(frame)
@@ -263,17 +263,7 @@ class Shaping:
             reason: Literal["max_rate", "backpressure"] = (
                 "backpressure" if self.pressured or max_rate is None else "max_rate"
             )
-            frames.append(
-                orjson.dumps(
-                    {
-                        "type": "skipped",
-                        "reason": reason,
-                        "count": count,
-                        "first_seq": first,
-                        "last_seq": last,
-                    }
-                )
-            )
+            frames.append(skipped_frame(reason, count, first, last))
         batch: list[bytes] = []
         batching = self.subscription.batch
         for entry in self._entries:
@@ -284,11 +274,11 @@ class Shaping:
                 batch.append(message)
                 continue
             if batch:
-                frames.append(_batch(batch))
+                frames.append(batch_frame(batch))
                 batch = []
             frames.append(message)
         if batch:
-            frames.append(_batch(batch))
+            frames.append(batch_frame(batch))
         self._entries = []
         self._latest = {}
         self._fixed_bytes = 0
@@ -306,10 +296,6 @@ class Shaping:
         self.coalesced += 1
 
 
-def _only_batch(subscription: Subscription) -> bool:
+def _onlybatch_frame(subscription: Subscription) -> bool:
     """Every event as it comes, batched: what a shared batch frame is."""
     return not subscription.filtered and subscription.max_rate is None
-
-
-def _batch(messages: list[bytes]) -> bytes:
-    return _BATCH_HEAD + b",".join(messages) + b"]}"

@@ -23,7 +23,7 @@ import orjson
 from pydantic import MISSING, BaseModel
 
 from spine_ws.core.catalog import CORE, Catalog
-from spine_ws.core.codec import ENCODERS, SPINE
+from spine_ws.core.codec import ENCODERS, SPINE, resumed_frame, snapshot_head, stamp
 from spine_ws.core.delivery import Burst, Subscription, filtered_replay, tag_of
 from spine_ws.core.errors import (
     Forbidden,
@@ -50,7 +50,7 @@ from spine_ws.generated import (
     SubscribeCommand,
 )
 
-__all__ = ["SMALL_REPLAY", "GapError", "Hub", "Meter", "stamp"]
+__all__ = ["SMALL_REPLAY", "GapError", "Hub", "Meter"]
 
 log = logging.getLogger("spine_ws.hub")
 
@@ -194,14 +194,13 @@ class Hub:
             client.subscribe(subscription)
         shaping = client.shaping
         filtered = shaping.subscription if shaping and shaping.subscription.filtered else None
-        refused: bytes = b""
+        refused: dict[str, Any] | None = None
         if resume is not None:
             reason, after = self._check_resume(resume)
             if reason is None:
                 replayed = self.seq - after
-                head = orjson.dumps(
+                head = resumed_frame(
                     {
-                        "type": "resumed",
                         "epoch": self.epoch,
                         "seq": after,
                         "connection_id": client.id,
@@ -220,18 +219,13 @@ class Hub:
                 self.meter.resume("replayed")
                 return f"resumed {self.epoch}:{after} ({replayed} events)"
             self.meter.resume(reason)
-            member = {"requested": resume[:RESUME_MAX], "reason": reason}
-            refused = b'"resume":' + orjson.dumps(member) + b","
-        # The body is shared by every joiner at this seq; only the id is the client's.
-        prefix = b'{"connection_id":%b,"role":"%b",%b' % (
-            orjson.dumps(client.id),
-            client.role.encode(),
-            refused,
-        )
+            refused = {"requested": resume[:RESUME_MAX], "reason": reason}
+        # The body is shared by every joiner at this seq; only the head is the client's.
+        prefix = snapshot_head(client.id, client.role, refused)
         body = self.snapshot() if filtered is None else self._snapshot_of(filtered)
         client.send_snapshot((prefix, memoryview(body)[1:]))
         self.connections[client.id] = client
-        return f"snapshot ({reason})" if refused else "snapshot"
+        return f"snapshot ({refused['reason']})" if refused else "snapshot"
 
     def subscription_of(self, text: str) -> Subscription:
         """A connect-time `/ws?subscribe=` value: the JSON of subscribe's members.
@@ -578,16 +572,6 @@ def _offer(burst: Burst, shaped: list[Outbox], offered: dict[str, int]) -> None:
         start = offered.get(client.id, 0)
         if start < end:
             client.offer(burst, start, end)
-
-
-def stamp(body: bytes, seq: int) -> bytes:
-    """`body` (a JSON object without `seq`) with `"seq":<seq>` as its first member.
-
-    Whatever the order of the body's members: only its opening brace is assumed.
-    """
-    if body == b"{}":
-        return b'{"seq":%d}' % seq
-    return b'{"seq":%d,' % seq + body[1:]
 
 
 # `resume=<epoch>:<seq>`: the epoch as the snapshot gave it, the seq in decimal.
