@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
+from websockets.typing import Subprotocol
 
+from spine_ws.generated import SUBPROTOCOL
 from tests.support.nats import Nats, run_nats
 from tests.support.net import free_port
 from tests.support.process import spawn
@@ -130,6 +132,48 @@ def test_a_command_through_a_gateway_gets_one_reply_after_its_events(
         await _frames(other, added_seq, frames)
         assert json.loads(frames[added_seq])["agent_id"] == "via-a"
         await ws.send(json.dumps({"type": "delete_agent", "id": "c3", "agent_id": "via-a"}))
+        for sock in (ws, other):
+            await _drop(sock)
+
+    asyncio.run(main())
+
+
+def test_a_jsonrpc_client_of_a_gateway_calls_the_host_and_gets_notifications(
+    cluster: dict[str, Server],
+) -> None:
+    """The jsonrpc profile on a gateway: its requests reach the host and come back as
+    responses with their ids; the relayed stream arrives as notifications, the same
+    seqs a spine client of the other gateway sees."""
+
+    async def main() -> None:
+        protocols = [Subprotocol(f"{SUBPROTOCOL}.jsonrpc")]
+        ws = await websockets.connect(cluster["a"].ws_url, subprotocols=protocols, open_timeout=10)
+        snapshot = json.loads(await _recv(ws))
+        assert snapshot["method"] == "snapshot"
+        request = {"jsonrpc": "2.0", "method": "list_agents", "params": {"limit": 2}, "id": 41}
+        await ws.send(json.dumps(request))
+        seqs: list[int] = []
+        response = None
+        while response is None or len(seqs) < 20:
+            message = json.loads(await _recv(ws))
+            if "method" in message:
+                seqs.append(message["params"]["seq"])
+            else:
+                response = message
+        assert response["id"] == 41 and len(response["result"]["agents"]) == 2
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+        other, _ = await _open(cluster["b"].ws_url)
+        frames: dict[int, bytes] = {}
+        await _frames(other, max(seqs) + 30, frames)
+        notifications = {}
+        while max(notifications, default=0) < max(seqs) + 30:
+            message = json.loads(await _recv(ws))
+            notifications[message["params"]["seq"]] = message
+        both = sorted(set(frames) & set(notifications))
+        assert len(both) >= 10
+        for seq in both:
+            message = notifications[seq]
+            assert {"type": message["method"], **message["params"]} == json.loads(frames[seq])
         for sock in (ws, other):
             await _drop(sock)
 
