@@ -165,7 +165,7 @@ def test_a_jsonrpc_client_of_a_gateway_calls_the_host_and_gets_notifications(
         other, _ = await _open(cluster["b"].ws_url)
         frames: dict[int, bytes] = {}
         await _frames(other, max(seqs) + 30, frames)
-        notifications = {}
+        notifications: dict[int, dict[str, Any]] = {}
         while max(notifications, default=0) < max(seqs) + 30:
             message = json.loads(await _recv(ws))
             notifications[message["params"]["seq"]] = message
