@@ -24,11 +24,13 @@ class Health(BaseModel):
     """The server is up; how its simulation is, what it runs, how many clients it serves.
 
     `status` is `ok`, `stalled` (the simulation has taken no command and started no tick
-    for a while although there is work; its commands stay queued) or `failed` (the
-    simulation is gone: every command gets an error; HTTP 503).
+    for a while although there is work; its commands stay queued), `failed` (the
+    simulation is gone: every command gets an error; HTTP 503) or `catching_up` (a
+    cluster gateway still relaying the stream up to where it was when the gateway
+    started: `/ws` refuses clients (1013) until it is current; HTTP 503).
     """
 
-    status: Literal["ok", "stalled", "failed"]
+    status: Literal["ok", "stalled", "failed", "catching_up"]
     detail: str | None = Field(None, description="Why the status is not ok.")
     oldest_command_age: float | None = Field(
         None, description="Seconds the oldest queued command has waited, if any waits."
@@ -87,18 +89,27 @@ class NotFound(BaseModel):
 @router.get(
     "/health",
     response_model=Health,
-    responses={503: {"model": Health, "description": "The simulation has failed."}},
+    responses={
+        503: {
+            "model": Health,
+            "description": "The simulation has failed, or a gateway is still catching up.",
+        }
+    },
 )
 async def health(request: Request, response: Response) -> Health:
     # async: on the loop, where the hub lives (the watchdog may act on what it finds).
     runtime = request.app.state.spine
     hub = runtime.hub
     verdict = runtime.watchdog.check()
-    if verdict.status == "failed":
+    status, detail = verdict.status, verdict.detail
+    link = runtime.cluster
+    if status == "ok" and link is not None and not link.ready:
+        status, detail = "catching_up", f"relaying the cluster's stream: {link.lag()} events behind"
+    if status in ("failed", "catching_up"):
         response.status_code = 503
     return Health(
-        status=verdict.status,
-        detail=verdict.detail,
+        status=status,
+        detail=detail,
         oldest_command_age=verdict.oldest_command_age,
         connections=len(hub.connections),
         simulation=hub.mirror.simulation,

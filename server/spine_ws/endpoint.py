@@ -121,6 +121,12 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
         )
         await websocket.close(WS_1013_TRY_AGAIN_LATER, "server full")
         return
+    if runtime.cluster is not None and not runtime.cluster.ready:
+        # A stale world is worse than none: the client retries, and gets a current one.
+        runtime.metrics.refused("catching_up")
+        log.info("refusing a connection: still catching up with the cluster's stream")
+        await websocket.close(WS_1013_TRY_AGAIN_LATER, "catching up with the cluster")
+        return
     if not runtime.addresses.acquire(address):
         runtime.metrics.refused("address_limit")
         log.warning(

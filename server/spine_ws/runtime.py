@@ -29,6 +29,11 @@ class ClusterLink(Protocol):
     def lag(self) -> int:
         """Events in the stream this process has not published (host) or relayed yet."""
 
+    @property
+    def ready(self) -> bool:
+        """Whether its world is current: a gateway is not until it has relayed the
+        stream up to where the stream was when it began following (a host always is)."""
+
     async def stop(self) -> None: ...
 
 

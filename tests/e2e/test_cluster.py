@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
@@ -23,7 +25,7 @@ from websockets.typing import Subprotocol
 from spine_ws.generated import SUBPROTOCOL
 from tests.support.nats import Nats, run_nats
 from tests.support.net import free_port
-from tests.support.process import spawn
+from tests.support.process import busy_cores, spawn
 from tests.support.server import Server, run_server, validate_event
 
 SIM = ("--autostart", "--tick-rate", "50", "--seed-agents", "5")
@@ -235,6 +237,49 @@ def test_a_late_gateway_serves_the_same_world(
             asyncio.run(pause(cluster["a"].ws_url, "resume"))
     for key in ("seq", "epoch", "agents", "simulation", "schema_hash", "commands"):
         assert later[key] == host[key], key
+
+
+def test_a_late_gateway_serves_no_stale_world_with_both_cores_busy(nats_server: Nats) -> None:
+    """A gateway started beside a busy host (both cores kept busy too) refuses /ws (1013,
+    /health 503 catching_up) until it has relayed the stream up to where it was when the
+    gateway started: its first client's snapshot is never older than that."""
+    from tests.support.server import LISTENING, SPINE_WS
+
+    link = ("--nats", nats_server.url, "--cluster-name", "late")
+    flags = ("--autostart", "--tick-rate", "100", "--seed-agents", "300")
+    with run_server(*link, *flags) as host:
+        while host.health()["seq"] < 3000:
+            time.sleep(0.1)
+        with busy_cores(2):
+            head = host.health()["seq"]
+            argv: list[str | Path] = [SPINE_WS, "serve", "--port", "0", *link, "--gateway"]
+            with spawn(argv) as gateway:
+                found = gateway.wait_for(LISTENING, timeout=60)
+                url = f"ws://{found[1]}:{found[2]}/ws"
+                statuses: set[str] = set()
+                refusals: list[int | None] = []
+
+                async def first_snapshot() -> dict[str, Any]:
+                    health_url = f"http://{found[1]}:{found[2]}/health"
+                    async with httpx.AsyncClient(timeout=10) as http:
+                        while True:
+                            health = await http.get(health_url)
+                            statuses.add(health.json()["status"])
+                            assert (health.status_code == 503) == (health.json()["status"] != "ok")
+                            ws = await websockets.connect(url, open_timeout=10)
+                            try:
+                                return dict(json.loads(await _recv(ws)))
+                            except websockets.ConnectionClosed:
+                                refusals.append(ws.close_code)
+                                await asyncio.sleep(0.05)
+                            finally:
+                                await _drop(ws)
+
+                snapshot = asyncio.run(first_snapshot())
+    assert snapshot["type"] == "snapshot"
+    assert snapshot["seq"] >= head, f"a stale world: seq {snapshot['seq']}, the head {head}"
+    assert statuses <= {"ok", "catching_up"}
+    assert set(refusals) <= {1013}, refusals
 
 
 def test_health_says_each_process_role_and_lag(cluster: dict[str, Server]) -> None:

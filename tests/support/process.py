@@ -13,13 +13,14 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-__all__ = ["Child", "spawn"]
+__all__ = ["Child", "busy_cores", "spawn"]
 
 
 class Child:
@@ -120,3 +121,12 @@ def spawn(
         yield child
     finally:
         child.stop(stop_signal)
+
+
+@contextmanager
+def busy_cores(count: int = 2) -> Iterator[list[Child]]:
+    """`count` processes that keep a core busy each, for a test that must hold under
+    load (stopped when the block ends)."""
+    argv = [sys.executable, "-c", "while True: pass"]
+    with ExitStack() as stack:
+        yield [stack.enter_context(spawn(argv, stop_signal=signal.SIGKILL)) for _ in range(count)]

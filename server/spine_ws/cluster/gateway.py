@@ -121,6 +121,9 @@ class GatewayLink:
         self._sub: Any = None
         self._relaying: asyncio.Task[None] | None = None
         self.stream_last = 0  # the stream's last sequence, as last seen
+        # The stream's last sequence when this gateway began following its epoch: it is
+        # ready once it has relayed that far (its world is then current, not a replay's).
+        self._head = 0
         self.first = 1  # the stream sequence of this epoch's seq 1
         self._nc: Client | None = None
         self._history_bounds = history
@@ -174,6 +177,10 @@ class GatewayLink:
         """Events the stream holds that this gateway has not relayed yet (as last seen)."""
         return max(0, self.stream_last - (self.first + self.hub.seq - 1))
 
+    @property
+    def ready(self) -> bool:
+        return self.first + self.hub.seq - 1 >= self._head
+
     async def _announcement(self, wait: float) -> dict[str, Any]:
         js = self.nc.jetstream()
         deadline = time.monotonic() + wait
@@ -203,6 +210,8 @@ class GatewayLink:
         history = History(events, size, age, after=after)
         hub.reset(announcement["epoch"], announcement["commands"], history, checkpoint)
         self.first = int(announcement["first"])
+        self._head = await self._stream_head()
+        self.stream_last = max(self.stream_last, self._head)
         await self._subscribe()
         log.info(
             "cluster %r: gateway %s follows epoch %s from event %d%s",
@@ -212,6 +221,15 @@ class GatewayLink:
             after + 1,
             " (a checkpoint)" if checkpoint else "",
         )
+
+    async def _stream_head(self) -> int:
+        """The stream's last sequence now (0 if it cannot be read: then ready at once)."""
+        try:
+            info = await self.nc.jetstream().stream_info(self.cluster.stream)
+        except Exception as exc:
+            log.warning("cluster %r: the stream's head: %r", self.cluster.name, exc)
+            return 0
+        return int(info.state.last_seq)
 
     async def _subscribe(self) -> None:
         """Read the stream from the event after the last one relayed."""
