@@ -503,3 +503,31 @@ def test_batched_clients_share_one_batch_frame_and_a_reply_splits_it_in_order(
     kinds = [(f["type"], [e["seq"] for e in f.get("events", [])]) for f in first.frames()[-3:]]
     assert kinds == [("batch", [3]), ("command_ack", []), ("batch", [4])]
     assert [e["seq"] for e in second.frames()[-1]["events"]] == [3, 4]
+
+
+def test_listeners_hear_each_burst_that_broadcast_and_remote_senders_get_replies_only(
+    queue: CommandQueue,
+) -> None:
+    """on_broadcast fires once per burst with broadcasts (never for a reply alone); an
+    attached remote sender gets its reply and no broadcast, and detaches."""
+    hub = Hub(queue, clock=time.monotonic)
+    bursts: list[int] = []
+    hub.on_broadcast(lambda: bursts.append(hub.seq))
+    remote = FakeOutbox("gw-1")
+    hub.attach_remote(remote)
+    hub.deliver([broadcast(TickStartEvent, tick=1), broadcast(TickStartEvent, tick=2)])
+    hub.deliver([reply("gw-1", CommandAckEvent(command_type="stop", command_id="c", tick=2))])
+    assert bursts == [2]
+    assert [f["type"] for f in remote.frames()] == ["command_ack"]
+    hub.detach_remote("gw-1")
+    hub.deliver([reply("gw-1", CommandAckEvent(command_type="stop", command_id="d", tick=2))])
+    assert len(remote.frames()) == 1
+
+
+def test_close_all_closes_every_connection(hub: Hub) -> None:
+    """close_all: each client closed with the code; the count returned."""
+    clients = [FakeOutbox(f"c{n}") for n in range(3)]
+    for client in clients:
+        hub.join(client)
+    assert hub.close_all(1012, "restart") == 3
+    assert [c.closed for c in clients] == [(1012, "restart")] * 3

@@ -316,24 +316,22 @@ class GatewayLink:
             announcement = orjson.loads(entry.value)
             if announcement["epoch"] == self.hub.epoch:
                 continue
-            log.warning(
-                "cluster %r: a new host (epoch %s): closing %d clients to reconnect",
-                self.cluster.name,
-                announcement["epoch"],
-                len(self.hub.connections),
-            )
             for item in [i for _, i, _ in self._held]:
                 self.fail(item, Unavailable("the simulation host restarted"))
             self._held.clear()
             # Closed first: nothing of the new epoch may reach a client of the old one.
-            for client in list(self.hub.connections.values()):
-                client.close(WS_1012_SERVICE_RESTART, "the simulation host restarted")
+            closed = self.hub.close_all(WS_1012_SERVICE_RESTART, "the simulation host restarted")
+            log.warning(
+                "cluster %r: a new host (epoch %s): closed %d clients to reconnect",
+                self.cluster.name,
+                announcement["epoch"],
+                closed,
+            )
             await self._follow(announcement)
 
     async def _resync(self, next_seq: int) -> None:
         """The stream skipped events: start again from a checkpoint that has them."""
-        for client in list(self.hub.connections.values()):
-            client.close(WS_1012_SERVICE_RESTART, "the gateway lost events; reconnect")
+        self.hub.close_all(WS_1012_SERVICE_RESTART, "the gateway lost events; reconnect")
         announcement = await self._announcement(wait=60.0)
         await self._follow(announcement, at_least=next_seq - 1)
 

@@ -36,7 +36,7 @@ from nats.js.kv import KeyValue
 
 from spine_ws.cluster import Cluster, ClusterError, shown
 from spine_ws.core.delivery import Burst, Subscription
-from spine_ws.core.history import HistoryStats, Log, Trimmed
+from spine_ws.core.history import Trimmed
 from spine_ws.core.hub import Hub
 from spine_ws.core.outbox import Role
 
@@ -90,30 +90,6 @@ async def connect(
         raise ClusterError(f"cannot reach NATS at {shown(url)}: {exc!r}") from None
 
 
-class _Published:
-    """The hub's `Log`: the in-memory history; each append wakes the publisher."""
-
-    def __init__(self, inner: Log, wake: asyncio.Event) -> None:
-        self._inner = inner
-        self._wake = wake
-
-    def append(self, seq: int, frame: bytes, now: float) -> None:
-        self._inner.append(seq, frame, now)
-        self._wake.set()
-
-    def holds_after(self, seq: int, now: float) -> bool:
-        return self._inner.holds_after(seq, now)
-
-    def size_after(self, seq: int) -> int:
-        return self._inner.size_after(seq)
-
-    def frames_after(self, seq: int, until: int) -> Iterator[bytes]:
-        return self._inner.frames_after(seq, until)
-
-    def stats(self, now: float) -> HistoryStats:
-        return self._inner.stats(now)
-
-
 class _Remote:
     """A gateway's client as the host's hub sees it: one command, one reply."""
 
@@ -152,7 +128,7 @@ class _Remote:
         # The hub delivers a command's events before its reply: its seq now is the
         # last of them.
         body = b'{"after":%d,"reply":' % self._hub.seq + self._reply + b"}"
-        self._hub.remote.pop(self.id, None)
+        self._hub.detach_remote(self.id)
         asyncio.get_running_loop().create_task(self._respond(body))
 
     async def _respond(self, body: bytes) -> None:
@@ -197,7 +173,7 @@ class HostLink:
         self._lease: KeyValue | None = None
         self._lease_revision = 0
         self.failed = 0
-        hub.history = _Published(hub.history, self._wake)
+        hub.on_broadcast(self._wake.set)
 
     async def start(self) -> None:
         """Take the lease, start this epoch's log (the stream, emptied), announce it."""
@@ -436,5 +412,5 @@ class HostLink:
             log.warning("a malformed command request on %s", msg.subject)
             return
         client = _Remote(client_id, role, self.hub, msg)
-        self.hub.remote[client_id] = client
+        self.hub.attach_remote(client)
         self.hub.submit(client, text)

@@ -130,7 +130,9 @@ class Hub:
         # them to the shaped ones (a subscription, or coalescing under backpressure).
         self.connections: dict[str, Outbox] = {}
         # Senders of commands that came from a cluster gateway: replies only, no broadcasts.
-        self.remote: dict[str, Outbox] = {}
+        self._remote: dict[str, Outbox] = {}
+        # Called after each burst that broadcast something (a cluster host's publisher).
+        self._on_broadcast: list[Callable[[], None]] = []
         self._commands = commands
         self.catalog = catalog
         self._limits = limits or Limits()
@@ -154,6 +156,25 @@ class Hub:
         # What this server supports, as the snapshot and `resumed` tell clients.
         self.capabilities = sorted(set(capabilities))
         self.meter: Meter = meter or _NoMeter()
+
+    def on_broadcast(self, callback: Callable[[], None]) -> None:
+        """Call `callback` after each burst that added events to the history."""
+        self._on_broadcast.append(callback)
+
+    def attach_remote(self, client: Outbox) -> None:
+        """A sender of commands from elsewhere (a gateway's client): replies reach it
+        like a connection's, broadcasts never do."""
+        self._remote[client.id] = client
+
+    def detach_remote(self, client_id: str) -> None:
+        self._remote.pop(client_id, None)
+
+    def close_all(self, code: int, reason: str) -> int:
+        """Close every connection (they reconnect); how many there were."""
+        clients = list(self.connections.values())
+        for client in clients:
+            client.close(code, reason)
+        return len(clients)
 
     def new_connection_id(self) -> str:
         self._next_id += 1
@@ -336,7 +357,7 @@ class Hub:
                     answered = self.outstanding.pop(item.ticket, None)
                     if answered is not None:
                         self._measure(answered.command_type, item.event, answered.received)
-                target = self.connections.get(item.to) or self.remote.get(item.to)
+                target = self.connections.get(item.to) or self._remote.get(item.to)
                 if target is not None:
                     if burst is not None and target.shaping is not None:
                         end = len(burst.events)
@@ -373,6 +394,8 @@ class Hub:
             for client in replied:  # a gateway's sender is not among the connections
                 if client.id not in self.connections:
                     client.flush()
+            for callback in self._on_broadcast:
+                callback()
         else:
             for client in replied:
                 client.flush()
@@ -434,6 +457,8 @@ class Hub:
         if sent:
             for client in self.connections.values():
                 client.flush()
+            for callback in self._on_broadcast:
+                callback()
 
     def _measure(self, command_type: str, reply: BaseModel, received: float) -> None:
         outcome = getattr(reply, "code", "ack")
