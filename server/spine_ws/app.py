@@ -11,10 +11,12 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from pydantic import ValidationError
 from starlette.responses import PlainTextResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
@@ -22,6 +24,8 @@ from starlette.types import ASGIApp
 from spine_ws import api, logs, resources, transport
 from spine_ws.access import Guesses, Origins, PerAddress, Policy, is_loopback, load_tokens
 from spine_ws.core.catalog import CORE, Catalog
+from spine_ws.core.codec import ENCODERS
+from spine_ws.core.envelope import DeclaredEncoder, EnvelopeSpec
 from spine_ws.core.history import History
 from spine_ws.core.hub import Hub
 from spine_ws.core.parse import Limits
@@ -223,6 +227,18 @@ def _history(settings: Settings) -> History:
     return History(settings.history_events, settings.history_bytes, settings.history_seconds)
 
 
+def _envelope(path: Path) -> EnvelopeSpec:
+    """The declaration in `path`; a `ValueError` of one line if it is not one."""
+    try:
+        return EnvelopeSpec.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise ValueError(f"--envelope {path}: {exc.strerror}") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = "/".join(str(part) for part in first["loc"]) or "the file"
+        raise ValueError(f"--envelope {path}: {where}: {first['msg']}") from None
+
+
 def _capabilities(settings: Settings) -> list[str]:
     """What this server supports, from its settings (the wire's `capabilities`)."""
     supported = ["subscribe", "batch"]  # the hub's own: every server has them
@@ -249,6 +265,12 @@ def _runtime(
     runtime = Runtime(
         settings, hub, simulation, commands, policy, addresses, watchdog, guesses, metrics, link
     )
+    if settings.envelope is not None:
+        spec = _envelope(settings.envelope)
+        encoder = DeclaredEncoder(spec)
+        ENCODERS[spec.name] = encoder  # the hub encodes its broadcasts once per burst
+        runtime.declared = (spec, encoder)
+        log.info("clients that name no subprotocol get the envelope %r", spec.name)
     metrics.bind(runtime)
     return runtime
 

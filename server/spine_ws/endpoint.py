@@ -14,6 +14,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from spine_ws.access import PROFILE_SUBPROTOCOLS, Denial, Handshake
 from spine_ws.connection import Connection
 from spine_ws.core.codec import Envelope, envelope_for
+from spine_ws.core.envelope import DeclaredEnvelope
 from spine_ws.core.errors import InvalidMessage, ProtocolError
 from spine_ws.core.hub import Hub
 from spine_ws.core.outbox import Transport
@@ -24,6 +25,7 @@ from spine_ws.core.status import (
     WS_1011_INTERNAL_ERROR,
     WS_1013_TRY_AGAIN_LATER,
 )
+from spine_ws.generated import SUBPROTOCOL
 from spine_ws.logs import COLLAPSE
 from spine_ws.runtime import Runtime
 from spine_ws.transport import TransportUnavailable, open_transport
@@ -108,7 +110,8 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
         # refusal. The loss is already scheduled (the short response fits the socket).
         await asyncio.sleep(0)
         return
-    await websocket.accept(verdict.subprotocol)
+    subprotocol, envelope = _profile(runtime, verdict.subprotocol, websocket.scope)
+    await websocket.accept(subprotocol)
     # The scope lives as long as the connection, and its headers (~1 KB) were read above,
     # by access control, for the last time. ASGI allows any iterable of pairs here.
     websocket.scope["headers"] = ()
@@ -141,7 +144,6 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
     # connection holds this frame for as long as it is open.
     try:
         role = verdict.role
-        profile = PROFILE_SUBPROTOCOLS.get(verdict.subprotocol or "", settings.profile)
         connection = Connection(
             hub.new_connection_id(),
             transport,
@@ -153,7 +155,7 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
             burst=settings.command_burst,
             grace=settings.slow_consumer_grace,
             max_snapshot_bytes=settings.max_snapshot_bytes,
-            envelope=envelope_for(profile),
+            envelope=envelope,
         )
         query = websocket.query_params
         subscription, refusal = None, None
@@ -232,3 +234,21 @@ def _submit_enveloped(hub: Hub, connection: Connection, envelope: Envelope, text
     if decoded.response is not None:
         connection.send_response(decoded.response)
         connection.flush()
+
+
+def _profile(
+    runtime: Runtime, granted: str | None, scope: Scope
+) -> tuple[str | None, Envelope | None]:
+    """The subprotocol to select and the connection's envelope: a declared envelope's
+    subprotocol if offered, else the profile the client named, else the server's
+    default (the declared envelope if there is one, else --profile)."""
+    declared = runtime.declared
+    if declared is not None:
+        spec, encoder = declared
+        own = f"{SUBPROTOCOL}.{spec.name}"
+        if own in scope.get("subprotocols", ()):
+            return own, DeclaredEnvelope(spec, encoder)
+        if granted is None:
+            return None, DeclaredEnvelope(spec, encoder)
+    profile = PROFILE_SUBPROTOCOLS.get(granted or "", runtime.settings.profile)
+    return granted, envelope_for(profile)

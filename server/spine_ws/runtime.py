@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from spine_ws.access import Guesses, PerAddress, Policy
+from spine_ws.core.envelope import DeclaredEncoder, EnvelopeSpec
 from spine_ws.core.hub import Hub
 from spine_ws.metrics import Metrics
 from spine_ws.settings import Settings
@@ -51,3 +52,5 @@ class Runtime:
     guesses: Guesses
     metrics: Metrics
     cluster: ClusterLink | None = None
+    # A team's declared envelope (--envelope) and its shared encoder, if it has one.
+    declared: tuple[EnvelopeSpec, DeclaredEncoder] | None = None

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     simulation: str | None = Field(
         None, description="module:factory of a simulation to run instead of the default one"
     )
+    envelope: Path | None = Field(
+        None,
+        description="a JSON file declaring a team's own envelope (docs/profiles.md): "
+        "served to clients that name no subprotocol, and to those offering "
+        "spine.v1.<its name>",
+    )
     profile: Literal["spine", "jsonrpc"] = Field(
         "spine",
         description="the envelope of a connection that names no subprotocol: spine (the "
