@@ -19,7 +19,7 @@ from fastapi_offline import FastAPIOffline
 from pydantic import ValidationError
 from starlette.responses import PlainTextResponse
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from spine_ws import api, logs, resources, transport
 from spine_ws.access import Guesses, Origins, PerAddress, Policy, is_loopback, load_tokens
@@ -101,9 +101,19 @@ def _viewer() -> ASGIApp:
     directory = resources.viewer_dir()
     if directory.is_dir():
         return StaticFiles(directory=directory, html=True)
-    return PlainTextResponse(
-        "the viewer is not built: run `make run` (or `npm run build` in clients/ts)\n", 404
-    )
+    return _viewer_not_built
+
+
+async def _viewer_not_built(scope: Scope, receive: Receive, send: Send) -> None:
+    """What StaticFiles would answer with no file: 405 to a method other than GET and
+    HEAD (so `TRACE /health` is 405 whether the viewer is built or not), else a 404
+    that says how to build it."""
+    if scope["method"] not in ("GET", "HEAD"):
+        response = PlainTextResponse("Method Not Allowed\n", 405, {"allow": "GET, HEAD"})
+    else:
+        why = "the viewer is not built: run `make run` (or `npm run build` in clients/ts)\n"
+        response = PlainTextResponse(why, 404)
+    await response(scope, receive, send)
 
 
 def load_policy(settings: Settings) -> Policy:
