@@ -231,6 +231,10 @@ def _submit_enveloped(hub: Hub, connection: Connection, envelope: Envelope, text
     decoded = envelope.decode(text)
     for command in decoded.commands:
         hub.submit(connection, command)
+    if not decoded.commands:
+        # A frame refused before it reached the hub takes a token all the same, as a
+        # spine frame that does not parse does: floods of them count against the rate.
+        connection.allow_command()
     if decoded.response is not None:
         connection.send_response(decoded.response)
         connection.flush()

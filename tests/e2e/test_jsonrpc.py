@@ -296,3 +296,23 @@ def test_serve_profile_jsonrpc_serves_every_client_so() -> None:
             await close_reading(ws)
 
     asyncio.run(main())
+
+
+def test_frames_refused_before_the_hub_count_against_the_command_rate() -> None:
+    """A flood of frames that are not requests takes the connection's tokens, as spine's
+    unparseable frames do: the request after it is rate_limited (-32000)."""
+
+    async def main() -> None:
+        flags = ("--profile", "jsonrpc", "--command-rate", "1", "--command-burst", "5")
+        with run_server(*flags) as served:
+            ws = await websockets.connect(served.ws_url, open_timeout=5)
+            peer = Peer(ws)
+            await peer.notification("snapshot")
+            for _ in range(10):
+                assert (await peer.call("{not json"))["error"]["code"] == -32700
+            limited = await peer.call(json.dumps(request("list_agents", {}, id="late")))
+            assert limited["id"] == "late"
+            assert limited["error"]["data"]["code"] == "rate_limited"
+            await close_reading(ws)
+
+    asyncio.run(main())
