@@ -237,16 +237,28 @@ def _history(settings: Settings) -> History:
     return History(settings.history_events, settings.history_bytes, settings.history_seconds)
 
 
-def _envelope(path: Path) -> EnvelopeSpec:
-    """The declaration in `path`; a `ValueError` of one line if it is not one."""
+def _envelope(path: Path, catalog: Catalog) -> EnvelopeSpec:
+    """The declaration in `path`; a `ValueError` of one line if it is not one, or if it
+    maps a name onto a message this server does not have."""
     try:
-        return EnvelopeSpec.model_validate_json(path.read_bytes())
+        spec = EnvelopeSpec.model_validate_json(path.read_bytes())
     except OSError as exc:
         raise ValueError(f"--envelope {path}: {exc.strerror}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = "/".join(str(part) for part in first["loc"]) or "the file"
         raise ValueError(f"--envelope {path}: {where}: {first['msg']}") from None
+    unknown = sorted(
+        f"{wire} -> {core}"
+        for wire, core in spec.names.items()
+        if core not in catalog.commands and core not in catalog.events
+    )
+    if unknown:
+        raise ValueError(
+            f"--envelope {path}: names maps onto messages this server does not have: "
+            + ", ".join(unknown)
+        )
+    return spec
 
 
 def _capabilities(settings: Settings) -> list[str]:
@@ -275,8 +287,9 @@ def _runtime(
     runtime = Runtime(
         settings, hub, simulation, commands, policy, addresses, watchdog, guesses, metrics, link
     )
-    if settings.envelope is not None:
-        spec = _envelope(settings.envelope)
+    # --envelope FILE, else the one the simulation's schema tree declares.
+    spec = _envelope(settings.envelope, hub.catalog) if settings.envelope else hub.catalog.envelope
+    if spec is not None:
         encoder = DeclaredEncoder(spec)
         ENCODERS[spec.name] = encoder  # the hub encodes its broadcasts once per burst
         runtime.declared = (spec, encoder)

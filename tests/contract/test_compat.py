@@ -13,8 +13,10 @@ import pytest
 
 from spine_ws.codegen import compat
 from spine_ws.codegen.contract import load_contract
+from spine_ws.codegen.diff import compare
 
 ROOT = Path(__file__).resolve().parents[2]
+ROUTESIM = ROOT / "tests/e2e/envelopes/routesim/schema"
 VERSION = load_contract(ROOT / "schema").protocol_version
 MAJOR, MINOR, PATCH = (int(p) for p in VERSION.split("."))
 NEXT_MINOR = f"{MAJOR}.{MINOR + 1}.0"
@@ -268,6 +270,54 @@ def test_a_looser_event_pattern_breaks_old_clients(
     assert code == 1, out
     assert "/$defs/CommandType/pattern:" in out
     assert '("a." is sent now, old clients refuse it)' in out
+
+
+def test_a_breaking_change_accepted_by_name_counts_as_minor(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """released/accepted.json accepts one change, by its pointer and exact text, and no
+    other: the same pointer changed otherwise is judged again."""
+    edit(tree, "defs/command_type.json", lambda d: d.update(pattern="^[a-z][a-z0-9_.]{0,63}$"))
+    bump(tree, NEXT_MINOR)
+    code, out = gate(tree, capsys)
+    assert code == 1, out
+    pointer, what = next(
+        line.strip().split(": ", 1)
+        for line in out.splitlines()
+        if line.strip().startswith("/$defs/CommandType/pattern:")
+    )
+    accepted = [{"pointer": pointer, "what": what, "reason": "the core never sends one"}]
+    (tree / "released/accepted.json").write_text(json.dumps(accepted), encoding="utf-8")
+    code, out = gate(tree, capsys)
+    assert code == 0, out
+    assert "[accepted: the core never sends one] (minor)" in out
+
+    edit(tree, "defs/command_type.json", lambda d: d.update(pattern="^[a-z][a-z0-9_.-]{0,63}$"))
+    code, out = gate(tree, capsys)
+    assert code == 1, out
+    assert "/$defs/CommandType/pattern:" in out and "accepted:" not in out
+
+
+def test_a_change_of_envelope_is_breaking() -> None:
+    """A tree's envelope shapes every message: declaring, changing or dropping it is
+    major, wherever it moves a name or a member."""
+    bundle = load_contract(ROOT / "schema").bundle()
+    routesim = json.loads((ROUTESIM / "envelope.json").read_text(encoding="utf-8"))
+    moved = {**routesim, "command": {**routesim["command"], "id": "correlation"}}
+    for old, new, said in [
+        (None, routesim, "envelope declared"),
+        (routesim, moved, "envelope changed"),
+        (routesim, None, "envelope dropped"),
+    ]:
+        before = bundle if old is None else {**bundle, "x-spine-envelope": old}
+        after = bundle if new is None else {**bundle, "x-spine-envelope": new}
+        (change,) = compare(before, after)
+        assert (change.pointer, change.level) == ("/x-spine-envelope", "major")
+        assert change.what.startswith(said)
+    assert (
+        compare({**bundle, "x-spine-envelope": routesim}, {**bundle, "x-spine-envelope": routesim})
+        == []
+    )
 
 
 def test_a_description_needs_a_patch_bump(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:

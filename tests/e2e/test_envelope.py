@@ -225,3 +225,15 @@ def test_a_bad_declaration_is_one_line_and_exit_2(tmp_path: Path) -> None:
         assert child.wait(30) == 2
     assert "--envelope" in child.output() and "event/name" in child.output()
     assert len([line for line in child.output().splitlines() if "cannot start" in line]) == 1
+
+
+def test_a_name_mapped_onto_a_message_the_server_lacks_is_refused(tmp_path: Path) -> None:
+    """A typo on the core's side of `names` would never match: refused at start-up."""
+    bad = tmp_path / "typo.json"
+    declaration = json.loads(ROUTESIM.read_text())
+    declaration["names"]["agent.create"] = "add_agnet"
+    bad.write_text(json.dumps(declaration))
+    argv: list[str | Path] = [SPINE_WS, "serve", "--port", "0", "--envelope", bad]
+    with spawn(argv) as child:
+        assert child.wait(30) == 2
+    assert "agent.create -> add_agnet" in child.output()

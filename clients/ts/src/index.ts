@@ -26,3 +26,12 @@ export {
 export { broadcastSeq, type SeqGap, SeqTracker } from "./seq.js";
 export { type WebSocketConstructor, type WebSocketLike } from "./socket.js";
 export { type WorldAgent, WorldState } from "./world.js";
+export {
+  EnvelopeClient,
+  type EnvelopeClientOptions,
+  EnvelopeCommandError,
+  type EnvelopeShape,
+  type WireErrorMembers,
+  type WireResultOf,
+  type WireTypes,
+} from "./envelope.js";

@@ -15,6 +15,7 @@ __all__ = [
     "COMMAND_ID_PATTERN",
     "COMMAND_MODELS",
     "CONNECTION_COMMAND_TYPES",
+    "ENVELOPE",
     "EVENT_MODELS",
     "PROTOCOL_VERSION",
     "RESULT_MODELS",
@@ -23,8 +24,8 @@ __all__ = [
     "Registrar",
 ]
 
-PROTOCOL_VERSION: Final = "1.6.0"
-SCHEMA_HASH: Final = "f1d1d331ccce49bab00b642a2126c285cc61612eb497efde435e63b2889a7324"
+PROTOCOL_VERSION: Final = "1.7.0"
+SCHEMA_HASH: Final = "9178f0438bb6a3cf561e532ffa0858492cbbe08acf80f92025d655a093d5022f"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"
@@ -61,6 +62,10 @@ RESULT_MODELS: Final[dict[str, type[BaseModel]]] = {
     "list_agents": models.ListAgentsResult,
     "subscribe": models.SubscribeResult,
 }
+
+# The envelope the schema tree declares (its envelope.json), as written: the
+# server speaks it to clients that name no subprotocol. None: spine's own.
+ENVELOPE: Final[dict[str, Any] | None] = None
 
 # Wire type -> model of every event (schema/events/<type>.json).
 EVENT_MODELS: Final[dict[str, type[BaseModel]]] = {

@@ -20,7 +20,7 @@ SpineProtocol = TypeAliasType(
     "SpineProtocol", Annotated[Any, Field(title="SpineProtocol")]
 )
 """
-spine-ws protocol 1.6.0, bundled from schema/.
+spine-ws protocol 1.7.0, bundled from schema/.
 """
 
 
@@ -89,10 +89,16 @@ Client-chosen id of a command, echoed as command_id in its one reply.
 
 CommandType = TypeAliasType(
     "CommandType",
-    Annotated[StrictStr, Field(pattern="^[a-z][a-z0-9_]{0,63}$", title="CommandType")],
+    Annotated[
+        StrictStr,
+        Field(
+            pattern="^[a-z][a-z0-9_]{0,63}(\\.[a-z][a-z0-9_]{0,63})*$",
+            title="CommandType",
+        ),
+    ],
 )
 """
-Wire type of a command (the name of its schema file).
+Wire type of a command (the name of its schema file): lowercase words, or `<domain>.<action>` dotted as a team names its messages (at most 64 characters in all).
 """
 
 
@@ -149,15 +155,21 @@ class ErrorDetail(BaseModel):
 
 EventType = TypeAliasType(
     "EventType",
-    Annotated[StrictStr, Field(pattern="^[a-z][a-z0-9_]{0,63}$", title="EventType")],
+    Annotated[
+        StrictStr,
+        Field(
+            pattern="^[a-z][a-z0-9_]{0,63}(\\.[a-z][a-z0-9_]{0,63})*$",
+            title="EventType",
+        ),
+    ],
 )
 """
-Wire type of an event (the name of its schema file).
+Wire type of an event (the name of its schema file): lowercase words, or `<domain>.<action>` dotted as a team names its messages (at most 64 characters in all).
 """
 
 
 ProtocolVersion = TypeAliasType(
-    "ProtocolVersion", Annotated[Literal["1.6.0"], Field(title="ProtocolVersion")]
+    "ProtocolVersion", Annotated[Literal["1.7.0"], Field(title="ProtocolVersion")]
 )
 """
 Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).

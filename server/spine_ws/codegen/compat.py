@@ -12,6 +12,11 @@ them (`spine_ws.codegen.diff` says what changed and the bump each change needs) 
 - the version never goes below the latest release, and a released version's tree is the
   released one.
 
+The gate is literal. Where the protocol knows better than a schema can say, a breaking
+change is accepted by name in `released/accepted.json`: each entry is a change's pointer
+and its exact text (as the gate prints it) with the reason; that change then counts as
+minor, and any other change, at that pointer too, is judged as ever.
+
 `python -m spine_ws.codegen.compat [--root DIR] [--release]`
 """
 
@@ -29,12 +34,14 @@ from pathlib import Path
 from typing import Any
 
 from spine_ws.codegen.contract import load_contract
-from spine_ws.codegen.diff import Change, compare
+from spine_ws.codegen.diff import Change
+from spine_ws.codegen.diff import compare as diff_compare
 
-__all__ = ["RELEASED", "Verdict", "judge", "main", "release", "released"]
+__all__ = ["RELEASED", "Verdict", "accepted", "judge", "main", "release", "released"]
 
 RELEASED = "released"
 BUNDLE = "protocol.schema.json"
+ACCEPTED = "accepted.json"
 CLIENT = "spine-ws-client.tgz"
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 
@@ -67,6 +74,13 @@ def released(root: Path) -> dict[Version, dict[str, Any]]:
     return dict(sorted(out.items()))
 
 
+def accepted(root: Path) -> dict[tuple[str, str], str]:
+    """The breaking changes accepted by name (`released/accepted.json`): their reasons."""
+    path = root / RELEASED / ACCEPTED
+    entries = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+    return {(e["pointer"], e["what"]): e["reason"] for e in entries}
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What the gate found: `errors` fail it; `changes` are since the latest release."""
@@ -77,10 +91,20 @@ class Verdict:
     errors: list[str]
 
 
-def judge(bundle: dict[str, Any], version: Version, releases: dict[Version, Any]) -> Verdict:
-    """Hold `bundle` (the tree's, at `version`) to the rule against the released ones."""
+def judge(
+    bundle: dict[str, Any],
+    version: Version,
+    releases: dict[Version, Any],
+    accepts: dict[tuple[str, str], str] | None = None,
+) -> Verdict:
+    """Hold `bundle` (the tree's, at `version`) to the rule against the released ones;
+    `accepts` names breaking changes accepted as minor, with their reasons."""
     if not releases:
         return Verdict(version, None, [], [])
+
+    def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+        return [_accepted(c, accepts or {}) for c in diff_compare(old, new)]
+
     latest = max(releases)
     changes = compare(releases[latest], bundle)
     errors: list[str] = []
@@ -112,10 +136,20 @@ def judge(bundle: dict[str, Any], version: Version, releases: dict[Version, Any]
     return Verdict(version, latest, changes, errors)
 
 
+def _accepted(change: Change, accepts: dict[tuple[str, str], str]) -> Change:
+    reason = accepts.get((change.pointer, change.what))
+    if reason is None or change.level != "major":
+        return change
+    return Change(change.pointer, "minor", f"{change.what} [accepted: {reason}]")
+
+
 def _verdict(root: Path) -> tuple[Verdict, dict[str, Any]]:
     contract = load_contract(root / "schema")
     bundle = contract.bundle()
-    return judge(bundle, _parse(contract.protocol_version), released(root)), bundle
+    return (
+        judge(bundle, _parse(contract.protocol_version), released(root), accepted(root)),
+        bundle,
+    )
 
 
 def check(root: Path) -> int:

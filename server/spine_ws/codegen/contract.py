@@ -1,5 +1,9 @@
 """The contract on disk: load `schema/`, hash it, and bundle it into one document.
 
+A tree may declare its envelope in `envelope.json` at its root (`core/envelope.py`
+says what it holds): the envelope is part of the contract, in its hash and its bundle
+(`x-spine-envelope`), so the generators and the compatibility gate follow it.
+
 Every generator (Python, TypeScript, AsyncAPI) and every validator in the tests reads the
 bundle, not the separate files: some tools cannot follow cross-file `$ref`s, and one root
 keeps shared definitions from being emitted twice.
@@ -10,11 +14,15 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from spine_ws.core.envelope import EnvelopeSpec
 from spine_ws.resources import schema_dir
 
 __all__ = [
@@ -30,6 +38,11 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 # The annotation of a command about the connection itself, not the simulation.
 SCOPE = "x-spine-scope"
+# Where a tree declares its envelope, and where the bundle carries it.
+ENVELOPE_FILE = "envelope.json"
+ENVELOPE_KEY = "x-spine-envelope"
+# A message file's own title when it has none: its name's words, then its role.
+_ROLES = {"commands": "Command", "events": "Event", "results": "Result"}
 
 
 class ContractError(Exception):
@@ -52,6 +65,8 @@ class Contract:
     # An extension's: the core contract it extends, and the paths of its own files.
     core: Contract | None = None
     own: tuple[str, ...] = ()
+    # The envelope the tree declares (`envelope.json`), as written; None: spine's own.
+    envelope: dict[str, Any] | None = None
 
     def extend(self, root: Path) -> Contract:
         """This contract with a simulation's own schema tree laid over it.
@@ -60,12 +75,13 @@ class Contract:
         in its `commands/` means the core's tick; a file may add, never replace.
         """
         own = _read(root)
+        envelope = own.pop(ENVELOPE_FILE, None)
         replaced = sorted(set(own) & set(self.files))
         if replaced:
             raise ContractError(
                 f"{root}: {', '.join(replaced)} would replace the core's; give yours new names"
             )
-        merged = _checked({**self.files, **own})
+        merged = _checked({**self.files, **own}, envelope)
         return Contract(
             files=merged.files,
             commands=merged.commands,
@@ -73,7 +89,12 @@ class Contract:
             results=merged.results,
             core=self,
             own=tuple(sorted(own)),
+            envelope=envelope,
         )
+
+    @property
+    def envelope_spec(self) -> EnvelopeSpec | None:
+        return None if self.envelope is None else _spec(self.envelope)
 
     @property
     def protocol_version(self) -> str:
@@ -99,6 +120,8 @@ class Contract:
         for path in sorted(self.files):
             digest.update(path.encode() + b"\0")
             digest.update(_canonical(self.files[path]) + b"\0")
+        if self.envelope is not None:  # a change of envelope is a change of contract
+            digest.update(ENVELOPE_FILE.encode() + b"\0" + _canonical(self.envelope) + b"\0")
         return digest.hexdigest()
 
     @property
@@ -128,10 +151,16 @@ class Contract:
         return [wire for wire in self.commands if wire not in connection]
 
     def title_of(self, path: str) -> str:
+        """A file's `title`; a message file without one is named for its type and role
+        (`commands/agent.create.json` -> `AgentCreateCommand`)."""
         title = self.files[path].get("title")
-        if not isinstance(title, str):
-            raise ContractError(f"schema/{path} has no title")
-        return title
+        if isinstance(title, str):
+            return title
+        folder, _, name = path.partition("/")
+        if folder in _ROLES and name.endswith(".json"):
+            words = name.removesuffix(".json").replace(".", "_").split("_")
+            return "".join(w.capitalize() for w in words) + _ROLES[folder]
+        raise ContractError(f"schema/{path} has no title")
 
     def bundle(self) -> dict[str, Any]:
         """One self-contained schema: every file under `$defs` by title, refs made local.
@@ -142,15 +171,19 @@ class Contract:
         defs: dict[str, Any] = {}
         for path in sorted(self.files):
             body = {k: v for k, v in self.files[path].items() if k != "$schema"}
+            body.setdefault("title", self.title_of(path))
             defs[self.title_of(path)] = self._localise(body, path)
         defs["Command"] = self._union("Any command a client may send.", self.commands)
         defs["ServerEvent"] = self._union("Any event the server may send.", self.events)
-        return {
+        bundle: dict[str, Any] = {
             "$schema": DRAFT,
             "title": "SpineProtocol",
             "description": f"spine-ws protocol {self.protocol_version}, bundled from schema/.",
-            "$defs": defs,
         }
+        if self.envelope is not None:
+            bundle[ENVELOPE_KEY] = self.envelope
+        bundle["$defs"] = defs
+        return bundle
 
     def _union(self, description: str, members: dict[str, str]) -> dict[str, Any]:
         refs = {wire: f"#/$defs/{title}" for wire, title in members.items()}
@@ -190,7 +223,16 @@ class Contract:
 
 def load_contract(root: Path = SCHEMA_DIR) -> Contract:
     """Read every `*.json` under `root`; check that each message file is named for its type."""
-    return _checked(_read(root))
+    files = _read(root)
+    envelope = files.pop(ENVELOPE_FILE, None)
+    checked = _checked(files, envelope)
+    return Contract(
+        files=checked.files,
+        commands=checked.commands,
+        events=checked.events,
+        results=checked.results,
+        envelope=envelope,
+    )
 
 
 def _read(root: Path) -> dict[str, dict[str, Any]]:
@@ -202,9 +244,10 @@ def _read(root: Path) -> dict[str, dict[str, Any]]:
     }
 
 
-def _checked(files: dict[str, dict[str, Any]]) -> Contract:
+def _checked(files: dict[str, dict[str, Any]], envelope: dict[str, Any] | None = None) -> Contract:
     contract = Contract(files=files, commands={}, events={})
     for folder, table in (("commands", contract.commands), ("events", contract.events)):
+        pattern = re.compile(files[f"defs/{folder[:-1]}_type.json"]["pattern"])
         for path in sorted(p for p in files if p.startswith(folder + "/")):
             wire = posixpath.splitext(posixpath.basename(path))[0]
             const = files[path].get("properties", {}).get("type", {}).get("const")
@@ -212,6 +255,12 @@ def _checked(files: dict[str, dict[str, Any]]) -> Contract:
                 raise ContractError(
                     f"schema/{path}: properties.type.const is {const!r}; "
                     f"it must equal the file name {wire!r}"
+                )
+            if not pattern.search(wire) or len(wire) > _NAME_LENGTH:
+                raise ContractError(
+                    f"schema/{path}: {wire!r} is not a message name: lowercase words "
+                    f"(a-z, 0-9, _), dotted as <domain>.<action> if you like, at most "
+                    f"{_NAME_LENGTH} characters"
                 )
             table[wire] = contract.title_of(path)
             scope = files[path].get(SCOPE)
@@ -234,7 +283,44 @@ def _checked(files: dict[str, dict[str, Any]]) -> Contract:
         raise ContractError(f"titles used by more than one schema file: {', '.join(clashes)}")
     for path, ref in contract.refs():
         contract._resolve(ref, path)
+    if envelope is not None:
+        _check_envelope(_spec(envelope), contract)
     return contract
+
+
+_NAME_LENGTH = 64
+
+
+def _spec(envelope: dict[str, Any]) -> EnvelopeSpec:
+    try:
+        return EnvelopeSpec.model_validate({k: v for k, v in envelope.items() if k != "$schema"})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = "/".join(str(part) for part in first["loc"]) or "the file"
+        raise ContractError(f"schema/{ENVELOPE_FILE}: {where}: {first['msg']}") from None
+
+
+def _check_envelope(spec: EnvelopeSpec, contract: Contract) -> None:
+    """Every name the envelope maps is one of the tree's messages, and no team name is
+    another message's own: a name on the wire means one message."""
+    messages = {*contract.commands, *contract.events}
+    for wire, core in spec.names.items():
+        if core not in messages:
+            raise ContractError(
+                f"schema/{ENVELOPE_FILE}: names/{wire} maps onto {core!r}, which is not a "
+                "command or event of this contract"
+            )
+        if wire in messages and wire != core:
+            raise ContractError(
+                f"schema/{ENVELOPE_FILE}: names/{wire}: {wire!r} is a message of its own; "
+                "a team name may not hide another message"
+            )
+    taken = {*spec.names, *(m for m in messages if m not in spec.names.values())}
+    for reply in (spec.reply.ack, spec.reply.error):
+        if reply in taken and reply not in ("command_ack", "error"):
+            raise ContractError(
+                f"schema/{ENVELOPE_FILE}: reply name {reply!r} is already a message's name"
+            )
 
 
 def _walk_refs(node: Any) -> Iterator[str]:

@@ -28,6 +28,8 @@ import interegular
 import jsoncompat
 from interegular.patterns import InvalidSyntax, Unsupported
 
+from spine_ws.codegen.contract import ENVELOPE_KEY
+
 __all__ = ["Change", "Level", "compare"]
 
 Level = Literal["major", "minor", "patch"]
@@ -206,6 +208,7 @@ class _Comparison:
             if title in self.old_defs:
                 self._judge_message(title, title, f"result {title}", "client")
         self._types()
+        self._envelope()
         out = []
         for pointer, (level, what, broken) in sorted(self.found.items()):
             out.append(Change(pointer, level, _broken(what, broken)))
@@ -258,6 +261,18 @@ class _Comparison:
                 self.add(pointer, "minor", f"{title} changed compatibly for its readers")
             elif old[title] != new[title]:
                 self.add(pointer, "patch", f"{title}: descriptions changed")
+
+    def _envelope(self) -> None:
+        """The envelope a tree declares is the shape of every message: any change of it
+        (a member moved, a name mapped otherwise) breaks every client of it."""
+        old, new = self.old.get(ENVELOPE_KEY), self.new.get(ENVELOPE_KEY)
+        if old != new:
+            said = "declared" if old is None else "dropped" if new is None else "changed"
+            self.add(
+                _pointer(ENVELOPE_KEY),
+                "major",
+                f"envelope {said}: every message is shaped by it, so every client changes",
+            )
 
     # Judging: jsoncompat, then patterns by hand.
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spine_ws.codegen.contract import Contract, load_contract
+from spine_ws.codegen.contract import ENVELOPE_FILE, Contract, load_contract
 
 __all__ = ["GenerationError", "Layout", "main", "render", "write"]
 
@@ -115,6 +115,8 @@ def render(contract: Contract, layout: Layout) -> dict[Path, bytes]:
     }
     for path in contract.own:
         out[py / "schema" / path] = _json(contract.files[path])
+    if contract.envelope is not None:
+        out[py / "schema" / ENVELOPE_FILE] = _json(contract.envelope)
     if layout.ts is not None:
         out[layout.ts / "protocol.ts"] = _ts_types(layout.ts_project, bundle, contract, header)
         out[layout.ts / "contract.ts"] = _ts_contract(contract, header).encode()
@@ -232,6 +234,7 @@ def _python_catalog(contract: Contract, command: str) -> str:
         '    "COMMAND_ID_PATTERN",',
         '    "COMMAND_MODELS",',
         '    "CONNECTION_COMMAND_TYPES",',
+        '    "ENVELOPE",',
         '    "EVENT_MODELS",',
         '    "PROTOCOL_VERSION",',
         '    "RESULT_MODELS",',
@@ -266,6 +269,10 @@ def _python_catalog(contract: Contract, command: str) -> str:
         "RESULT_MODELS: Final[dict[str, type[BaseModel]]] = {",
         *(f'    "{w}": models.{t},' for w, t in contract.results.items()),
         "}",
+        "",
+        "# The envelope the schema tree declares (its envelope.json), as written: the",
+        "# server speaks it to clients that name no subprotocol. None: spine's own.",
+        f"ENVELOPE: Final[dict[str, Any] | None] = {contract.envelope!r}",
         "",
         "# Wire type -> model of every event (schema/events/<type>.json).",
         "EVENT_MODELS: Final[dict[str, type[BaseModel]]] = {",
@@ -421,7 +428,10 @@ def _ts_contract(contract: Contract, command: str) -> str:
         return "[\n" + "".join(f'  "{i}",\n' for i in items) + "] as const"
 
     results = sorted(contract.results.items())
-    imported = sorted({"Command", "ServerEvent", *(t for _, t in results)})
+    envelope = _ts_envelope(contract)
+    imported = sorted(
+        {"Command", "ServerEvent", *(t for _, t in results), *(envelope[1] if envelope else ())}
+    )
     result_types = [
         f'import type {{ {", ".join(imported)} }} from "./protocol.js";',
         "",
@@ -471,9 +481,76 @@ def _ts_contract(contract: Contract, command: str) -> str:
             "  schemaHash: SCHEMA_HASH,",
             "  eventTypes: EVENT_TYPES,",
             "} as const;",
+            *(envelope[0] if envelope else []),
             "",
         ]
     )
+
+
+def _ts_envelope(contract: Contract) -> tuple[list[str], set[str]] | None:
+    """The messages as the tree's envelope carries them: `WireProtocol` types each one by
+    the name it has on the wire, for `EnvelopeClient<WireProtocol>`; its lines and the
+    protocol types they name."""
+    spec = contract.envelope_spec
+    if spec is None:
+        return None
+    wire = spec.wire_names()
+    commands = {wire.get(c, c): t for c, t in contract.commands.items()}
+    events = {wire.get(e, e): t for e, t in contract.events.items()}
+    members = {n: f'Omit<{t}, "type" | "id">' for n, t in commands.items()}
+    received = {n: f'Omit<{t}, "type">' for n, t in events.items()}
+    # The replies, under their names: both carry the request's id, not a command_id
+    # (and an ack is never sent as the core's command_ack).
+    received.pop(wire.get("command_ack", "command_ack"), None)
+    received[spec.reply.ack] = 'Omit<CommandAckEvent, "type" | "command_id">'
+    received[spec.reply.error] = 'Omit<ErrorEvent, "type" | "command_id">'
+    results = {wire.get(c, c): t for c, t in contract.results.items()}
+    shape = spec.model_dump(mode="json")
+    command, event = spec.command, spec.event
+
+    def wrapped(name: str, table: str, key: str, members_key: str | None, id_: str) -> str:
+        head = f"{{ {name}: {key}; {id_}?: string | number }}"
+        if members_key is None:
+            return f"{head} & {table}[{key}]"
+        return f"{{ {name}: {key}; {members_key}: {table}[{key}]; {id_}?: string | number }}"
+
+    def table(rows: dict[str, str]) -> list[str]:
+        return [f"  {json.dumps(n)}: {t};" for n, t in sorted(rows.items())]
+
+    lines = [
+        f"/** The envelope schema/{ENVELOPE_FILE} declares: where a message's name, members",
+        " * and correlation id go, and the team's names for the core's messages. */",
+        f"export const ENVELOPE = {json.dumps(shape, indent=2)} as const;",
+        "/** Each command under the name it has on the wire: its members. */",
+        "export type WireCommands = {",
+        *table(members),
+        "};",
+        "/** Each event (and the two replies) under its wire name: its members. */",
+        "export type WireEvents = {",
+        *table(received),
+        "};",
+        "/** The result a command's reply carries, for the commands that return one. */",
+        "export type WireResults = {",
+        *table(results),
+        "};",
+        "/** A command as a client sends it in this envelope. */",
+        "export type WireCommand = {",
+        f"  [K in keyof WireCommands]: "
+        f"{wrapped(command.name, 'WireCommands', 'K', command.members, command.id)};",
+        "}[keyof WireCommands];",
+        "/** An event (or a reply) as a client receives it in this envelope. */",
+        "export type WireEvent = {",
+        f"  [K in keyof WireEvents]: "
+        f"{wrapped(event.name, 'WireEvents', 'K', event.members, command.id)};",
+        "}[keyof WireEvents];",
+        "/** This contract in its envelope: `new EnvelopeClient<WireProtocol>(url, ENVELOPE)`. */",
+        "export interface WireProtocol {",
+        "  commands: WireCommands;",
+        "  events: WireEvents;",
+        "  results: WireResults;",
+        "}",
+    ]
+    return lines, {*commands.values(), *events.values(), "CommandAckEvent", "ErrorEvent"}
 
 
 def _asyncapi(contract: Contract, bundle: dict[str, Any]) -> dict[str, Any]:

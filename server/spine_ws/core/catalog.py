@@ -16,6 +16,7 @@ from types import ModuleType
 from pydantic import BaseModel
 
 from spine_ws import generated
+from spine_ws.core.envelope import EnvelopeSpec
 
 __all__ = ["CORE", "Catalog"]
 
@@ -36,6 +37,9 @@ class Catalog:
     # Commands about the connection (`x-spine-scope: connection`): the server answers
     # them itself, a viewer may send them, and no simulation registers them.
     connection_commands: frozenset[str]
+    # The envelope the tree declares (its envelope.json), if it declares one: clients
+    # that name no subprotocol speak it.
+    envelope: EnvelopeSpec | None
     # The generated package's folder: its bundle, its AsyncAPI document and, for an
     # extension, a copy of its own schema files (`schema/`).
     home: Path
@@ -53,6 +57,7 @@ class Catalog:
             events=package.EVENT_MODELS,
             # A package generated before protocol 1.6 has no such commands.
             connection_commands=getattr(package, "CONNECTION_COMMAND_TYPES", frozenset()),
+            envelope=_envelope(getattr(package, "ENVELOPE", None)),
             home=Path(package.__file__).resolve().parent,
         )
 
@@ -65,6 +70,12 @@ class Catalog:
     def extended(self) -> bool:
         """Whether this is a simulation's own contract (more than the core's)."""
         return self.name != CORE.name
+
+
+def _envelope(declared: dict[str, object] | None) -> EnvelopeSpec | None:
+    if declared is None:
+        return None
+    return EnvelopeSpec.model_validate({k: v for k, v in declared.items() if k != "$schema"})
 
 
 CORE = Catalog.of(generated)

@@ -13,9 +13,9 @@ export type ResultOf<T extends string> = T extends keyof CommandResults
   ? CommandResults[T]
   : undefined;
 /** Protocol version these types were generated for. */
-export const PROTOCOL_VERSION = "1.6.0" as const;
+export const PROTOCOL_VERSION = "1.7.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "f1d1d331ccce49bab00b642a2126c285cc61612eb497efde435e63b2889a7324";
+export const SCHEMA_HASH = "9178f0438bb6a3cf561e532ffa0858492cbbe08acf80f92025d655a093d5022f";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */

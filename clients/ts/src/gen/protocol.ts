@@ -5,7 +5,7 @@
  */
 export type AgentDataPatch = Data;
 /**
- * Wire type of an event (the name of its schema file). Constraints: matches `^[a-z][a-z0-9_]{0,63}$`.
+ * Wire type of an event (the name of its schema file): lowercase words, or `<domain>.<action>` dotted as a team names its messages (at most 64 characters in all). Constraints: matches `^[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})*$`.
  */
 export type EventType = string;
 /**
@@ -25,7 +25,7 @@ export type Capability = string;
  */
 export type CommandId = string;
 /**
- * Wire type of a command (the name of its schema file). Constraints: matches `^[a-z][a-z0-9_]{0,63}$`.
+ * Wire type of a command (the name of its schema file): lowercase words, or `<domain>.<action>` dotted as a team names its messages (at most 64 characters in all). Constraints: matches `^[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})*$`.
  */
 export type CommandType =
   | "add_agent"
@@ -60,7 +60,7 @@ export type ErrorCode =
 /**
  * Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).
  */
-export type ProtocolVersion = "1.6.0";
+export type ProtocolVersion = "1.7.0";
 /**
  * What a connection may do, from its token: a viewer receives events and may send only the commands that are about its own connection (subscribe); a controller may send every command.
  */
@@ -115,7 +115,7 @@ export type ServerEvent =
   | WorldEventEvent;
 
 /**
- * spine-ws protocol 1.6.0, bundled from schema/.
+ * spine-ws protocol 1.7.0, bundled from schema/.
  */
 export interface SpineProtocol {
   [k: string]: unknown | undefined;

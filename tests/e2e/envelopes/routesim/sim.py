@@ -1,0 +1,45 @@
+"""Route-Sim's shape on spine-ws: the core lifecycle under the team's names (its
+schema/envelope.json) and `map.create`/`map.created`, dotted, of its own.
+
+`routesim_protocol` is what `spine-ws gen --python-out routesim_protocol` wrote from
+./schema; this module imports only it and `spine_ws.sim`.
+"""
+
+from __future__ import annotations
+
+from routesim_protocol import (
+    CATALOG,
+    MapCreateCommand,
+    MapCreatedEvent,
+    MapCreateResult,
+    Registrar,
+)
+from spine_ws.sim import AgentAddedEvent, Boundary, TickingSimulation
+
+SPACING = 100.0  # metres between intersections
+
+
+class RouteSim(TickingSimulation):
+    def __init__(self, boundary: Boundary) -> None:
+        super().__init__(boundary, tick_rate=20.0, catalog=CATALOG)
+        handlers: Registrar = self.handlers
+        handlers.register(MapCreateCommand, self.create_map)
+
+    def start(self) -> None:
+        self.events.broadcast(
+            AgentAddedEvent, tick=0, agent_id="truck-1", agent_kind="truck", data={"x": 0.0}
+        )
+        super().start()
+
+    def create_map(self, command: MapCreateCommand) -> MapCreateResult:
+        size = command.size
+        nodes = [[x * SPACING, y * SPACING] for y in range(size) for x in range(size)]
+        self.events.broadcast(MapCreatedEvent, tick=self.tick, size=size, nodes=nodes)
+        return MapCreateResult(nodes=len(nodes), edges=2 * size * (size - 1))
+
+    def on_tick(self) -> None:
+        pass
+
+
+def create(boundary: Boundary) -> RouteSim:
+    return RouteSim(boundary)
