@@ -437,7 +437,7 @@ def _ts_contract(contract: Contract, command: str) -> str:
         "",
         "/** The result type of each command that returns one (schema/results/<type>.json). */",
         "export type CommandResults = {",
-        *(f"  {w}: {t};" for w, t in results),
+        *(f"  {_ts_key(w)}: {t};" for w, t in results),
         "};",
         "/** What `command_ack.result` holds for a command of type T (undefined: no result). */",
         "export type ResultOf<T extends string> = T extends keyof CommandResults",
@@ -487,6 +487,11 @@ def _ts_contract(contract: Contract, command: str) -> str:
     )
 
 
+def _ts_key(name: str) -> str:
+    """A message name as a TypeScript property key: quoted if dotted."""
+    return name if name.isidentifier() else json.dumps(name)
+
+
 def _ts_envelope(contract: Contract) -> tuple[list[str], set[str]] | None:
     """The messages as the tree's envelope carries them: `WireProtocol` types each one by
     the name it has on the wire, for `EnvelopeClient<WireProtocol>`; its lines and the
@@ -515,7 +520,7 @@ def _ts_envelope(contract: Contract) -> tuple[list[str], set[str]] | None:
         return f"{{ {name}: {key}; {members_key}: {table}[{key}]; {id_}?: string | number }}"
 
     def table(rows: dict[str, str]) -> list[str]:
-        return [f"  {json.dumps(n)}: {t};" for n, t in sorted(rows.items())]
+        return [f"  {_ts_key(n)}: {t};" for n, t in sorted(rows.items())]
 
     lines = [
         f"/** The envelope schema/{ENVELOPE_FILE} declares: where a message's name, members",
@@ -570,7 +575,8 @@ def _asyncapi(contract: Contract, bundle: dict[str, Any]) -> dict[str, Any]:
     for union in ("Command", "ServerEvent"):
         schemas[union]["discriminator"] = "type"
     messages: dict[str, Any] = {}
-    channel_messages: dict[str, Any] = {}
+    if contract.envelope_spec is not None:
+        return _asyncapi_document(contract, schemas, *_enveloped(contract, schemas))
     for folder, table in (("commands", contract.commands), ("events", contract.events)):
         for wire, title in table.items():
             message: dict[str, Any] = {
@@ -585,22 +591,38 @@ def _asyncapi(contract: Contract, bundle: dict[str, Any]) -> dict[str, Any]:
             elif wire in ("command_ack", "error"):
                 message["correlationId"] = {"location": "$message.payload#/command_id"}
             messages[wire] = message
-            channel_messages[wire] = {"$ref": f"#/components/messages/{wire}"}
+
+    return _asyncapi_document(
+        contract, schemas, messages, list(contract.commands), list(contract.events)
+    )
+
+
+def _asyncapi_document(
+    contract: Contract,
+    schemas: dict[str, Any],
+    messages: dict[str, Any],
+    commands: list[str],
+    events: list[str],
+    replies: tuple[str, str] = ("command_ack", "error"),
+) -> dict[str, Any]:
+    """The document around its messages: `commands` are received and answered with one
+    of `replies`, `events` (and the replies) are sent."""
 
     def ref(wire: str) -> dict[str, str]:
         return {"$ref": f"#/channels/ws/messages/{wire}"}
 
+    channel_messages = {name: {"$ref": f"#/components/messages/{name}"} for name in messages}
     channel = {"$ref": "#/channels/ws"}
     operations: dict[str, Any] = {}
-    for wire in contract.commands:
+    for wire in commands:
         operations[f"receive_{wire}"] = {
             "action": "receive",
             "channel": channel,
             "summary": f"A client sends `{wire}`; exactly one reply follows.",
             "messages": [ref(wire)],
-            "reply": {"channel": channel, "messages": [ref("command_ack"), ref("error")]},
+            "reply": {"channel": channel, "messages": [ref(r) for r in replies]},
         }
-    for wire in contract.events:
+    for wire in events:
         operations[f"send_{wire}"] = {
             "action": "send",
             "channel": channel,
@@ -631,6 +653,79 @@ def _asyncapi(contract: Contract, bundle: dict[str, Any]) -> dict[str, Any]:
         "operations": operations,
         "components": {"schemas": schemas, "messages": messages},
     }
+
+
+def _enveloped(
+    contract: Contract, schemas: dict[str, Any]
+) -> tuple[dict[str, Any], list[str], list[str], tuple[str, str]]:
+    """Every message as the tree's envelope carries it, by its name on the wire: the
+    name member, the members (under their key, or flat) and the correlation id."""
+    spec = contract.envelope_spec
+    assert spec is not None
+    wire = spec.wire_names()
+    shape_in, shape_out, id_ = spec.command, spec.event, spec.command.id
+    correlation = {"location": f"$message.payload#/{id_}"}
+    id_schema = {"description": "The request's id, as it was sent: the reply echoes it."}
+
+    def members(title: str, drop: set[str]) -> dict[str, Any]:
+        body = schemas[title]
+        out: dict[str, Any] = {
+            "type": "object",
+            "properties": {k: v for k, v in body["properties"].items() if k not in drop},
+            "additionalProperties": body.get("additionalProperties", True),
+        }
+        required = [r for r in body.get("required", []) if r not in drop]
+        return {**out, "required": required} if required else out
+
+    def payload(name_key: str, name: str, key: str | None, body: dict[str, Any]) -> Any:
+        properties: dict[str, Any] = {name_key: {"const": name}}
+        required = [name_key]
+        if key is None:
+            properties.update(body["properties"])
+            required += body.get("required", [])
+        else:
+            properties[key] = body
+            required.append(key)
+        return {"type": "object", "properties": properties, "required": required}
+
+    messages: dict[str, Any] = {}
+    commands, events = [], []
+    for core, title in contract.commands.items():
+        name = wire.get(core, core)
+        body = payload(shape_in.name, name, shape_in.members, members(title, {"type", "id"}))
+        body["properties"][id_] = id_schema
+        messages[name] = {
+            "name": name,
+            "title": title,
+            "summary": contract.files[f"commands/{core}.json"]["description"],
+            "contentType": "application/json",
+            "payload": body,
+            "correlationId": correlation,
+        }
+        commands.append(name)
+    replies = {"command_ack": spec.reply.ack, "error": spec.reply.error}
+    for core, title in contract.events.items():
+        name = replies.get(core, wire.get(core, core))
+        reply = core in replies
+        body = payload(
+            shape_out.name,
+            name,
+            shape_out.members,
+            members(title, {"type", "command_id"} if reply else {"type"}),
+        )
+        message = {
+            "name": name,
+            "title": title,
+            "summary": contract.files[f"events/{core}.json"]["description"],
+            "contentType": "application/json",
+            "payload": body,
+        }
+        if reply:
+            body["properties"][id_] = id_schema
+            message["correlationId"] = correlation
+        messages[name] = message
+        events.append(name)
+    return messages, commands, events, (spec.reply.ack, spec.reply.error)
 
 
 # The query of /ws: what a browser can set on a WebSocket URL.

@@ -117,6 +117,8 @@ class DeclaredEncoder:
         kind = event.pop("type")
         if kind == "batch":
             event["events"] = [self.event(member) for member in event["events"]]
+        elif kind == "snapshot":  # what the simulation handles, as the team names it
+            event["commands"] = [self._wire.get(c, c) for c in event["commands"]]
         return self.wrap(self._wire.get(kind, kind), event)
 
     def wrap(
@@ -192,7 +194,17 @@ class DeclaredEnvelope:
         self._next += 1
         ours = f"env-{self._next}"
         self._pending[ours] = (their_id, has_id)
-        command = {"id": ours, "type": self._spec.core_name(name), **members}
+        core = self._spec.core_name(name)
+        if core == "subscribe" and isinstance(members.get("event_types"), list):
+            # The team subscribes to its own names for the core's events.
+            members = {
+                **members,
+                "event_types": [
+                    self._spec.core_name(t) if isinstance(t, str) else t
+                    for t in members["event_types"]
+                ],
+            }
+        command = {"id": ours, "type": core, **members}
         return Decoded(commands=[orjson.dumps(command).decode()])
 
     def reply(self, message: bytes) -> bytes | None:
