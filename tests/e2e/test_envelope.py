@@ -237,3 +237,36 @@ def test_a_name_mapped_onto_a_message_the_server_lacks_is_refused(tmp_path: Path
     with spawn(argv) as child:
         assert child.wait(30) == 2
     assert "agent.create -> add_agnet" in child.output()
+
+
+async def test_a_coalesced_batched_subscription_in_the_teams_names(server: Server) -> None:
+    """subscribe with the team's event names, batch and max_rate: each delivery is one
+    batch signal whose members are in the envelope, and what coalescing leaves out is
+    told by a skipped signal before it (nothing is lost silently)."""
+    ws = await websockets.connect(server.ws_url, open_timeout=5)
+    await until(ws, "snapshot")
+    await call(ws, {"action": "simulation.start", "params": {}, "request_id": "go"})
+    subscribe = {
+        "action": "subscribe",
+        "params": {"event_types": ["agent.updated", "tick.end"], "batch": True, "max_rate": 5},
+        "request_id": "sub",
+    }
+    assert (await call(ws, subscribe))["signal"] == "command.done"
+    members: list[dict[str, Any]] = []
+    batches = 0
+    while batches < 3:
+        frame = await read(ws)
+        if frame["signal"] == "batch":
+            batches += 1
+            members += frame["data"]["events"]
+        else:  # the skipped notice precedes the delivery it is about
+            members.append(frame)
+    assert all(set(m) == {"signal", "data"} for m in members), members[:3]
+    signals = {m["signal"] for m in members}
+    assert {"agent.updated", "tick.end", "skipped"} <= signals, signals
+    # tick.start, simulation.state and error reach every subscriber (protocol.md).
+    assert signals <= {"agent.updated", "tick.start", "tick.end", "skipped", "simulation.state"}
+    skipped = next(m["data"] for m in members if m["signal"] == "skipped")
+    assert skipped["count"] > 0
+    await call(ws, {"action": "simulation.stop", "params": {}, "request_id": "halt"})
+    await close_reading(ws)
