@@ -23,14 +23,16 @@ router = APIRouter()
 class Health(BaseModel):
     """The server is up; how its simulation is, what it runs, how many clients it serves.
 
-    `status` is `ok`, `stalled` (the simulation has taken no command and started no tick
-    for a while although there is work; its commands stay queued), `failed` (the
+    `status` is `ok`, `busy` (the simulation is at work on a long-running command: `detail`
+    names it, its age and progress; HTTP 200), `stalled` (the simulation has taken no
+    command and started no tick for a while although there is work; its commands stay
+    queued), `failed` (the
     simulation is gone: every command gets an error; HTTP 503) or `catching_up` (a
     cluster gateway still relaying the stream up to where it was when the gateway
     started: `/ws` refuses clients (1013) until it is current; HTTP 503).
     """
 
-    status: Literal["ok", "stalled", "failed", "catching_up"]
+    status: Literal["ok", "busy", "stalled", "failed", "catching_up"]
     detail: str | None = Field(None, description="Why the status is not ok.")
     oldest_command_age: float | None = Field(
         None, description="Seconds the oldest queued command has waited, if any waits."

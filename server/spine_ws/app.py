@@ -65,6 +65,11 @@ def create_app(
         loop = asyncio.get_running_loop()
         runtime = await _start(settings, factory, loop, policy)
         app.state.spine = runtime
+        # The largest frame a client may send: a command's schema may raise its own
+        # limit (x-spine-max-bytes); the endpoint holds every other frame to the server's.
+        app.state.largest_frame = max(
+            [settings.max_message_bytes, *runtime.hub.catalog.max_bytes.values()]
+        )
         previous_hook = threading.excepthook
         threading.excepthook = partial(_thread_died, runtime, loop, previous_hook)
         watching = loop.create_task(_watch(runtime.watchdog))
@@ -136,7 +141,8 @@ async def _start(
         return await _start_gateway(settings, policy)
     commands = CommandQueue(settings.command_queue_size)
     events = EventSink(loop)
-    simulation = factory(Boundary(commands, events))
+    boundary = Boundary(commands, events)
+    simulation = factory(boundary)
     name = _name(settings, factory)
     metrics = Metrics()
     try:
@@ -154,6 +160,7 @@ async def _start(
         simulation_name=f"the simulation {name}",
         capabilities=_capabilities(settings),
         meter=metrics,
+        jobs=boundary.jobs,
     )
     link = None
     if settings.nats:

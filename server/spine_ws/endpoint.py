@@ -7,12 +7,14 @@ import logging
 import math
 import time
 
+import orjson
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from spine_ws.access import PROFILE_SUBPROTOCOLS, Denial, Handshake
 from spine_ws.connection import Connection
+from spine_ws.core.catalog import Catalog
 from spine_ws.core.codec import Envelope, envelope_for
 from spine_ws.core.envelope import DeclaredEnvelope
 from spine_ws.core.errors import InvalidMessage, ProtocolError
@@ -190,7 +192,9 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
                     hub.reply(
                         connection, InvalidMessage("binary frames are not part of the protocol")
                     )
-                elif len(text) > settings.max_message_bytes:
+                elif len(text) > settings.max_message_bytes and not _may_be_large(
+                    text, connection, hub.catalog
+                ):
                     code = WS_1009_MESSAGE_TOO_BIG
                     await websocket.close(code, "message too big")
                     break
@@ -238,6 +242,24 @@ def _submit_enveloped(hub: Hub, connection: Connection, envelope: Envelope, text
     if decoded.response is not None:
         connection.send_response(decoded.response)
         connection.flush()
+
+
+def _may_be_large(text: str, connection: Connection, catalog: Catalog) -> bool:
+    """A frame over the server's limit passes only if it is a command whose schema raises
+    its own limit to that size (`x-spine-max-bytes`), from a connection that may send
+    commands; every other frame keeps the limit (close 1009)."""
+    largest = max(catalog.max_bytes.values(), default=0)
+    if len(text) > largest or connection.role != "controller":
+        return False
+    try:
+        message = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return False
+    if not isinstance(message, dict):
+        return False
+    envelope = connection.envelope
+    kind = message.get("type") if envelope is None else envelope.command_type(message)
+    return isinstance(kind, str) and len(text.encode()) <= catalog.max_bytes.get(kind, 0)
 
 
 def _profile(

@@ -20,7 +20,7 @@ from spine_ws.sim.boundary import CommandQueue
 
 __all__ = ["SimulationHealth", "Status", "Watchdog"]
 
-Status = Literal["ok", "stalled", "failed"]
+Status = Literal["ok", "busy", "stalled", "failed"]
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,18 @@ class Watchdog:
                 )
         if hub.failure is not None:
             return SimulationHealth("failed", hub.failure, oldest)
+        running = hub.jobs.running()
+        if running is not None:
+            return SimulationHealth(
+                "busy",
+                f"{running.command_type} at work for {now - running.started:.1f} s, "
+                f"{running.fraction:.0%}" + (f": {running.message}" if running.message else ""),
+                oldest,
+            )
         idle = min(now - commands.last_taken, now - hub.mirror.tick_at)
-        running = hub.mirror.simulation.status == "running"
+        ticking = hub.mirror.simulation.status == "running"
         waiting = oldest is not None and oldest > self._stall_after
-        if (waiting or running) and idle > self._stall_after:
+        if (waiting or ticking) and idle > self._stall_after:
             return SimulationHealth(
                 "stalled",
                 f"the simulation has taken no command and started no tick for {idle:.1f} s",

@@ -224,8 +224,8 @@ async def test_a_command_the_simulation_does_not_handle_is_unsupported() -> None
     protocol is `unsupported_command`, naming the simulation, and changes nothing."""
     with run_server("--simulation", "tests.e2e.sims:incomplete") as server:
         client = await connect(server)
-        # The lifecycle, and subscribe: the server answers it itself.
-        lifecycle = ["pause", "resume", "set_tick_rate", "start", "stop", "subscribe"]
+        # The lifecycle, and cancel and subscribe: the server answers them itself.
+        lifecycle = ["cancel", "pause", "resume", "set_tick_rate", "start", "stop", "subscribe"]
         assert client.snapshot["commands"] == server.health()["commands"] == lifecycle
         reply = await client.command({"type": "add_agent", "agent_id": "a", "agent_kind": "k"})
         assert reply["code"] == "unsupported_command" and reply["command_type"] == "add_agent"

@@ -30,8 +30,9 @@ PROJECT = Path(__file__).with_name("external")
 TS = ROOT / "clients/ts"
 # The TS project's dev dependencies, at the versions the client is tested with.
 TS_DEPENDENCIES = ["json-schema-to-typescript", "typescript", "ws", "@types/node", "@types/ws"]
-# What the ring road handles, and subscribe, which the server answers itself.
+# What the ring road handles, and cancel and subscribe, which the server answers itself.
 OWN_COMMANDS = [
+    "cancel",
     "pause",
     "resume",
     "set_speed_limit",

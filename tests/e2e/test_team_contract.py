@@ -7,6 +7,7 @@ that envelope against the generated types (tests/e2e/envelopes/routesim)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import shutil
@@ -163,7 +164,7 @@ async def test_the_trees_envelope_is_spoken_with_no_flag(server: Server) -> None
             frame = await read(ws)
             if frame["signal"] == "map.created":
                 made = frame
-            if frame.get("request_id") == "m1":
+            if frame.get("request_id") == "m1" and frame["signal"] != "progress":
                 break
         assert made is not None and made["data"]["size"] == 3 and len(made["data"]["nodes"]) == 9
         assert frame == {
@@ -282,3 +283,181 @@ def test_a_misspelled_action_or_member_fails_to_compile(project: Path) -> None:
     assert any("misspelled.ts(7," in e and '"agent.craete"' in e for e in errors), errors
     assert any("misspelled.ts(8," in e and "colour" in e for e in errors), errors
     assert len(errors) == 2, errors
+
+
+# Long-running commands and large payloads (x-spine-long-running, x-spine-max-bytes).
+
+
+async def spine(server: Server, *protocols: str) -> ClientConnection:
+    ws = await websockets.connect(
+        server.ws_url,
+        subprotocols=[Subprotocol(p) for p in protocols or (SUBPROTOCOL,)],
+        open_timeout=5,
+        max_size=None,
+    )
+    await read(ws)  # the snapshot
+    return ws
+
+
+async def until_reply(
+    ws: ClientConnection, command_id: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The reply to `command_id`, and the progress events before it."""
+    progress: list[dict[str, Any]] = []
+    while True:
+        frame = await read(ws)
+        if frame.get("command_id") != command_id:
+            continue
+        if frame["type"] != "progress":
+            return frame, progress
+        progress.append(frame)
+
+
+async def test_a_long_command_reports_progress_then_replies_once(server: Server) -> None:
+    """map.create: progress events to its sender, carrying its id, up to 1; then one ack."""
+    ws = await spine(server)
+    await ws.send(json.dumps({"type": "map.create", "id": "m1", "size": 12}))
+    reply, progress = await until_reply(ws, "m1")
+    assert reply["type"] == "command_ack" and reply["result"] == {"nodes": 144, "edges": 264}
+    fractions = [p["fraction"] for p in progress]
+    assert len(fractions) >= 2 and fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert {p["command_type"] for p in progress} == {"map.create"}
+    assert progress[-1]["message"] == "row 12 of 12"
+    await close_reading(ws)
+
+
+async def test_others_are_answered_busy_and_a_cancel_ends_it(server: Server) -> None:
+    """While map.create runs, another command is busy at once and /health says busy with
+    the command; cancel is acked, and map.create's one reply is `cancelled`."""
+    ws = await spine(server)
+    await ws.send(json.dumps({"type": "map.create", "id": "big", "size": 64}))
+    while (await read(ws)).get("type") != "progress":
+        pass
+    await ws.send(json.dumps({"type": "describe_agent", "id": "d", "agent_id": "x"}))
+    busy, _ = await until_reply(ws, "d")
+    assert busy["code"] == "busy" and "map.create is at work" in busy["message"]
+    health = server.health()
+    assert health["status"] == "busy" and health["detail"].startswith("map.create at work")
+    await ws.send(json.dumps({"type": "cancel", "id": "c", "command_id": "big"}))
+    acked, _ = await until_reply(ws, "c")
+    assert acked["type"] == "command_ack" and acked["command_type"] == "cancel"
+    cancelled, _ = await until_reply(ws, "big")
+    assert cancelled["type"] == "error" and cancelled["code"] == "cancelled"
+    unknown = {"type": "cancel", "id": "c2", "command_id": "big"}
+    await ws.send(json.dumps(unknown))
+    assert (await until_reply(ws, "c2"))[0]["code"] == "invalid_state"
+    await ws.send(json.dumps({"type": "describe_agent", "id": "d2", "agent_id": "x"}))
+    assert (await until_reply(ws, "d2"))[0]["code"] == "agent_not_found"
+    assert server.health()["status"] == "ok"
+    await close_reading(ws)
+
+
+async def test_a_long_command_that_refuses_ticks_is_refused_while_running(
+    server: Server,
+) -> None:
+    ws = await spine(server)
+    await ws.send(json.dumps({"type": "start", "id": "go"}))
+    assert (await until_reply(ws, "go"))[0]["type"] == "command_ack"
+    await ws.send(json.dumps({"type": "map.create", "id": "m", "size": 2}))
+    refused, progress = await until_reply(ws, "m")
+    assert refused["code"] == "invalid_state" and progress == []
+    await ws.send(json.dumps({"type": "stop", "id": "halt"}))
+    await until_reply(ws, "halt")
+    await close_reading(ws)
+
+
+async def test_ticks_keep_their_promise_while_a_survey_works(server: Server) -> None:
+    """world.survey lets ticks continue: tick_end frames keep coming while it works, and
+    a command sent meanwhile waits its turn (queue), answered after the survey (here
+    agent_not_found: the order is the point)."""
+    ws = await spine(server)
+    await ws.send(json.dumps({"type": "start", "id": "go", "tick_rate": 50}))
+    await until_reply(ws, "go")
+    await ws.send(json.dumps({"type": "world.survey", "id": "s", "steps": 25}))
+    await ws.send(json.dumps({"type": "describe_agent", "id": "d", "agent_id": "truck-1"}))
+    ticks_meanwhile, order = 0, list[tuple[str, dict[str, Any]]]()
+    while len(order) < 2:
+        frame = await read(ws)
+        if frame["type"] == "tick_end" and not order:
+            ticks_meanwhile += 1
+        if frame.get("command_id") in ("s", "d") and frame["type"] != "progress":
+            order.append((frame["command_id"], frame))
+    assert [name for name, _ in order] == ["s", "d"]
+    survey = order[0][1]
+    assert survey["result"]["ticks"] >= 10, survey  # 0.5 s at 50 ticks/s
+    assert ticks_meanwhile >= 10
+    await ws.send(json.dumps({"type": "stop", "id": "halt"}))
+    await until_reply(ws, "halt")
+    await close_reading(ws)
+
+
+async def test_progress_and_cancel_in_the_teams_envelope(server: Server) -> None:
+    """In the envelope, progress comes as a signal with the request's id, and cancel
+    names the command by the request_id the client sent."""
+    async with websockets.connect(server.ws_url, open_timeout=5) as ws:
+        await read(ws)
+        create = {"action": "map.create", "params": {"size": 64}, "request_id": "m-uuid"}
+        await ws.send(json.dumps(create))
+        while (progress := await read(ws))["signal"] != "progress":
+            pass
+        assert progress["request_id"] == "m-uuid"
+        assert progress["data"]["command_type"] == "map.create"
+        cancel = {"action": "cancel", "params": {"command_id": "m-uuid"}, "request_id": "c"}
+        await ws.send(json.dumps(cancel))
+        replies: dict[str, dict[str, Any]] = {}
+        while len(replies) < 2:
+            frame = await read(ws)
+            if frame["signal"] != "progress" and "request_id" in frame:
+                replies[frame["request_id"]] = frame
+        assert replies["c"]["signal"] == "command.done"
+        assert replies["m-uuid"]["signal"] == "error"
+        assert replies["m-uuid"]["data"]["code"] == "cancelled"
+        await close_reading(ws)
+
+
+async def test_progress_and_cancel_in_jsonrpc(server: Server) -> None:
+    """JSON-RPC: progress is a `progress` notification with the request's id; cancel
+    takes the request's id; the cancelled request gets its one error response."""
+    ws = await spine(server, f"{SUBPROTOCOL}.jsonrpc")
+    call = {"jsonrpc": "2.0", "method": "map.create", "params": {"size": 64}, "id": 41}
+    await ws.send(json.dumps(call))
+    while (note := await read(ws)).get("method") != "progress":
+        pass
+    assert note["params"]["id"] == 41 and 0 < note["params"]["fraction"] <= 1
+    cancel = {"jsonrpc": "2.0", "method": "cancel", "params": {"command_id": 41}, "id": 42}
+    await ws.send(json.dumps(cancel))
+    responses: dict[int, dict[str, Any]] = {}
+    while len(responses) < 2:
+        frame = await read(ws)
+        if "id" in frame and "method" not in frame:
+            responses[frame["id"]] = frame
+    assert responses[42]["result"] is None
+    assert responses[41]["error"]["data"]["code"] == "cancelled"
+    await close_reading(ws)
+
+
+async def send_until_closed(ws: ClientConnection, message: dict[str, Any]) -> None:
+    await ws.send(json.dumps(message))
+    while True:
+        await read(ws)
+
+
+async def test_a_command_may_raise_its_own_size_limit(server: Server) -> None:
+    """map.import declares 4 MiB: a 2 MiB one is applied; any other command over the
+    server's 64 KiB, and a map.import over 4 MiB, close the connection 1009."""
+    content = base64.b64encode(bytes(1536 * 1024)).decode()  # 2 MiB of base64
+    ws = await spine(server)
+    await ws.send(
+        json.dumps({"type": "map.import", "id": "i", "filename": "a.smap", "file_content": content})
+    )
+    reply, _ = await until_reply(ws, "i")
+    assert reply["type"] == "command_ack" and reply["result"] == {"bytes": 1536 * 1024}
+    await close_reading(ws)
+    for too_big in (
+        {"type": "add_agent", "agent_id": "a", "agent_kind": "k", "agent_data": {"pad": content}},
+        {"type": "map.import", "filename": "b", "file_content": content * 3},
+    ):
+        ws = await spine(server)
+        with pytest.raises(websockets.ConnectionClosed):  # in the send, if it is cut short
+            await send_until_closed(ws, too_big)
+        assert ws.close_code == 1009

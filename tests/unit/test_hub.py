@@ -296,7 +296,7 @@ def test_a_command_the_simulation_does_not_handle_is_unsupported(queue: CommandQ
     )
     client = FakeOutbox("a")
     hub.join(client)
-    assert client.frames()[0]["commands"] == ["start", "stop", "subscribe"]
+    assert client.frames()[0]["commands"] == ["cancel", "start", "stop", "subscribe"]
     hub.submit(client, '{"type": "pause", "id": "p"}')
     error = client.frames()[-1]
     assert (error["code"], error["command_id"], error["command_type"]) == (
@@ -305,7 +305,7 @@ def test_a_command_the_simulation_does_not_handle_is_unsupported(queue: CommandQ
         "pause",
     )
     assert (
-        "orbit:create does not support pause; it supports start, stop, subscribe"
+        "orbit:create does not support pause; it supports cancel, start, stop, subscribe"
         in (error["message"])
     )
     assert len(queue) == 0

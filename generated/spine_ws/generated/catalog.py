@@ -17,6 +17,8 @@ __all__ = [
     "CONNECTION_COMMAND_TYPES",
     "ENVELOPE",
     "EVENT_MODELS",
+    "LONG_RUNNING",
+    "MAX_BYTES",
     "PROTOCOL_VERSION",
     "RESULT_MODELS",
     "SCHEMA_HASH",
@@ -25,7 +27,7 @@ __all__ = [
 ]
 
 PROTOCOL_VERSION: Final = "1.7.0"
-SCHEMA_HASH: Final = "9178f0438bb6a3cf561e532ffa0858492cbbe08acf80f92025d655a093d5022f"
+SCHEMA_HASH: Final = "df7ae6f7286ca1fc460f97ff5efdff8a234613fa926aee52104cd538f128997e"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"
@@ -35,6 +37,7 @@ COMMAND_ID_PATTERN: Final = "^[A-Za-z0-9._:-]{1,64}$"
 # Wire type -> model of every command (schema/commands/<type>.json).
 COMMAND_MODELS: Final[dict[str, type[BaseModel]]] = {
     "add_agent": models.AddAgentCommand,
+    "cancel": models.CancelCommand,
     "delete_agent": models.DeleteAgentCommand,
     "describe_agent": models.DescribeAgentCommand,
     "list_agents": models.ListAgentsCommand,
@@ -51,6 +54,7 @@ COMMAND_MODELS: Final[dict[str, type[BaseModel]]] = {
 # answers them, never the simulation, and a viewer may send them.
 CONNECTION_COMMAND_TYPES: Final = frozenset(
     {
+        "cancel",
         "subscribe",
     }
 )
@@ -62,6 +66,13 @@ RESULT_MODELS: Final[dict[str, type[BaseModel]]] = {
     "list_agents": models.ListAgentsResult,
     "subscribe": models.SubscribeResult,
 }
+
+# Commands that run long (x-spine-long-running): what the server does with the
+# others meanwhile (queue them, or answer busy) and whether ticks go on.
+LONG_RUNNING: Final[dict[str, dict[str, str]]] = {}
+
+# Commands that may come in a frame larger than the server's limit (x-spine-max-bytes).
+MAX_BYTES: Final[dict[str, int]] = {}
 
 # The envelope the schema tree declares (its envelope.json), as written: the
 # server speaks it to clients that name no subprotocol. None: spine's own.
@@ -75,6 +86,7 @@ EVENT_MODELS: Final[dict[str, type[BaseModel]]] = {
     "batch": models.BatchEvent,
     "command_ack": models.CommandAckEvent,
     "error": models.ErrorEvent,
+    "progress": models.ProgressEvent,
     "resumed": models.ResumedEvent,
     "simulation_state": models.SimulationStateEvent,
     "skipped": models.SkippedEvent,

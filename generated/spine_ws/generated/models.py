@@ -126,12 +126,14 @@ ErrorCode = TypeAliasType(
             "internal_error",
             "simulation_error",
             "unavailable",
+            "busy",
+            "cancelled",
         ],
         Field(title="ErrorCode"),
     ],
 )
 """
-Why a message failed. invalid_json: not parseable JSON (or a non-finite number). invalid_message: valid JSON that breaks a schema, a binary frame, or JSON too deep or too large. unknown_command: a type no command schema has. unsupported_command: a command of the protocol that the running simulation does not handle (the snapshot lists those it does). queue_full: the simulation's command queue is full; nothing was applied, retry later. invalid_state: the command is not allowed in the simulation's current state. agent_not_found: no agent has that id. agent_exists: an agent with that id already exists. forbidden: this connection's role may not send commands. rate_limited: too many commands from this connection; nothing was applied. limit_exceeded: a configured limit (agent count, agent_data size) would be exceeded. internal_error: an unexpected server fault. simulation_error: the simulation raised while ticking or handling a command. unavailable: the simulation host of this cluster did not answer in time (a gateway could not reach it); nothing is known to have been applied, retry later.
+Why a message failed. invalid_json: not parseable JSON (or a non-finite number). invalid_message: valid JSON that breaks a schema, a binary frame, or JSON too deep or too large. unknown_command: a type no command schema has. unsupported_command: a command of the protocol that the running simulation does not handle (the snapshot lists those it does). queue_full: the simulation's command queue is full; nothing was applied, retry later. invalid_state: the command is not allowed in the simulation's current state. agent_not_found: no agent has that id. agent_exists: an agent with that id already exists. forbidden: this connection's role may not send commands. rate_limited: too many commands from this connection; nothing was applied. limit_exceeded: a configured limit (agent count, agent_data size) would be exceeded. internal_error: an unexpected server fault. simulation_error: the simulation raised while ticking or handling a command. unavailable: the simulation host of this cluster did not answer in time (a gateway could not reach it); nothing is known to have been applied, retry later. busy: a long-running command that does not share the simulation is at work (its schema's x-spine-long-running says others: busy); nothing was applied, retry when it ends. cancelled: the command was cancelled at its sender's request (cancel).
 """
 
 
@@ -389,6 +391,36 @@ class ErrorEvent(BaseModel):
     """
 
 
+class ProgressEvent(BaseModel):
+    """
+    Sent to the sender only, while a long-running command (its schema's x-spine-long-running) works: how far it got. Any number of these may come; exactly one reply (command_ack or error) ends the command.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["progress"] = "progress"
+    """
+    Message type: always "progress".
+    """
+    command_type: CommandType
+    """
+    Type of the command at work.
+    """
+    command_id: CommandId | MISSING = MISSING
+    """
+    The command's id, if it carried one.
+    """
+    fraction: Annotated[StrictFloat, Field(ge=0.0, le=1.0)]
+    """
+    How much of the work is done, from 0 to 1.
+    """
+    message: Annotated[StrictStr, Field(max_length=256)]
+    """
+    What it is doing now, for a person to read (may be empty).
+    """
+
+
 class ResumedEvent(BaseModel):
     """
     Sent first to a client that connected with /ws?resume=<epoch>:<seq> when the server still holds every broadcast event after seq: exactly those events follow (replayed of them, seq + 1 onwards, as the connected clients got them), then the live stream. The client keeps what it knew instead of a snapshot.
@@ -636,6 +668,28 @@ class AddAgentCommand(BaseModel):
     agent_data: Data | MISSING = MISSING
     """
     Initial data of the agent (the default simulation reads numbers x, y, vx, vy and keeps every other member).
+    """
+
+
+class CancelCommand(BaseModel):
+    """
+    Ask that one of this connection's own commands, still queued or running, be cancelled. Its ack says the request was taken; the cancelled command then gets its one reply: an error `cancelled` if it was stopped (a queued command never starts; a long-running one stops at its next check), or its usual reply if it finished first. About this connection: the server answers it itself.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["cancel"] = "cancel"
+    """
+    Message type: always "cancel".
+    """
+    id: CommandId | MISSING = MISSING
+    """
+    Optional id chosen by the client; the reply echoes it as command_id.
+    """
+    command_id: CommandId
+    """
+    The id of the command to cancel, as this connection sent it.
     """
 
 
@@ -1038,6 +1092,7 @@ Command = TypeAliasType(
     "Command",
     Annotated[
         AddAgentCommand
+        | CancelCommand
         | DeleteAgentCommand
         | DescribeAgentCommand
         | ListAgentsCommand
@@ -1065,6 +1120,7 @@ ServerEvent = TypeAliasType(
         | BatchEvent
         | CommandAckEvent
         | ErrorEvent
+        | ProgressEvent
         | ResumedEvent
         | SimulationStateEvent
         | SkippedEvent

@@ -38,6 +38,11 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 # The annotation of a command about the connection itself, not the simulation.
 SCOPE = "x-spine-scope"
+# A command's annotations: it runs long (how the server treats the others meanwhile,
+# and whether ticks go on), and the largest frame that may carry it.
+LONG_RUNNING = "x-spine-long-running"
+MAX_BYTES = "x-spine-max-bytes"
+_LONG_RUNNING_CHOICES = {"others": ("queue", "busy"), "ticks": ("continue", "refuse")}
 # Where a tree declares its envelope, and where the bundle carries it.
 ENVELOPE_FILE = "envelope.json"
 ENVELOPE_KEY = "x-spine-envelope"
@@ -143,6 +148,26 @@ class Contract:
             for wire in self.commands
             if self.files[f"commands/{wire}.json"].get(SCOPE) == "connection"
         ]
+
+    @property
+    def long_running(self) -> dict[str, dict[str, str]]:
+        """Commands that run long (`x-spine-long-running`): type -> {others, ticks}."""
+        out: dict[str, dict[str, str]] = {}
+        for wire in self.commands:
+            declared = self.files[f"commands/{wire}.json"].get(LONG_RUNNING)
+            if declared is not None:
+                out[wire] = {"others": "queue", "ticks": "refuse", **declared}
+        return out
+
+    @property
+    def max_bytes(self) -> dict[str, int]:
+        """Commands that may come in frames larger than the server's limit: type -> bytes."""
+        out: dict[str, int] = {}
+        for wire in self.commands:
+            declared = self.files[f"commands/{wire}.json"].get(MAX_BYTES)
+            if declared is not None:
+                out[wire] = declared
+        return out
 
     @property
     def simulation_commands(self) -> list[str]:
@@ -263,6 +288,8 @@ def _checked(files: dict[str, dict[str, Any]], envelope: dict[str, Any] | None =
                     f"{_NAME_LENGTH} characters"
                 )
             table[wire] = contract.title_of(path)
+            if folder == "commands":
+                _check_annotations(path, files[path])
             scope = files[path].get(SCOPE)
             if scope is not None and (folder != "commands" or scope != "connection"):
                 raise ContractError(
@@ -289,6 +316,30 @@ def _checked(files: dict[str, dict[str, Any]], envelope: dict[str, Any] | None =
 
 
 _NAME_LENGTH = 64
+
+
+def _check_annotations(path: str, schema: dict[str, Any]) -> None:
+    """`x-spine-long-running` and `x-spine-max-bytes`, on a command the simulation runs."""
+    long_running, max_bytes = schema.get(LONG_RUNNING), schema.get(MAX_BYTES)
+    if (long_running is not None or max_bytes is not None) and schema.get(SCOPE) is not None:
+        raise ContractError(
+            f"schema/{path}: a command the server answers itself neither runs long nor is large"
+        )
+    if long_running is not None and (
+        not isinstance(long_running, dict)
+        or any(
+            key not in _LONG_RUNNING_CHOICES or value not in _LONG_RUNNING_CHOICES[key]
+            for key, value in long_running.items()
+        )
+    ):
+        raise ContractError(
+            f"schema/{path}: {LONG_RUNNING} is an object with others "
+            '("queue" or "busy") and ticks ("continue" or "refuse"), each optional'
+        )
+    if max_bytes is not None and (
+        not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes < 1024
+    ):
+        raise ContractError(f"schema/{path}: {MAX_BYTES} is a number of bytes, at least 1024")
 
 
 def _spec(envelope: dict[str, Any]) -> EnvelopeSpec:

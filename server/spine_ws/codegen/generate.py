@@ -223,12 +223,19 @@ def _python_catalog(contract: Contract, command: str) -> str:
         "from __future__ import annotations",
         "",
         "from collections.abc import Callable",
-        "from typing import Any, Final, Protocol, overload",
+        "from typing import "
+        + ("TYPE_CHECKING, " if contract.long_running else "")
+        + "Any, Final, Protocol, overload",
         "",
         "from pydantic import BaseModel",
         "",
         "from . import models",
         "",
+        *(
+            ["if TYPE_CHECKING:", "    from spine_ws.sim import Job", ""]
+            if contract.long_running
+            else []
+        ),
         "__all__ = [",
         '    "BROADCAST_EVENT_TYPES",',
         '    "COMMAND_ID_PATTERN",',
@@ -236,6 +243,8 @@ def _python_catalog(contract: Contract, command: str) -> str:
         '    "CONNECTION_COMMAND_TYPES",',
         '    "ENVELOPE",',
         '    "EVENT_MODELS",',
+        '    "LONG_RUNNING",',
+        '    "MAX_BYTES",',
         '    "PROTOCOL_VERSION",',
         '    "RESULT_MODELS",',
         '    "SCHEMA_HASH",',
@@ -269,6 +278,13 @@ def _python_catalog(contract: Contract, command: str) -> str:
         "RESULT_MODELS: Final[dict[str, type[BaseModel]]] = {",
         *(f'    "{w}": models.{t},' for w, t in contract.results.items()),
         "}",
+        "",
+        "# Commands that run long (x-spine-long-running): what the server does with the",
+        "# others meanwhile (queue them, or answer busy) and whether ticks go on.",
+        f"LONG_RUNNING: Final[dict[str, dict[str, str]]] = {contract.long_running!r}",
+        "",
+        "# Commands that may come in a frame larger than the server's limit (x-spine-max-bytes).",
+        f"MAX_BYTES: Final[dict[str, int]] = {contract.max_bytes!r}",
         "",
         "# The envelope the schema tree declares (its envelope.json), as written: the",
         "# server speaks it to clients that name no subprotocol. None: spine's own.",
@@ -304,15 +320,18 @@ def _registrar(contract: Contract) -> list[str]:
         '    its result (schema/results/<type>.json), or None if it declares none."""',
         "",
     ]
+    long_running = contract.long_running
     for wire in contract.simulation_commands:
         title = contract.commands[wire]
         result = contract.results.get(wire)
         returns = f"models.{result}" if result else "None"
+        # A long-running command's handler also gets its Job: progress and cancellation.
+        takes = f"models.{title}, Job" if wire in long_running else f"models.{title}"
         lines += [
             "    @overload",
             "    def register(",
             f"        self, model: type[models.{title}],",
-            f"        handler: Callable[[models.{title}], {returns}], /",
+            f"        handler: Callable[[{takes}], {returns}], /",
             "    ) -> None: ...",
         ]
     lines += ["    def register(self, model: Any, handler: Any, /) -> None: ...", ""]

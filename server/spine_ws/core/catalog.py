@@ -12,13 +12,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Literal
 
 from pydantic import BaseModel
 
 from spine_ws import generated
 from spine_ws.core.envelope import EnvelopeSpec
 
-__all__ = ["CORE", "Catalog"]
+__all__ = ["CORE", "Catalog", "LongRunning"]
+
+
+@dataclass(frozen=True)
+class LongRunning:
+    """A long-running command's declaration (`x-spine-long-running` in its schema)."""
+
+    # What the server does with other commands while it runs: let them wait in the
+    # queue, or answer them `busy` at once.
+    others: Literal["queue", "busy"] = "queue"
+    # Whether a running simulation keeps ticking while it works (the handler's progress
+    # reports are where the ticks run), or the command is refused while it runs.
+    ticks: Literal["continue", "refuse"] = "refuse"
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +50,10 @@ class Catalog:
     # Commands about the connection (`x-spine-scope: connection`): the server answers
     # them itself, a viewer may send them, and no simulation registers them.
     connection_commands: frozenset[str]
+    # Commands that run long (x-spine-long-running), and what that means for the others.
+    long_running: Mapping[str, LongRunning]
+    # Commands that may come in a frame larger than the server's limit: type -> bytes.
+    max_bytes: Mapping[str, int]
     # The envelope the tree declares (its envelope.json), if it declares one: clients
     # that name no subprotocol speak it.
     envelope: EnvelopeSpec | None
@@ -57,6 +74,11 @@ class Catalog:
             events=package.EVENT_MODELS,
             # A package generated before protocol 1.6 has no such commands.
             connection_commands=getattr(package, "CONNECTION_COMMAND_TYPES", frozenset()),
+            long_running={
+                wire: LongRunning(**spec)
+                for wire, spec in getattr(package, "LONG_RUNNING", {}).items()
+            },
+            max_bytes=getattr(package, "MAX_BYTES", {}),
             envelope=_envelope(getattr(package, "ENVELOPE", None)),
             home=Path(package.__file__).resolve().parent,
         )

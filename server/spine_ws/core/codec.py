@@ -52,6 +52,9 @@ class Envelope(Protocol):
     def decode(self, text: str) -> jsonrpc.Decoded:
         """A received text frame as spine commands, and any response due at once."""
 
+    def command_type(self, message: dict[str, Any]) -> str | None:
+        """The core type of the command a parsed frame carries, if it names one."""
+
     def reply(self, message: bytes) -> bytes | None:
         """A spine reply as this profile's response (None: none is sent, yet)."""
 

@@ -195,6 +195,8 @@ class DeclaredEnvelope:
         ours = f"env-{self._next}"
         self._pending[ours] = (their_id, has_id)
         core = self._spec.core_name(name)
+        if core == "cancel" and "command_id" in members:  # the request's id as they sent it
+            members = {**members, "command_id": self._ours(members["command_id"])}
         if core == "subscribe" and isinstance(members.get("event_types"), list):
             # The team subscribes to its own names for the core's events.
             members = {
@@ -207,8 +209,26 @@ class DeclaredEnvelope:
         command = {"id": ours, "type": core, **members}
         return Decoded(commands=[orjson.dumps(command).decode()])
 
+    def command_type(self, message: dict[str, Any]) -> str | None:
+        name = message.get(self._spec.command.name)
+        return self._spec.core_name(name) if isinstance(name, str) else None
+
+    def _ours(self, theirs: Any) -> Any:
+        """Our id of the pending request they know as `theirs` (for cancel)."""
+        for ours, (their_id, has_id) in self._pending.items():
+            if has_id and their_id == theirs:
+                return ours
+        return theirs
+
     def reply(self, message: bytes) -> bytes | None:
         reply = orjson.loads(message)
+        if reply["type"] == "progress":  # not the reply: the request stays pending
+            their_id, has_id = self._pending.get(reply.get("command_id", ""), (None, False))
+            members = {k: v for k, v in reply.items() if k not in ("type", "command_id")}
+            members["command_type"] = self._wire.get(
+                members["command_type"], members["command_type"]
+            )
+            return self._dump(self._wire.get("progress", "progress"), members, their_id, has_id)
         their_id, has_id = self._pending.pop(reply.get("command_id", ""), (None, False))
         members = {k: v for k, v in reply.items() if k not in ("type", "command_id")}
         if "command_type" in members:

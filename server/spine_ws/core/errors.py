@@ -26,6 +26,8 @@ from spine_ws.generated import ErrorCode, ErrorDetail, ErrorEvent
 __all__ = [
     "AgentExists",
     "AgentNotFound",
+    "Busy",
+    "Cancelled",
     "Forbidden",
     "InternalError",
     "InvalidJson",
@@ -124,3 +126,11 @@ class InternalError(ProtocolError):
 
 class SimulationError(ProtocolError):
     code = "simulation_error"
+
+
+class Busy(ProtocolError):
+    code = "busy"
+
+
+class Cancelled(ProtocolError):
+    code = "cancelled"

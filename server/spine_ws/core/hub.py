@@ -26,9 +26,11 @@ from spine_ws.core.catalog import CORE, Catalog
 from spine_ws.core.codec import ENCODERS, SPINE, resumed_frame, snapshot_head, stamp
 from spine_ws.core.delivery import Burst, Subscription, filtered_replay, tag_of
 from spine_ws.core.errors import (
+    Busy,
     Forbidden,
     InvalidJson,
     InvalidMessage,
+    InvalidState,
     LimitExceeded,
     ProtocolError,
     QueueFull,
@@ -37,7 +39,7 @@ from spine_ws.core.errors import (
     UnsupportedCommand,
 )
 from spine_ws.core.history import History, Log
-from spine_ws.core.items import CommandItem, EventItem
+from spine_ws.core.items import CommandItem, EventItem, Running
 from spine_ws.core.messages import to_json, wire_type
 from spine_ws.core.mirror import Mirror
 from spine_ws.core.outbox import Outbox
@@ -50,7 +52,7 @@ from spine_ws.generated import (
     SubscribeCommand,
 )
 
-__all__ = ["SMALL_REPLAY", "GapError", "Hub", "Meter"]
+__all__ = ["SMALL_REPLAY", "GapError", "Hub", "LongCommands", "Meter"]
 
 log = logging.getLogger("spine_ws.hub")
 
@@ -68,6 +70,24 @@ class CommandSink(Protocol):
 
     def discard(self) -> int:
         """Drop every command not taken yet; how many."""
+
+
+class LongCommands(Protocol):
+    """The long-running command at work on the simulation's thread (its `Jobs`)."""
+
+    def running(self) -> Running | None:
+        """The one at work, if one is."""
+
+    def cancel(self, ticket: int) -> None:
+        """Its sender wants command `ticket` cancelled (queued or running)."""
+
+
+class _NoLongCommands:
+    def running(self) -> Running | None:
+        return None
+
+    def cancel(self, ticket: int) -> None:
+        pass
 
 
 class Meter(Protocol):
@@ -116,6 +136,7 @@ class Hub:
         id_prefix: str | None = None,
         capabilities: Iterable[str] = (),
         meter: Meter | None = None,
+        jobs: LongCommands | None = None,
     ) -> None:
         # The one clock the hub reads (time.monotonic, from the wiring): the core reads
         # none of its own, so tests drive time.
@@ -156,6 +177,7 @@ class Hub:
         # What this server supports, as the snapshot and `resumed` tell clients.
         self.capabilities = sorted(set(capabilities))
         self.meter: Meter = meter or _NoMeter()
+        self.jobs: LongCommands = jobs or _NoLongCommands()
 
     def on_broadcast(self, callback: Callable[[], None]) -> None:
         """Call `callback` after each burst that added events to the history."""
@@ -481,6 +503,9 @@ class Hub:
             command_type = wire_type(type(command))
             if not client.allow_command():
                 raise RateLimited(_RATE_MESSAGE)
+            if command_type == "cancel":
+                self._cancel(client, command, command_id, received)
+                return
             if command_type in self.catalog.connection_commands:
                 self._subscribe(client, command, command_id, received)
                 return
@@ -494,6 +519,12 @@ class Hub:
             self._check_agent_data(command)
             if self.failure is not None:
                 raise SimulationError(f"{self.failure}; nothing was applied")
+            running = self.jobs.running()
+            if running is not None and running.others == "busy":
+                raise Busy(
+                    f"{running.command_type} is at work ({self._clock() - running.started:.0f} s, "
+                    f"{running.fraction:.0%}); nothing was applied, retry when it ends"
+                )
             self._next_ticket += 1
             item = CommandItem(
                 command,
@@ -535,6 +566,30 @@ class Hub:
         client.send_reply(body)
         client.flush()
         self.meter.command("subscribe", "ack", self._clock() - received)
+
+    def _cancel(
+        self, client: Outbox, command: BaseModel, command_id: str | None, received: float
+    ) -> None:
+        """`cancel`, answered here: one of this client's own commands, queued or running,
+        is marked; it gets its one reply (`cancelled`, or its ack if it finished first)."""
+        target = getattr(command, "command_id", None)
+        ticket = next(
+            (
+                ticket
+                for ticket, item in self.outstanding.items()
+                if item.connection_id == client.id and item.command_id == target
+            ),
+            None,
+        )
+        if ticket is None:
+            raise InvalidState(f"no command {target!r} of this connection is queued or running")
+        self.jobs.cancel(ticket)
+        members: dict[str, Any] = {"command_type": "cancel", "tick": self.mirror.simulation.tick}
+        if command_id is not None:
+            members["command_id"] = command_id
+        client.send_reply(orjson.dumps({"type": "command_ack", **members}))
+        client.flush()
+        self.meter.command("cancel", "ack", self._clock() - received)
 
     def fail(self, reason: str) -> None:
         """The simulation is gone for good: say so to every client, and answer every

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from spine_ws.core.messages import wire_type
 
-__all__ = ["CommandItem", "EventItem"]
+__all__ = ["CommandItem", "EventItem", "Running"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +46,18 @@ class EventItem:
     to: str | None = None
     # The ticket of the command this replies to (an ack or an error), if any.
     ticket: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Running:
+    """The long-running command at work on the simulation's thread, as the loop sees it
+    (for `/health`, and to answer the others `busy` if it says so)."""
+
+    ticket: int
+    command_type: str
+    connection_id: str
+    # When it started (time.monotonic()), how far it got, and what it said last.
+    started: float
+    fraction: float
+    message: str
+    others: str

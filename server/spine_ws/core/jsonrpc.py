@@ -167,6 +167,8 @@ class JsonRpcSession:
         if refused is not None:
             # A well-formed notification is never answered, even when it fails.
             return None if "id" not in message else _error(INVALID_PARAMS, request_id, refused)
+        if method == "cancel" and isinstance(params, dict) and "command_id" in params:
+            params = {**params, "command_id": self._ours(params["command_id"])}
         self._next += 1
         ours = f"rpc-{self._next}"
         self._pending[ours] = _Request(request_id, "id" not in message, pointer, batch, slot)
@@ -175,10 +177,29 @@ class JsonRpcSession:
         decoded.commands.append(orjson.dumps({"id": ours, "type": method, **params}).decode())
         return None
 
+    def command_type(self, message: dict[str, Any]) -> str | None:
+        method = message.get("method")
+        return method if isinstance(method, str) else None
+
+    def _ours(self, theirs: Any) -> Any:
+        """The spine id of the pending request the client knows as `theirs` (for cancel)."""
+        for ours, request in self._pending.items():
+            if not request.notification and request.id == theirs:
+                return ours
+        return theirs
+
     def reply(self, message: bytes) -> bytes | None:
         """The response a spine reply (`command_ack` or `error`) stands for, or None
-        (a notification's, or a batch member's while others are outstanding)."""
+        (a notification's, or a batch member's while others are outstanding); a
+        `progress` is a `progress` notification carrying the request's id."""
         reply = orjson.loads(message)
+        if reply["type"] == "progress":  # not the reply: a notification with the request's id
+            waiting = self._pending.get(reply.get("command_id", ""))
+            if waiting is None or waiting.notification:
+                return None
+            params = {k: v for k, v in reply.items() if k not in ("type", "command_id")}
+            params["id"] = waiting.id
+            return orjson.dumps({"jsonrpc": "2.0", "method": "progress", "params": params})
         request = self._pending.pop(reply.get("command_id", ""), None)
         if request is None:  # about a frame no request was read from (a binary one, ...)
             code = PARSE_ERROR if reply.get("code") == "invalid_json" else INVALID_REQUEST

@@ -16,6 +16,8 @@ from spine_ws.core.catalog import CORE, Catalog
 from spine_ws.core.errors import (
     AgentExists,
     AgentNotFound,
+    Busy,
+    Cancelled,
     Forbidden,
     InternalError,
     InvalidJson,
@@ -31,6 +33,7 @@ from spine_ws.core.errors import (
 )
 from spine_ws.generated import *  # noqa: F403
 from spine_ws.sim.boundary import Boundary, CommandItem, CommandQueue, EventSink
+from spine_ws.sim.jobs import Job, Jobs
 from spine_ws.sim.registry import LIFECYCLE, Registry, RegistryError
 from spine_ws.sim.simulation import Simulation, SimulationFactory
 from spine_ws.sim.ticking import TickingSimulation
@@ -41,6 +44,8 @@ __all__ = [
     "AgentExists",
     "AgentNotFound",
     "Boundary",
+    "Busy",
+    "Cancelled",
     "Catalog",
     "CommandItem",
     "CommandQueue",
@@ -50,6 +55,8 @@ __all__ = [
     "InvalidJson",
     "InvalidMessage",
     "InvalidState",
+    "Job",
+    "Jobs",
     "LimitExceeded",
     "ProtocolError",
     "QueueFull",

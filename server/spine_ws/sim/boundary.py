@@ -1,11 +1,13 @@
 """The whole boundary between the server (asyncio) and a simulation (its own thread).
 
-Two thread-safe queues and nothing else:
+Two thread-safe queues, and the long-running command at work:
 
 * `CommandQueue` (bounded): the server puts `CommandItem`s without waiting (a full queue
   is a `queue_full` reply, never a wait); the simulation takes them, waking at once.
 * `EventSink`: the simulation puts events; they cross into the event loop in order,
   without polling, batched into one wake-up per burst.
+* `Jobs` (`spine_ws.sim.jobs`): the long-running command at work and the cancelled ones,
+  behind a lock: the loop reads and cancels, the simulation begins, reports and ends.
 
 A simulation never assigns `seq`: it passes the event's model class and fields, and
 the server stamps `seq` when it broadcasts. The fields are validated here, on the
@@ -21,7 +23,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -30,6 +32,7 @@ from spine_ws.core.errors import ProtocolError, SimulationError
 from spine_ws.core.items import CommandItem, EventItem
 from spine_ws.core.messages import to_json, wire_type
 from spine_ws.generated import CommandAckEvent
+from spine_ws.sim.jobs import Jobs
 
 __all__ = [
     "Boundary",
@@ -216,3 +219,4 @@ class Boundary:
 
     commands: CommandQueue
     events: EventSink
+    jobs: Jobs = field(default_factory=Jobs)

@@ -8,14 +8,16 @@ answers it `unsupported_command`, and the snapshot lists what is supported.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 from pydantic import BaseModel
 
 from spine_ws.core.catalog import CORE, Catalog
 from spine_ws.core.messages import NotAMessage, wire_type
+from spine_ws.sim.jobs import Job
 
 __all__ = ["LIFECYCLE", "Handler", "Registry", "RegistryError"]
 
@@ -24,8 +26,9 @@ LIFECYCLE = ("start", "stop", "pause", "resume", "set_tick_rate")
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
-# A handler returns None, or the command's result (schema/results/<type>.json).
-Handler = Callable[[Any], object]
+# A command's handler: (command), or (command, job) for a long-running one; it returns
+# None, or the command's result (schema/results/<type>.json).
+Handler = Callable[..., object]
 
 
 class RegistryError(Exception):
@@ -51,11 +54,20 @@ class Registry:
         self.catalog = catalog
         self._entries: dict[str, _Entry] = {}
 
-    def register(self, model: type[M], handler: Callable[[M], object]) -> None:
+    def register(
+        self, model: type[M], handler: Callable[[M], object] | Callable[[M, Job], object]
+    ) -> None:
         try:
             wire = wire_type(model)
         except NotAMessage as exc:
             raise RegistryError(str(exc)) from None
+        takes = 2 if wire in self.catalog.long_running else 1
+        if _positional(handler) not in (None, takes):
+            shape = "(command, job)" if takes == 2 else "(command)"
+            raise RegistryError(
+                f"the handler of {wire} takes {shape}"
+                + (": it runs long (x-spine-long-running in its schema)" if takes == 2 else "")
+            )
         if wire in self.catalog.connection_commands:
             raise RegistryError(
                 f"{wire} is about the connection (x-spine-scope: connection in its schema): "
@@ -119,3 +131,14 @@ class Registry:
                 )
         if problems:
             raise RegistryError("; ".join(problems))
+
+
+def _positional(handler: Callable[..., object]) -> int | None:
+    """How many positional arguments `handler` takes, if its signature says."""
+    try:
+        parameters = inspect.signature(handler).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import MISSING
 
 from spine_ws.core.catalog import CORE, Catalog
-from spine_ws.core.errors import InvalidState, ProtocolError, SimulationError
+from spine_ws.core.errors import Cancelled, InvalidState, ProtocolError, SimulationError
 from spine_ws.generated import (
     ErrorEvent,
     PauseCommand,
@@ -49,6 +49,7 @@ class TickingSimulation:
     ) -> None:
         self.commands = boundary.commands
         self.events = boundary.events
+        self.jobs = boundary.jobs
         self.status: Status = "stopped"
         self.tick = 0
         self.tick_rate = tick_rate
@@ -107,15 +108,37 @@ class TickingSimulation:
             self._deadline = now
 
     def _dispatch(self, item: CommandItem) -> None:
+        """Run the command's handler and reply; the job (if any) ends before the reply,
+        so a client that has its reply never finds the server still busy with it."""
+        wire = item.command_type
+        spec = self._registry.catalog.long_running.get(wire)
         try:
-            result = self._registry.handler_for(item.command_type)(item.command)
+            if self.jobs.cancelled(item.ticket):
+                raise Cancelled(f"{wire} was cancelled by its sender before it started")
+            handler = self._registry.handler_for(wire)
+            if spec is None:
+                result = handler(item.command)
+            else:
+                if spec.ticks == "refuse" and self.status == "running":
+                    raise InvalidState(f"{wire} is refused while the simulation runs: pause it")
+                between = self._catch_up if spec.ticks == "continue" else None
+                result = handler(item.command, self.jobs.begin(item, spec, self.events, between))
         except ProtocolError as error:
+            self.jobs.end(item.ticket)
             self.events.fail(item, error)
         except Exception as exc:
-            self._report_fault(f"handler for {item.command_type} failed", exc, item.command_type)
-            self.events.fail(item, SimulationError(f"{item.command_type} failed: {exc}"))
+            self.jobs.end(item.ticket)
+            self._report_fault(f"handler for {wire} failed", exc, wire)
+            self.events.fail(item, SimulationError(f"{wire} failed: {exc}"))
         else:
+            self.jobs.end(item.ticket)
             self.events.ack(item, self.tick, result)
+
+    def _catch_up(self) -> None:
+        """The ticks that fell due while a long-running command works (it lets ticks
+        continue): run from its progress reports, so the tick rate keeps its promise."""
+        while self.status == "running" and time.monotonic() >= self._deadline:
+            self._advance()
 
     def _report_fault(self, what: str, exc: Exception, command_type: str | None = None) -> None:
         extra = {"error_code": "simulation_error", "command_type": command_type}

@@ -100,6 +100,8 @@ async def _serve(
 ) -> None:
     server = uvicorn.Server(config)
     async with app.router.lifespan_context(app):
+        # Read by each connection as it opens: known once the simulation's contract is.
+        config.ws_max_size = getattr(app.state, "largest_frame", config.ws_max_size)
         serving = asyncio.ensure_future(server.serve(sockets=[sock]))
         # uvicorn sets `started` and offers nothing to await.
         while not server.started and not serving.done():  # noqa: ASYNC110

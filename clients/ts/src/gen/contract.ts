@@ -15,7 +15,7 @@ export type ResultOf<T extends string> = T extends keyof CommandResults
 /** Protocol version these types were generated for. */
 export const PROTOCOL_VERSION = "1.7.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "9178f0438bb6a3cf561e532ffa0858492cbbe08acf80f92025d655a093d5022f";
+export const SCHEMA_HASH = "df7ae6f7286ca1fc460f97ff5efdff8a234613fa926aee52104cd538f128997e";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */
@@ -23,6 +23,7 @@ export const COMMAND_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 /** Wire type of every command. */
 export const COMMAND_TYPES = [
   "add_agent",
+  "cancel",
   "delete_agent",
   "describe_agent",
   "list_agents",
@@ -37,6 +38,7 @@ export const COMMAND_TYPES = [
 /** Commands about the connection itself, answered by the server (a viewer may
  * send them): `x-spine-scope: connection` in their schema. */
 export const CONNECTION_COMMAND_TYPES = [
+  "cancel",
   "subscribe",
 ] as const;
 /** Wire type of every event. */
@@ -47,6 +49,7 @@ export const EVENT_TYPES = [
   "batch",
   "command_ack",
   "error",
+  "progress",
   "resumed",
   "simulation_state",
   "skipped",

@@ -29,6 +29,7 @@ export type CommandId = string;
  */
 export type CommandType =
   | "add_agent"
+  | "cancel"
   | "delete_agent"
   | "describe_agent"
   | "list_agents"
@@ -40,7 +41,7 @@ export type CommandType =
   | "stop"
   | "subscribe";
 /**
- * Why a message failed. invalid_json: not parseable JSON (or a non-finite number). invalid_message: valid JSON that breaks a schema, a binary frame, or JSON too deep or too large. unknown_command: a type no command schema has. unsupported_command: a command of the protocol that the running simulation does not handle (the snapshot lists those it does). queue_full: the simulation's command queue is full; nothing was applied, retry later. invalid_state: the command is not allowed in the simulation's current state. agent_not_found: no agent has that id. agent_exists: an agent with that id already exists. forbidden: this connection's role may not send commands. rate_limited: too many commands from this connection; nothing was applied. limit_exceeded: a configured limit (agent count, agent_data size) would be exceeded. internal_error: an unexpected server fault. simulation_error: the simulation raised while ticking or handling a command. unavailable: the simulation host of this cluster did not answer in time (a gateway could not reach it); nothing is known to have been applied, retry later.
+ * Why a message failed. invalid_json: not parseable JSON (or a non-finite number). invalid_message: valid JSON that breaks a schema, a binary frame, or JSON too deep or too large. unknown_command: a type no command schema has. unsupported_command: a command of the protocol that the running simulation does not handle (the snapshot lists those it does). queue_full: the simulation's command queue is full; nothing was applied, retry later. invalid_state: the command is not allowed in the simulation's current state. agent_not_found: no agent has that id. agent_exists: an agent with that id already exists. forbidden: this connection's role may not send commands. rate_limited: too many commands from this connection; nothing was applied. limit_exceeded: a configured limit (agent count, agent_data size) would be exceeded. internal_error: an unexpected server fault. simulation_error: the simulation raised while ticking or handling a command. unavailable: the simulation host of this cluster did not answer in time (a gateway could not reach it); nothing is known to have been applied, retry later. busy: a long-running command that does not share the simulation is at work (its schema's x-spine-long-running says others: busy); nothing was applied, retry when it ends. cancelled: the command was cancelled at its sender's request (cancel).
  */
 export type ErrorCode =
   | "invalid_json"
@@ -56,7 +57,9 @@ export type ErrorCode =
   | "limit_exceeded"
   | "internal_error"
   | "simulation_error"
-  | "unavailable";
+  | "unavailable"
+  | "busy"
+  | "cancelled";
 /**
  * Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).
  */
@@ -86,6 +89,7 @@ export type TickRate = number;
  */
 export type Command =
   | AddAgentCommand
+  | CancelCommand
   | DeleteAgentCommand
   | DescribeAgentCommand
   | ListAgentsCommand
@@ -106,6 +110,7 @@ export type ServerEvent =
   | BatchEvent
   | CommandAckEvent
   | ErrorEvent
+  | ProgressEvent
   | ResumedEvent
   | SimulationStateEvent
   | SkippedEvent
@@ -144,6 +149,23 @@ export interface AddAgentCommand {
    * Initial data of the agent (the default simulation reads numbers x, y, vx, vy and keeps every other member).
    */
   agent_data?: Data;
+}
+/**
+ * Ask that one of this connection's own commands, still queued or running, be cancelled. Its ack says the request was taken; the cancelled command then gets its one reply: an error `cancelled` if it was stopped (a queued command never starts; a long-running one stops at its next check), or its usual reply if it finished first. About this connection: the server answers it itself.
+ */
+export interface CancelCommand {
+  /**
+   * Message type: always "cancel".
+   */
+  type: "cancel";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * The id of the command to cancel, as this connection sent it.
+   */
+  command_id: CommandId;
 }
 /**
  * Remove an agent. Fails with agent_not_found if no agent has the id.
@@ -576,6 +598,31 @@ export interface ErrorEvent {
    * Present only on broadcast errors (simulation faults).
    */
   seq?: Seq;
+}
+/**
+ * Sent to the sender only, while a long-running command (its schema's x-spine-long-running) works: how far it got. Any number of these may come; exactly one reply (command_ack or error) ends the command.
+ */
+export interface ProgressEvent {
+  /**
+   * Message type: always "progress".
+   */
+  type: "progress";
+  /**
+   * Type of the command at work.
+   */
+  command_type: CommandType;
+  /**
+   * The command's id, if it carried one.
+   */
+  command_id?: CommandId;
+  /**
+   * How much of the work is done, from 0 to 1. Constraints: at least 0; at most 1.
+   */
+  fraction: number;
+  /**
+   * What it is doing now, for a person to read (may be empty). Constraints: at most 256 characters.
+   */
+  message: string;
 }
 /**
  * Sent first to a client that connected with /ws?resume=<epoch>:<seq> when the server still holds every broadcast event after seq: exactly those events follow (replayed of them, seq + 1 onwards, as the connected clients got them), then the live stream. The client keeps what it knew instead of a snapshot.

@@ -1,5 +1,7 @@
 """Route-Sim's shape on spine-ws: the core lifecycle under the team's names (its
-schema/envelope.json) and `map.create`/`map.created`, dotted, of its own.
+schema/envelope.json), and dotted messages of its own: `map.create` (long-running, with
+progress, cancellable, others answered busy), `world.survey` (long-running while the
+world keeps ticking), `map.import` (a frame of up to 4 MiB) and `map.created`.
 
 `routesim_protocol` is what `spine-ws gen --python-out routesim_protocol` wrote from
 ./schema; this module imports only it and `spine_ws.sim`.
@@ -7,6 +9,8 @@ schema/envelope.json) and `map.create`/`map.created`, dotted, of its own.
 
 from __future__ import annotations
 
+import base64
+import time
 from typing import Any
 
 from pydantic import MISSING
@@ -18,12 +22,17 @@ from routesim_protocol import (
     MapCreateCommand,
     MapCreatedEvent,
     MapCreateResult,
+    MapImportCommand,
+    MapImportResult,
     Registrar,
+    WorldSurveyCommand,
+    WorldSurveyResult,
 )
 
-from spine_ws.sim import AgentAddedEvent, AgentNotFound, Boundary, TickingSimulation
+from spine_ws.sim import AgentAddedEvent, AgentNotFound, Boundary, Job, TickingSimulation
 
 SPACING = 100.0  # metres between intersections
+STEP = 0.02  # seconds of work per row of a map, or per step of a survey
 
 
 class RouteSim(TickingSimulation):
@@ -31,6 +40,8 @@ class RouteSim(TickingSimulation):
         super().__init__(boundary, tick_rate=20.0, catalog=CATALOG)
         handlers: Registrar = self.handlers
         handlers.register(MapCreateCommand, self.create_map)
+        handlers.register(WorldSurveyCommand, self.survey)
+        handlers.register(MapImportCommand, self.import_map)
         handlers.register(AddAgentCommand, self.add)
         handlers.register(DescribeAgentCommand, self.describe)
         self.agents: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -41,11 +52,25 @@ class RouteSim(TickingSimulation):
         )
         super().start()
 
-    def create_map(self, command: MapCreateCommand) -> MapCreateResult:
+    def create_map(self, command: MapCreateCommand, job: Job) -> MapCreateResult:
         size = command.size
-        nodes = [[x * SPACING, y * SPACING] for y in range(size) for x in range(size)]
+        nodes: list[list[float]] = []
+        for y in range(size):
+            time.sleep(STEP)  # the work of a row
+            nodes += [[x * SPACING, y * SPACING] for x in range(size)]
+            job.progress((y + 1) / size, f"row {y + 1} of {size}")  # raises if cancelled
         self.events.broadcast(MapCreatedEvent, tick=self.tick, size=size, nodes=nodes)
         return MapCreateResult(nodes=len(nodes), edges=2 * size * (size - 1))
+
+    def survey(self, command: WorldSurveyCommand, job: Job) -> WorldSurveyResult:
+        first = self.tick
+        for step in range(command.steps):
+            time.sleep(STEP)
+            job.progress((step + 1) / command.steps)  # due ticks run here
+        return WorldSurveyResult(ticks=self.tick - first)
+
+    def import_map(self, command: MapImportCommand) -> MapImportResult:
+        return MapImportResult(bytes=len(base64.b64decode(command.file_content)))
 
     def add(self, command: AddAgentCommand) -> None:
         data = dict(command.agent_data) if command.agent_data is not MISSING else {}
