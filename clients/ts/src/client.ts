@@ -27,6 +27,7 @@ import { COMMAND_ID_PATTERN, CONTRACT, type Protocol, SUBPROTOCOL } from "./gen/
 import type {
   CommandAckEvent,
   Data,
+  ProgressEvent,
   ResumedEvent,
   ResumeRefused,
   ServerEvent,
@@ -286,15 +287,40 @@ export interface SpineClientOptions {
 
 /** Per-call options of `send`. */
 export interface SendOptions {
-  /** Overrides the client's `commandTimeoutMs` for this command. */
+  /**
+   * Overrides the client's `commandTimeoutMs` for this command: how long it may go
+   * without a word from the server (each `progress` of a long-running command starts it over).
+   */
   timeoutMs?: number;
+  /** Called with each `progress` of a long-running command (its schema's `x-spine-long-running`). */
+  onProgress?: (progress: ProgressEvent) => void;
 }
+
+/**
+ * What `send` returns: the promise of the command's reply, with its `id`, its progress
+ * and a way to cancel it.
+ */
+export type CommandPromise<T> = Promise<T> & {
+  /** The command's id (assigned when the command had none). */
+  readonly id: string;
+  /** Calls `handler` with each `progress` of the command; returns the same promise. */
+  onProgress(handler: (progress: ProgressEvent) => void): CommandPromise<T>;
+  /**
+   * Asks the server to cancel the command (`cancel`): resolves once the request is taken.
+   * The command's own promise then rejects with a `CommandError` of code `cancelled`, or
+   * resolves if the command finished first.
+   */
+  cancel(options?: SendOptions): Promise<void>;
+};
 
 interface Pending {
   commandType: string;
   resolve: (ack: CommandAckEvent) => void;
   reject: (error: Error) => void;
   timer: ReturnType<typeof setTimeout>;
+  // Starts the timeout over: a long-running command's progress shows it is alive.
+  rearm: () => void;
+  progress: Set<(progress: ProgressEvent) => void>;
 }
 
 interface Waiter {
@@ -603,9 +629,9 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
    * command may then have been applied: the next snapshot shows). A malformed or
    * already pending `id` rejects with a `TypeError`.
    */
-  send<C extends P["command"]>(command: C, options: SendOptions = {}): Promise<AckOf<C["type"], P>> {
+  send<C extends P["command"]>(command: C, options: SendOptions = {}): CommandPromise<AckOf<C["type"], P>> {
     // The server validated `result` against this command's result schema.
-    return this.#send(command, options) as Promise<unknown> as Promise<AckOf<C["type"], P>>;
+    return this.#send(command, options) as CommandPromise<unknown> as CommandPromise<AckOf<C["type"], P>>;
   }
 
   /**
@@ -626,8 +652,28 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     return this.#send({ ...sub, type: "subscribe" }, options).then((ack) => ack.result as unknown as SubscribeResult);
   }
 
-  #send(command: { type: string; id?: string }, options: SendOptions): Promise<CommandAckEvent> {
+  #send(command: { type: string; id?: string }, options: SendOptions): CommandPromise<CommandAckEvent> {
     const id = command.id ?? `${this.#idPrefix}${++this.#nextId}`;
+    const progress = new Set<(progress: ProgressEvent) => void>();
+    if (options.onProgress) progress.add(options.onProgress);
+    const promise = this.#start(command, id, options, progress) as CommandPromise<CommandAckEvent>;
+    return Object.assign(promise, {
+      id,
+      onProgress: (handler: (progress: ProgressEvent) => void) => {
+        progress.add(handler);
+        return promise;
+      },
+      cancel: (cancelOptions: SendOptions = {}) =>
+        this.#send({ type: "cancel", command_id: id } as { type: string }, cancelOptions).then(() => undefined),
+    });
+  }
+
+  #start(
+    command: { type: string; id?: string },
+    id: string,
+    options: SendOptions,
+    progress: Set<(progress: ProgressEvent) => void>,
+  ): Promise<CommandAckEvent> {
     if (!COMMAND_ID_PATTERN.test(id)) {
       return Promise.reject(new TypeError(`command id ${JSON.stringify(id)} does not match ${COMMAND_ID_PATTERN}`));
     }
@@ -640,17 +686,29 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     }
     const timeoutMs = options.timeoutMs ?? this.#commandTimeoutMs;
     return new Promise<CommandAckEvent>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new CommandTimeoutError(id, command.type, timeoutMs));
-      }, timeoutMs);
-      this.#pending.set(id, { commandType: command.type, resolve, reject, timer });
+      const expire = () =>
+        setTimeout(() => {
+          this.#pending.delete(id);
+          reject(new CommandTimeoutError(id, command.type, timeoutMs));
+        }, timeoutMs);
+      const pending: Pending = {
+        commandType: command.type,
+        resolve,
+        reject,
+        timer: expire(),
+        rearm: () => {
+          clearTimeout(pending.timer);
+          pending.timer = expire();
+        },
+        progress,
+      };
+      this.#pending.set(id, pending);
       // Kept past a timeout: a late ack still changes what this connection receives.
       if (command.type === "subscribe") this.#subscribing.set(id, members(command as Subscription));
       try {
         socket.send(JSON.stringify({ ...command, id }));
       } catch (error) {
-        clearTimeout(timer);
+        clearTimeout(pending.timer);
         this.#pending.delete(id);
         this.#subscribing.delete(id);
         reject(new DisconnectedError(`cannot send ${command.type}: ${String(error)}`));
@@ -842,6 +900,13 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     }
     // A newer server's event type: counted for seq above, for no handler (tolerant reader).
     if (this.#eventTypes && !this.#eventTypes.has(ev.type)) return;
+    if (ev.type === "progress") {
+      const pending = ev.command_id === undefined ? undefined : this.#pending.get(ev.command_id);
+      if (pending) {
+        pending.rearm();
+        callAll(pending.progress, ev, "progress");
+      }
+    }
     if (ev.type === "command_ack" || ev.type === "error") {
       const pending = ev.command_id === undefined ? undefined : this.#pending.get(ev.command_id);
       if (pending && ev.command_id !== undefined) {

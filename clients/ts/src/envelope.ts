@@ -74,11 +74,29 @@ export interface EnvelopeClientOptions {
 
 type Handler = (members: never, message: Record<string, unknown>) => void;
 
+/** The members of a `progress` signal (a long-running command at work). */
+export interface WireProgress {
+  command_type: string;
+  fraction: number;
+  message: string;
+}
+
+/** What `send` returns: the promise of the result, with the request's id, its
+ * progress and a way to cancel it (as `SpineClient`'s `CommandPromise`). */
+export type WireCommandPromise<T> = Promise<T> & {
+  readonly id: string;
+  onProgress(handler: (progress: WireProgress) => void): WireCommandPromise<T>;
+  /** Sends the core's `cancel` (under the team's name, if it has one) for this request. */
+  cancel(): Promise<void>;
+};
+
 interface Waiting {
   action: string;
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
   timer: ReturnType<typeof setTimeout>;
+  rearm: () => void;
+  progress: Set<(progress: WireProgress) => void>;
 }
 
 export class EnvelopeClient<P extends WireTypes> {
@@ -116,23 +134,59 @@ export class EnvelopeClient<P extends WireTypes> {
   send<K extends keyof P["commands"] & string>(
     action: K,
     members: P["commands"][K],
-  ): Promise<WireResultOf<P, K>> {
+  ): WireCommandPromise<WireResultOf<P, K>> {
+    const id = `${Date.now().toString(36)}-${(this.next += 1)}`;
+    const progress = new Set<(progress: WireProgress) => void>();
+    const promise = this.start(action, members as Record<string, unknown>, id, progress);
+    const command = promise as unknown as WireCommandPromise<WireResultOf<P, K>>;
+    return Object.assign(command, {
+      id,
+      onProgress: (handler: (progress: WireProgress) => void) => {
+        progress.add(handler);
+        return command;
+      },
+      cancel: () =>
+        this.start(this.wireName("cancel"), { command_id: id }, `${id}-cancel`, new Set()).then(() => undefined),
+    });
+  }
+
+  private wireName(core: string): string {
+    const names = (this.envelope as { names?: Record<string, string> }).names ?? {};
+    return Object.keys(names).find((wire) => names[wire] === core) ?? core;
+  }
+
+  private start(
+    action: string,
+    body: Record<string, unknown>,
+    id: string,
+    progress: Set<(progress: WireProgress) => void>,
+  ): Promise<never> {
     if (this.socket.readyState !== OPEN) {
       return Promise.reject(new DisconnectedError("not connected"));
     }
     const { command } = this.envelope;
-    const id = `${Date.now().toString(36)}-${(this.next += 1)}`;
-    const body = members as Record<string, unknown>;
     const message =
       command.members === null
         ? { [command.name]: action, ...body, [command.id]: id }
         : { [command.name]: action, [command.members]: body, [command.id]: id };
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        reject(new CommandTimeoutError(id, action, this.timeoutMs));
-      }, this.timeoutMs);
-      this.waiting.set(id, { action, resolve: resolve as (r: unknown) => void, reject, timer });
+      const expire = () =>
+        setTimeout(() => {
+          this.waiting.delete(id);
+          reject(new CommandTimeoutError(id, action, this.timeoutMs));
+        }, this.timeoutMs);
+      const waiting: Waiting = {
+        action,
+        resolve: resolve as (r: unknown) => void,
+        reject,
+        timer: expire(),
+        rearm: () => {
+          clearTimeout(waiting.timer);
+          waiting.timer = expire();
+        },
+        progress,
+      };
+      this.waiting.set(id, waiting);
       this.socket.send(JSON.stringify(message));
     });
   }
@@ -171,6 +225,11 @@ export class EnvelopeClient<P extends WireTypes> {
     >;
     const id = message[command.id];
     const waiting = typeof id === "string" ? this.waiting.get(id) : undefined;
+    if (waiting !== undefined && name === this.wireName("progress")) {
+      waiting.rearm();
+      for (const handler of [...waiting.progress]) handler(members as unknown as WireProgress);
+      return;
+    }
     if (waiting !== undefined && (name === reply.ack || name === reply.error)) {
       this.waiting.delete(id as string);
       clearTimeout(waiting.timer);

@@ -2,6 +2,7 @@ export * from "./gen/protocol.js";
 export * from "./gen/contract.js";
 export {
   type AckOf,
+  type CommandPromise,
   type ConnectionStart,
   type ConnectionState,
   type ContractIdentity,
@@ -31,7 +32,9 @@ export {
   type EnvelopeClientOptions,
   EnvelopeCommandError,
   type EnvelopeShape,
+  type WireCommandPromise,
   type WireErrorMembers,
+  type WireProgress,
   type WireResultOf,
   type WireTypes,
 } from "./envelope.js";
