@@ -6,9 +6,12 @@ from typing import Any
 
 import pytest
 from starlette.websockets import WebSocket
+from websockets.frames import Frame, Opcode
+from websockets.streams import StreamReader
 
 from spine_ws.transport import TransportUnavailable, describe, open_transport
 from spine_ws.transport.asgi import AsgiTransport
+from spine_ws.transport.fast import FRAGMENT, text_frame
 
 
 async def _receive() -> dict[str, Any]:
@@ -39,3 +42,24 @@ def test_auto_and_asgi_take_the_asgi_path_elsewhere(mode: Any) -> None:
 def test_the_start_up_line_names_the_transport(mode: Any) -> None:
     """One line for the log, naming the mode."""
     assert describe(mode).startswith(f"/ws transport: {mode} (")
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, FRAGMENT, FRAGMENT + 1, 3 * FRAGMENT + 7])
+def test_a_message_over_a_fragment_goes_as_fragments_of_one_message(size: int) -> None:
+    """What the fast path writes for one message, read back with websockets' own frame
+    parser: one text frame up to FRAGMENT bytes, else a text frame and continuations of
+    at most FRAGMENT each, the last one final, carrying the message byte for byte."""
+    payload = bytes(range(97, 123)) * (size // 26) + b"x" * (size % 26)
+    reader = StreamReader()
+    reader.feed_data(text_frame(payload))
+    frames: list[Frame] = []
+    while not frames or not frames[-1].fin:
+        parser = Frame.parse(reader.read_exact, mask=False)
+        with pytest.raises(StopIteration) as parsed:  # every byte is there: no waiting
+            next(parser)
+        frames.append(parsed.value.value)
+    assert b"".join(f.data for f in frames) == payload
+    assert [f.opcode for f in frames] == [Opcode.TEXT] + [Opcode.CONT] * (len(frames) - 1)
+    assert [f.fin for f in frames] == [False] * (len(frames) - 1) + [True]
+    assert all(len(f.data) <= FRAGMENT for f in frames)
+    assert len(frames) == max(1, -(-size // FRAGMENT))

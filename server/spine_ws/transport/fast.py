@@ -49,8 +49,11 @@ def _header(first_byte: int, size: int) -> bytes:
 # A broadcast hands the same payload object to every connection: frame it once.
 @lru_cache(maxsize=1)
 def text_frame(payload: bytes) -> bytes:
-    """One unfragmented, unmasked text frame carrying `payload` (UTF-8 JSON)."""
-    return _header(_FIN | _TEXT, len(payload)) + payload
+    """The unmasked text frame carrying `payload` (UTF-8 JSON); above `FRAGMENT`, the
+    fragments of one message, as a snapshot goes (a megabyte map or file included)."""
+    if len(payload) <= FRAGMENT:
+        return _header(_FIN | _TEXT, len(payload)) + payload
+    return b"".join(header + piece for header, piece in fragments((payload,)))
 
 
 def fragments(parts: Sequence[bytes | memoryview]) -> Iterator[tuple[bytes, memoryview]]:
