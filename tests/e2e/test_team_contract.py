@@ -154,7 +154,9 @@ async def test_the_trees_envelope_is_spoken_with_no_flag(server: Server) -> None
     async with websockets.connect(server.ws_url, open_timeout=5) as ws:
         assert ws.subprotocol is None
         first = await read(ws)
-        assert first["signal"] == "snapshot" and set(first) == {"signal", "data"}
+        # seq beside the members (event.seq), which are the message's own.
+        assert first["signal"] == "snapshot" and set(first) == {"signal", "data", "seq"}
+        assert "seq" not in first["data"]
         assert {"agent.create", "map.create", "simulation.start"} <= set(first["data"]["commands"])
         await ws.send(
             json.dumps({"action": "map.create", "params": {"size": 3}, "request_id": "m1"})
@@ -178,6 +180,16 @@ async def test_the_trees_envelope_is_spoken_with_no_flag(server: Server) -> None
         assert [d["path"] for d in bad["data"]["details"]] == ["/params/size"]
         typo = await call(ws, {"action": "map.craete", "params": {}, "request_id": "t"})
         assert typo["data"]["code"] == "unknown_command"
+        # agent.describe is answered by name (replies): its result is the message.
+        ask = {"action": "agent.create", "params": {"agent_id": "v", "agent_kind": "van"}}
+        assert (await call(ws, {**ask, "request_id": "a"}))["signal"] == "command.done"
+        ask = {"action": "agent.describe", "params": {"agent_id": "v"}, "request_id": "d"}
+        described = await call(ws, ask)
+        assert described == {
+            "signal": "agent.described",
+            "data": {"agent_id": "v", "agent_kind": "van", "data": {}},
+            "request_id": "d",
+        }
         for action in ("simulation.start", "simulation.pause", "simulation.stop"):
             done = await call(ws, {"action": action, "params": {}, "request_id": action})
             assert done["signal"] == "command.done", done
@@ -244,8 +256,17 @@ def test_the_contract_endpoints_carry_the_envelope(server: Server) -> None:
     payload = create["payload"]
     assert payload["required"] == ["action", "params"]
     assert payload["properties"]["action"] == {"const": "agent.create"}
-    done = document["components"]["messages"]["command.done"]["payload"]
+    messages = document["components"]["messages"]
+    done = messages["command.done"]["payload"]
     assert set(done["properties"]) == {"signal", "data", "request_id"}
+    # A command answered by name: that message is its result, with the request's id.
+    described = messages["agent.described"]["payload"]
+    assert described["properties"]["data"]["required"] == ["agent_id", "agent_kind", "data"]
+    operation = document["operations"]["receive_agent.describe"]["reply"]["messages"]
+    assert [m["$ref"].rsplit("/", 1)[1] for m in operation] == ["agent.described", "error"]
+    # seq beside the members.
+    tick = messages["tick.end"]["payload"]
+    assert "seq" in tick["properties"] and "seq" not in tick["properties"]["data"]["properties"]
 
 
 def test_a_frontend_in_the_envelope_compiles_and_talks(project: Path, server: Server) -> None:

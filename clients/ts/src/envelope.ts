@@ -23,8 +23,10 @@ import { OPEN, frameText, type WebSocketConstructor, type WebSocketLike } from "
 export interface EnvelopeShape {
   readonly name: string;
   readonly command: { readonly name: string; readonly members: string | null; readonly id: string };
-  readonly event: { readonly name: string; readonly members: string | null };
+  readonly event: { readonly name: string; readonly members: string | null; readonly seq?: string | null };
   readonly reply: { readonly ack: string; readonly error: string };
+  /** Commands answered by name (agent.create -> agent.created): that message is the result. */
+  readonly replies?: Readonly<Record<string, string>>;
 }
 
 /** A contract's messages by wire name, as `contract.ts` generates them (`WireProtocol`). */
@@ -230,11 +232,16 @@ export class EnvelopeClient<P extends WireTypes> {
       for (const handler of [...waiting.progress]) handler(members as unknown as WireProgress);
       return;
     }
-    if (waiting !== undefined && (name === reply.ack || name === reply.error)) {
+    const answer = waiting === undefined ? undefined : (this.envelope.replies?.[waiting.action] ?? reply.ack);
+    if (waiting !== undefined && (name === answer || name === reply.error)) {
       this.waiting.delete(id as string);
       clearTimeout(waiting.timer);
-      if (name === reply.ack) waiting.resolve(members.result);
-      else waiting.reject(new EnvelopeCommandError(waiting.action, members as unknown as WireErrorMembers));
+      if (name === reply.error) {
+        waiting.reject(new EnvelopeCommandError(waiting.action, members as unknown as WireErrorMembers));
+      } else {
+        // Answered by name: the message is the result; else the ack carries it.
+        waiting.resolve(answer === reply.ack ? members.result : members);
+      }
       return;
     }
     if (name === "batch" && Array.isArray(members.events)) {

@@ -366,6 +366,17 @@ def _check_envelope(spec: EnvelopeSpec, contract: Contract) -> None:
                 f"schema/{ENVELOPE_FILE}: names/{wire}: {wire!r} is a message of its own; "
                 "a team name may not hide another message"
             )
+    named = spec.wire_names()
+    commands = {named.get(c, c) for c in contract.commands}
+    for command, reply in spec.replies.items():
+        if command not in commands:
+            raise ContractError(
+                f"schema/{ENVELOPE_FILE}: replies/{command}: no command is named {command!r}"
+            )
+        if reply in (spec.reply.ack, spec.reply.error):
+            raise ContractError(
+                f"schema/{ENVELOPE_FILE}: replies/{command}: {reply!r} is already a reply's name"
+            )
     taken = {*spec.names, *(m for m in messages if m not in spec.names.values())}
     for reply in (spec.reply.ack, spec.reply.error):
         if reply in taken and reply not in ("command_ack", "error"):

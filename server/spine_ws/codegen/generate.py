@@ -522,21 +522,29 @@ def _ts_envelope(contract: Contract) -> tuple[list[str], set[str]] | None:
     commands = {wire.get(c, c): t for c, t in contract.commands.items()}
     events = {wire.get(e, e): t for e, t in contract.events.items()}
     members = {n: f'Omit<{t}, "type" | "id">' for n, t in commands.items()}
-    received = {n: f'Omit<{t}, "type">' for n, t in events.items()}
+    # With the seq beside the members (event.seq), the members are the message's own.
+    dropped = '"type" | "seq"' if spec.event.seq else '"type"'
+    received = {n: f"Omit<{t}, {dropped}>" for n, t in events.items()}
     # The replies, under their names: both carry the request's id, not a command_id
     # (and an ack is never sent as the core's command_ack).
     received.pop(wire.get("command_ack", "command_ack"), None)
     received[spec.reply.ack] = 'Omit<CommandAckEvent, "type" | "command_id">'
     received[spec.reply.error] = 'Omit<ErrorEvent, "type" | "command_id">'
     results = {wire.get(c, c): t for c, t in contract.results.items()}
+    # A command answered by name: that message's members are its result.
+    for asked, answer in spec.replies.items():
+        result = results.get(asked, "Record<string, never>")
+        received[answer] = f"{received[answer]} | {result}" if answer in received else result
     shape = spec.model_dump(mode="json")
     command, event = spec.command, spec.event
 
-    def wrapped(name: str, table: str, key: str, members_key: str | None, id_: str) -> str:
-        head = f"{{ {name}: {key}; {id_}?: string | number }}"
+    def wrapped(
+        name: str, table: str, key: str, members_key: str | None, id_: str, seq: str | None = None
+    ) -> str:
+        around = f"{id_}?: string | number" + (f"; {seq}?: number" if seq else "")
         if members_key is None:
-            return f"{head} & {table}[{key}]"
-        return f"{{ {name}: {key}; {members_key}: {table}[{key}]; {id_}?: string | number }}"
+            return f"{{ {name}: {key}; {around} }} & {table}[{key}]"
+        return f"{{ {name}: {key}; {members_key}: {table}[{key}]; {around} }}"
 
     def table(rows: dict[str, str]) -> list[str]:
         return [f"  {_ts_key(n)}: {t};" for n, t in sorted(rows.items())]
@@ -565,7 +573,7 @@ def _ts_envelope(contract: Contract) -> tuple[list[str], set[str]] | None:
         "/** An event (or a reply) as a client receives it in this envelope. */",
         "export type WireEvent = {",
         f"  [K in keyof WireEvents]: "
-        f"{wrapped(event.name, 'WireEvents', 'K', event.members, command.id)};",
+        f"{wrapped(event.name, 'WireEvents', 'K', event.members, command.id, event.seq)};",
         "}[keyof WireEvents];",
         "/** This contract in its envelope: `new EnvelopeClient<WireProtocol>(url, ENVELOPE)`. */",
         "export interface WireProtocol {",
@@ -595,7 +603,10 @@ def _asyncapi(contract: Contract, bundle: dict[str, Any]) -> dict[str, Any]:
         schemas[union]["discriminator"] = "type"
     messages: dict[str, Any] = {}
     if contract.envelope_spec is not None:
-        return _asyncapi_document(contract, schemas, *_enveloped(contract, schemas))
+        spec = contract.envelope_spec
+        return _asyncapi_document(
+            contract, schemas, *_enveloped(contract, schemas), answered=spec.replies
+        )
     for folder, table in (("commands", contract.commands), ("events", contract.events)):
         for wire, title in table.items():
             message: dict[str, Any] = {
@@ -623,6 +634,7 @@ def _asyncapi_document(
     commands: list[str],
     events: list[str],
     replies: tuple[str, str] = ("command_ack", "error"),
+    answered: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The document around its messages: `commands` are received and answered with one
     of `replies`, `events` (and the replies) are sent."""
@@ -639,7 +651,10 @@ def _asyncapi_document(
             "channel": channel,
             "summary": f"A client sends `{wire}`; exactly one reply follows.",
             "messages": [ref(wire)],
-            "reply": {"channel": channel, "messages": [ref(r) for r in replies]},
+            "reply": {
+                "channel": channel,
+                "messages": [ref((answered or {}).get(wire, replies[0])), ref(replies[1])],
+            },
         }
     for wire in events:
         operations[f"send_{wire}"] = {
@@ -723,15 +738,17 @@ def _enveloped(
         }
         commands.append(name)
     replies = {"command_ack": spec.reply.ack, "error": spec.reply.error}
+    seq = shape_out.seq
     for core, title in contract.events.items():
         name = replies.get(core, wire.get(core, core))
         reply = core in replies
-        body = payload(
-            shape_out.name,
-            name,
-            shape_out.members,
-            members(title, {"type", "command_id"} if reply else {"type"}),
-        )
+        own = members(title, {"type", "command_id"} if reply else {"type"})
+        moved = own["properties"].pop("seq", None) if seq else None
+        if moved is not None and "required" in own:
+            own["required"] = [r for r in own["required"] if r != "seq"]
+        body = payload(shape_out.name, name, shape_out.members, own)
+        if moved is not None:
+            body["properties"][seq] = moved
         message = {
             "name": name,
             "title": title,
@@ -744,6 +761,25 @@ def _enveloped(
             message["correlationId"] = correlation
         messages[name] = message
         events.append(name)
+    for asked, answer in spec.replies.items():  # answered by name: the result
+        core = spec.core_name(asked)
+        result = contract.results.get(core)
+        result_body = schemas[result] if result else {"type": "object", "maxProperties": 0}
+        body = payload(shape_out.name, answer, shape_out.members, result_body)
+        body["properties"][id_] = id_schema
+        message = {
+            "name": answer,
+            "title": f"the reply to {asked}",
+            "summary": f"Answers {asked}: its result, with the request's id.",
+            "contentType": "application/json",
+            "payload": body,
+            "correlationId": correlation,
+        }
+        if answer in messages:  # also an event of that name
+            message["payload"] = {"oneOf": [messages[answer]["payload"], body]}
+        messages[answer] = message
+        if answer not in events:
+            events.append(answer)
     return messages, commands, events, (spec.reply.ack, spec.reply.error)
 
 

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from spine_ws.core.jsonrpc import Decoded
 
@@ -75,6 +75,18 @@ class EventShape(_Strict):
     members: str | None = Field(
         None, description="The member holding its members (e.g. data); none: flat."
     )
+    seq: str | None = Field(
+        None,
+        description="The member that carries a broadcast's seq beside the name and the "
+        "members (e.g. seq), so the members are exactly the message's own; none: seq is "
+        "one of the members.",
+    )
+
+    @model_validator(mode="after")
+    def _apart(self) -> EventShape:
+        if self.seq is not None and self.seq in (self.name, self.members):
+            raise ValueError("seq needs a member of its own")
+        return self
 
 
 class ReplyNames(_Strict):
@@ -93,6 +105,13 @@ class EnvelopeSpec(_Strict):
     reply: ReplyNames = ReplyNames()
     names: dict[str, str] = Field(
         default_factory=dict, description="The team's name -> the core's, for each renamed."
+    )
+    replies: dict[str, str] = Field(
+        default_factory=dict,
+        description="A command's name -> the name of the message that answers it, for the "
+        "commands answered by name (agent.create -> agent.created): its members are the "
+        "command's result ({} if it has none), with the request's id. Every other command "
+        "is answered reply.ack.",
     )
 
     def core_name(self, wire: str) -> str:
@@ -119,6 +138,9 @@ class DeclaredEncoder:
             event["events"] = [self.event(member) for member in event["events"]]
         elif kind == "snapshot":  # what the simulation handles, as the team names it
             event["commands"] = [self._wire.get(c, c) for c in event["commands"]]
+        seq = self._spec.event.seq
+        if seq is not None and "seq" in event:
+            return self.wrap(self._wire.get(kind, kind), event, {seq: event.pop("seq")})
         return self.wrap(self._wire.get(kind, kind), event)
 
     def wrap(
@@ -235,10 +257,15 @@ class DeclaredEnvelope:
             members["command_type"] = self._wire.get(
                 members["command_type"], members["command_type"]
             )
-        if reply["type"] == "error" and members.get("details"):
-            members["details"] = [{**d, "path": self._path(d["path"])} for d in members["details"]]
-        name = self._spec.reply.ack if reply["type"] == "command_ack" else self._spec.reply.error
-        return self._dump(name, members, their_id, has_id)
+        if reply["type"] == "error":
+            if members.get("details"):
+                details = members["details"]
+                members["details"] = [{**d, "path": self._path(d["path"])} for d in details]
+            return self._dump(self._spec.reply.error, members, their_id, has_id)
+        named = self._spec.replies.get(members.get("command_type", ""))
+        if named is not None:  # answered by name: the result is the message
+            return self._dump(named, members.get("result", {}), their_id, has_id)
+        return self._dump(self._spec.reply.ack, members, their_id, has_id)
 
     def frame(self, message: bytes) -> bytes:
         if message.startswith(self._made):  # a reply made here, held among events

@@ -27,7 +27,7 @@ try {
 } catch (error) {
   if (error instanceof EnvelopeCommandError) refused = error.code;
 }
-const frame: WireEvent = { signal: "tick.end", data: { seq: 1, tick: 1 } };
+const frame: WireEvent = { signal: "tick.end", data: { tick: 1 }, seq: 1 }; // seq beside the data
 sim.close();
 console.log(
   JSON.stringify({ nodes: made.nodes, edges, size, kind: described.agent_kind, refused, seen, frame: frame.signal }),
