@@ -96,6 +96,7 @@ check: $(PY_READY) $(NODE_READY) check-gen check-compat
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy --strict server/ tests/
 	cd $(TS) && npm run --silent typecheck
+	$(MAKE) --no-print-directory -C examples/route-sim check
 
 # The installable package (schemas and viewer inside) in dist/.
 wheel: $(PY_READY) $(VIEWER)

@@ -8,6 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 PAGES = sorted((ROOT / "docs").glob("*.md"))
+# The examples' own front pages: their links are held to the same rule.
+EXAMPLES = sorted((ROOT / "examples").glob("*/README.md"))
 
 MAX_README_LINES = 260
 MAX_PAGE_LINES = 400
@@ -74,10 +76,11 @@ def test_every_docs_page_is_linked_from_the_readme() -> None:
 
 
 def test_relative_links_point_to_files_that_exist() -> None:
-    """Every relative link in README.md and docs/*.md names a file or folder that exists."""
+    """Every relative link in README.md, docs/*.md and the examples' READMEs names a file
+    or folder that exists."""
     broken = [
         f"{source.relative_to(ROOT)}: {target}"
-        for source in [README, *PAGES]
+        for source in [README, *PAGES, *EXAMPLES]
         for target in _links(source)
         if _local(target)
         and target.split("#")[0]
@@ -90,7 +93,7 @@ def test_links_to_a_heading_find_it() -> None:
     """Every `page.md#anchor` or `#anchor` link in README.md and docs/*.md names a heading
     of that page."""
     broken: list[str] = []
-    for source in [README, *PAGES]:
+    for source in [README, *PAGES, *EXAMPLES]:
         for target in _links(source):
             path, _, anchor = target.partition("#")
             page = (source.parent / path) if path else source

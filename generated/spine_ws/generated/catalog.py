@@ -61,7 +61,7 @@ CONNECTION_COMMAND_TYPES: Final = frozenset(
 
 # Command type -> model of its result, for the commands that return one
 # (schema/results/<type>.json): the command_ack's `result` is validated against it.
-RESULT_MODELS: Final[dict[str, type[BaseModel]]] = {
+RESULT_MODELS: Final[dict[str, Any]] = {  # a model, or an alias ($ref, oneOf)
     "describe_agent": models.DescribeAgentResult,
     "list_agents": models.ListAgentsResult,
     "subscribe": models.SubscribeResult,

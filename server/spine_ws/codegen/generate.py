@@ -275,7 +275,7 @@ def _python_catalog(contract: Contract, command: str) -> str:
         "",
         "# Command type -> model of its result, for the commands that return one",
         "# (schema/results/<type>.json): the command_ack's `result` is validated against it.",
-        "RESULT_MODELS: Final[dict[str, type[BaseModel]]] = {",
+        "RESULT_MODELS: Final[dict[str, Any]] = {  # a model, or an alias ($ref, oneOf)",
         *(f'    "{w}": models.{t},' for w, t in contract.results.items()),
         "}",
         "",

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -45,7 +45,8 @@ class Catalog:
     # SHA-256 over every schema file of the contract (the core's and an extension's).
     schema_hash: str
     commands: Mapping[str, type[BaseModel]]
-    results: Mapping[str, type[BaseModel]]
+    # Command type -> the type of its result: a model, or an alias (`$ref`, `oneOf`).
+    results: Mapping[str, Any]
     events: Mapping[str, type[BaseModel]]
     # Commands about the connection (`x-spine-scope: connection`): the server answers
     # them itself, a viewer may send them, and no simulation registers them.

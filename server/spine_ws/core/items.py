@@ -5,6 +5,7 @@ a reply) on its way out. Plain values; the thread bridge that carries them is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -23,8 +24,9 @@ class CommandItem:
     # The hub's number for this command: its reply carries it back (`EventItem.ticket`),
     # so the hub knows which commands are still owed a reply.
     ticket: int = 0
-    # The model of its result (schema/results/<type>.json), if its schema declares one.
-    result_model: type[BaseModel] | None = None
+    # The type of its result (schema/results/<type>.json), if its schema declares one: a
+    # generated model, or an alias of one (a result that is a `$ref` or a `oneOf`).
+    result_model: Any = None
     # When its frame was read (time.monotonic()), for the command latency.
     received: float = 0.0
 

@@ -33,7 +33,8 @@ class Mirror:
         # Each agent as the snapshot lists it ({agent_id, agent_kind, data}): replaced,
         # never changed in place, so a snapshot serialises straight from here.
         self.agents: dict[str, dict[str, Any]] = {}
-        # When the last tick began (the hub's clock): the watchdog's sign of life.
+        # When the last event was broadcast (the hub's clock; each tick opens with one):
+        # the watchdog's sign of life.
         self.tick_at = now
         self._apply: dict[type[BaseModel], Callable[[Any], None]] = {
             SimulationStateEvent: self._state,
@@ -48,8 +49,9 @@ class Mirror:
         apply = self._apply.get(type(event))
         if apply is not None:
             apply(event)
-            if type(event) is TickStartEvent:
-                self.tick_at = now
+        # Any broadcast is a sign of life: a simulation may open its ticks with events
+        # of its own (`TickingSimulation.tick_events`).
+        self.tick_at = now
 
     def agent_states(self) -> list[AgentState]:
         return [AgentState.model_validate(agent) for agent in self.agents.values()]

@@ -24,9 +24,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from spine_ws.core.errors import ProtocolError, SimulationError
 from spine_ws.core.items import CommandItem, EventItem
@@ -171,12 +172,11 @@ class EventSink:
             return
         if expected is not None:
             try:
-                model = result if isinstance(result, expected) else expected.model_validate(result)
+                members["result"] = _result_json(expected, result)
             except ValidationError as exc:
                 problem = exc.errors()[0]["msg"] if exc.errors() else str(exc)
                 self.fail(item, SimulationError(f"{wire} returned no valid result: {problem}"))
                 return
-            members["result"] = model.model_dump(mode="json")
         self._answer(item, CommandAckEvent(**members))
 
     def fail(self, item: CommandItem, error: ProtocolError) -> None:
@@ -211,6 +211,21 @@ class EventSink:
             self._wake_scheduled = False
             items, self._pending = self._pending, []
         self._deliver(items)
+
+
+def _result_json(expected: Any, result: object) -> Any:
+    """`result` checked against its schema's type and made JSON: a model, or an alias of
+    one (a result schema that is a `$ref` or a `oneOf` of models)."""
+    if isinstance(expected, type) and issubclass(expected, BaseModel):
+        model = result if isinstance(result, expected) else expected.model_validate(result)
+        return model.model_dump(mode="json")
+    adapter = _adapter(expected)
+    return adapter.dump_python(adapter.validate_python(result), mode="json")
+
+
+@cache
+def _adapter(expected: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(expected)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import MISSING
+from pydantic import MISSING, BaseModel
 
 from spine_ws.core.catalog import CORE, Catalog
 from spine_ws.core.errors import Cancelled, InvalidState, ProtocolError, SimulationError
@@ -44,6 +44,10 @@ class TickingSimulation:
     falls more than one tick behind, it skips the missed deadlines rather than bursting.
     """
 
+    # The events that open and close each tick: the core's, or a simulation's own (their
+    # schemas have `seq` and `tick`; `tick_members` gives them their other members).
+    tick_events: tuple[type[BaseModel], type[BaseModel]] = (TickStartEvent, TickEndEvent)
+
     def __init__(
         self, boundary: Boundary, tick_rate: float = 20.0, *, catalog: Catalog = CORE
     ) -> None:
@@ -71,6 +75,11 @@ class TickingSimulation:
     def on_tick(self) -> None:
         """Advance the world by one tick and publish what changed (override)."""
 
+    def tick_members(self) -> dict[str, Any]:
+        """Members of the tick events besides `tick`: none for the core's (override with
+        `tick_events`, e.g. a simulated clock's time and day)."""
+        return {}
+
     def start(self) -> None:
         self._publish_state()
         self._thread = threading.Thread(target=self._run, name="simulation", daemon=True)
@@ -95,12 +104,13 @@ class TickingSimulation:
     def _advance(self) -> None:
         self.tick_lag = max(0.0, time.monotonic() - self._deadline)
         self.tick += 1
-        self.events.broadcast(TickStartEvent, tick=self.tick)
+        opens, closes = self.tick_events
+        self.events.broadcast(opens, tick=self.tick, **self.tick_members())
         try:
             self.on_tick()
         except Exception as exc:
             self._report_fault(f"tick {self.tick} failed", exc)
-        self.events.broadcast(TickEndEvent, tick=self.tick)
+        self.events.broadcast(closes, tick=self.tick, **self.tick_members())
         period = 1.0 / self.tick_rate
         self._deadline += period
         now = time.monotonic()

@@ -1,0 +1,2601 @@
+// GENERATED from schema/ by `spine-ws gen` (json-schema-to-typescript) - do not edit.
+
+/**
+ * Members to set on the agent's data (at least one).
+ */
+export type AgentDataPatch = Data;
+/**
+ * Wire type of an event (the name of its schema file): lowercase words, or `<domain>.<action>` dotted as a team names its messages (at most 64 characters in all). Constraints: matches `^[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})*$`.
+ */
+export type EventType = string;
+/**
+ * Unique id of an agent. Constraints: matches `^[A-Za-z0-9._:-]{1,64}$`.
+ */
+export type AgentId = string;
+/**
+ * Kind of an agent, chosen by whoever creates it. Constraints: matches `^[A-Za-z0-9._:-]{1,64}$`.
+ */
+export type AgentKind = string;
+/**
+ * A feature this server supports, for clients to check instead of versions: resume (/ws?resume= replays from the history), subscribe (the subscribe command and /ws?subscribe=), batch (batch frames), cluster (a gateway or host of a NATS cluster). A client ignores names it does not know: newer servers may add some. Constraints: matches `^[a-z][a-z0-9_]{0,31}$`.
+ */
+export type Capability = string;
+/**
+ * Client-chosen id of a command, echoed as command_id in its one reply. Constraints: matches `^[A-Za-z0-9._:-]{1,64}$`.
+ */
+export type CommandId = string;
+/**
+ * Wire type of a command (the name of its schema file): lowercase words, or `<domain>.<action>` dotted as a team names its messages (at most 64 characters in all). Constraints: matches `^[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})*$`.
+ */
+export type CommandType =
+  | "add_agent"
+  | "agent.create"
+  | "agent.delete"
+  | "agent.describe"
+  | "agent.list"
+  | "agent.update"
+  | "building.create"
+  | "cancel"
+  | "delete_agent"
+  | "describe_agent"
+  | "list_agents"
+  | "map.create"
+  | "map.export"
+  | "map.import"
+  | "modify_agent"
+  | "pause"
+  | "resume"
+  | "set_tick_rate"
+  | "simulation.export_state"
+  | "simulation.import_state"
+  | "simulation.pause"
+  | "simulation.resume"
+  | "simulation.start"
+  | "simulation.stop"
+  | "simulation.update"
+  | "start"
+  | "stop"
+  | "subscribe";
+/**
+ * Why a message failed. invalid_json: not parseable JSON (or a non-finite number). invalid_message: valid JSON that breaks a schema, a binary frame, or JSON too deep or too large. unknown_command: a type no command schema has. unsupported_command: a command of the protocol that the running simulation does not handle (the snapshot lists those it does). queue_full: the simulation's command queue is full; nothing was applied, retry later. invalid_state: the command is not allowed in the simulation's current state. agent_not_found: no agent has that id. agent_exists: an agent with that id already exists. forbidden: this connection's role may not send commands. rate_limited: too many commands from this connection; nothing was applied. limit_exceeded: a configured limit (agent count, agent_data size) would be exceeded. internal_error: an unexpected server fault. simulation_error: the simulation raised while ticking or handling a command. unavailable: the simulation host of this cluster did not answer in time (a gateway could not reach it); nothing is known to have been applied, retry later. busy: a long-running command that does not share the simulation is at work (its schema's x-spine-long-running says others: busy); nothing was applied, retry when it ends. cancelled: the command was cancelled at its sender's request (cancel).
+ */
+export type ErrorCode =
+  | "invalid_json"
+  | "invalid_message"
+  | "unknown_command"
+  | "unsupported_command"
+  | "queue_full"
+  | "invalid_state"
+  | "agent_not_found"
+  | "agent_exists"
+  | "forbidden"
+  | "rate_limited"
+  | "limit_exceeded"
+  | "internal_error"
+  | "simulation_error"
+  | "unavailable"
+  | "busy"
+  | "cancelled";
+/**
+ * Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).
+ */
+export type ProtocolVersion = "1.7.0";
+/**
+ * What a connection may do, from its token: a viewer receives events and may send only the commands that are about its own connection (subscribe); a controller may send every command.
+ */
+export type Role = "viewer" | "controller";
+/**
+ * An agent, whole: a truck, a broker or a building.
+ */
+export type RouteAgent = TruckAgent | BrokerAgent | BuildingAgent;
+/**
+ * Sequence number of a broadcast event: grows by exactly 1 per broadcast event of this server run. Constraints: at least 1.
+ */
+export type Seq = number;
+/**
+ * Lifecycle state of the simulation.
+ */
+export type SimulationStatus = "running" | "paused" | "stopped";
+/**
+ * Simulation tick number, counting from 0. Constraints: at least 0.
+ */
+export type Tick = number;
+/**
+ * Simulation speed in ticks per second; out-of-range values are an error, never clamped. Constraints: at least 0.1; at most 100.
+ */
+export type TickRate = number;
+/**
+ * The agent, whole.
+ */
+export type AgentCreateResult = RouteAgent;
+/**
+ * The agent, whole.
+ */
+export type AgentDescribeResult = RouteAgent;
+/**
+ * The truck's state now.
+ */
+export type AgentUpdateResult = TruckUpdate;
+/**
+ * The map: its parameters, what was generated, the graph.
+ */
+export type MapCreateResult = RouteMap;
+/**
+ * The map file.
+ */
+export type MapExportResult = RouteFile;
+/**
+ * The file read.
+ */
+export type MapImportResult = RouteFileName;
+/**
+ * The state file.
+ */
+export type SimulationExportStateResult = RouteFile;
+/**
+ * The file read.
+ */
+export type SimulationImportStateResult = RouteFileName;
+/**
+ * The pace it started at.
+ */
+export type SimulationStartResult = RouteRates;
+/**
+ * The pace now.
+ */
+export type SimulationUpdateResult = RouteRates;
+/**
+ * Any command a client may send.
+ */
+export type Command =
+  | AddAgentCommand
+  | AgentCreateCommand
+  | AgentDeleteCommand
+  | AgentDescribeCommand
+  | AgentListCommand
+  | AgentUpdateCommand
+  | BuildingCreateCommand
+  | CancelCommand
+  | DeleteAgentCommand
+  | DescribeAgentCommand
+  | ListAgentsCommand
+  | MapCreateCommand
+  | MapExportCommand
+  | MapImportCommand
+  | ModifyAgentCommand
+  | PauseCommand
+  | ResumeCommand
+  | SetTickRateCommand
+  | SimulationExportStateCommand
+  | SimulationImportStateCommand
+  | SimulationPauseCommand
+  | SimulationResumeCommand
+  | SimulationStartCommand
+  | SimulationStopCommand
+  | SimulationUpdateCommand
+  | StartCommand
+  | StopCommand
+  | SubscribeCommand;
+/**
+ * Any event the server may send.
+ */
+export type ServerEvent =
+  | AgentDeletedEvent
+  | AgentUpdatedEvent
+  | AgentAddedEvent
+  | AgentRemovedEvent
+  | AgentUpdateEvent
+  | BatchEvent
+  | BuildingCreatedEvent
+  | BuildingUpdatedEvent
+  | CommandAckEvent
+  | ErrorEvent
+  | MapCreatedEvent
+  | MapImportedEvent
+  | PackageCreatedEvent
+  | PackageDeliveredEvent
+  | PackageExpiredEvent
+  | PackagePickedUpEvent
+  | ProgressEvent
+  | ResumedEvent
+  | SimulationPausedEvent
+  | SimulationResumedEvent
+  | SimulationStartedEvent
+  | SimulationStateImportedEvent
+  | SimulationStoppedEvent
+  | SimulationUpdatedEvent
+  | SimulationStateEvent
+  | SkippedEvent
+  | SnapshotEvent
+  | ClockTickEndEvent
+  | ClockTickStartEvent
+  | TickEndEvent
+  | TickStartEvent
+  | WorldEventEvent;
+
+/**
+ * spine-ws protocol 1.7.0, bundled from schema/.
+ */
+export interface SpineProtocol {
+  [k: string]: unknown | undefined;
+}
+/**
+ * Create an agent. Fails with agent_exists if the id is taken.
+ */
+export interface AddAgentCommand {
+  /**
+   * Message type: always "add_agent".
+   */
+  type: "add_agent";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * Id of the new agent.
+   */
+  agent_id: AgentId;
+  /**
+   * Kind of the new agent.
+   */
+  agent_kind: AgentKind;
+  /**
+   * Initial data of the agent (the default simulation reads numbers x, y, vx, vy and keeps every other member).
+   */
+  agent_data?: Data;
+}
+/**
+ * Add an agent: a truck (on a random intersection), the broker (one at most) or a building agent.
+ */
+export interface AgentCreateCommand {
+  /**
+   * Message type: always "agent.create".
+   */
+  type: "agent.create";
+  /**
+   * The request's id (request_id on the wire); its reply echoes it.
+   */
+  id?: CommandId;
+  /**
+   * Its id. Constraints: at least 1 characters; at most 64 characters.
+   */
+  agent_id: string;
+  /**
+   * What it is.
+   */
+  agent_kind: "truck" | "building" | "broker";
+  /**
+   * Its settings: max_speed_kph, capacity, fuel_tank_capacity_l, ... for a truck; balance_ducats for the broker.
+   */
+  agent_data?: {
+    [k: string]: unknown | undefined;
+  };
+}
+/**
+ * Remove an agent.
+ */
+export interface AgentDeleteCommand {
+  /**
+   * Message type: always "agent.delete".
+   */
+  type: "agent.delete";
+  /**
+   * The request's id (request_id on the wire); its reply echoes it.
+   */
+  id?: CommandId;
+  /**
+   * Its id. Constraints: at least 1 characters; at most 64 characters.
+   */
+  agent_id: string;
+}
+/**
+ * An agent, whole: answered agent.described.
+ */
+export interface AgentDescribeCommand {
+  /**
+   * Message type: always "agent.describe".
+   */
+  type: "agent.describe";
+  /**
+   * The request's id (request_id on the wire); its reply echoes it.
+   */
+  id?: CommandId;
+  /**
+   * Its id. Constraints: at least 1 characters; at most 64 characters.
+   */
+  agent_id: string;
+}
+/**
+ * Every agent, or those of one kind: answered agent.listed.
+ */
+export interface AgentListCommand {
+  /**
+   * Message type: always "agent.list".
+   */
+  type: "agent.list";
+  /**
+   * The request's id (request_id on the wire); its reply echoes it.
+   */
+  id?: CommandId;
+  /**
+   * Only agents of this kind.
+   */
+  agent_kind?: "truck" | "building" | "broker";
+}
+/**
+ * Change members of an agent.
+ */
+export interface AgentUpdateCommand {
+  /**
+   * Message type: always "agent.update".
+   */
+  type: "agent.update";
+  /**
+   * The request's id (request_id on the wire); its reply echoes it.
+   */
+  id?: CommandId;
+  /**
+   * Its id. Constraints: at least 1 characters; at most 64 characters.
+   */
+  agent_id: string;
+  /**
+   * The members to change.
+   */
+  agent_data?: {
+    [k: string]: unknown | undefined;
+  };
+}
+/**
+ * Put a building on an intersection.
+ */
+export interface BuildingCreateCommand {
+  /**
+   * Message type: always "building.create".
+   */
+  type: "building.create";
+  /**
+   * The request's id (request_id on the wire); its reply echoes it.
+   */
+  id?: CommandId;
+  /**
+   * What to build.
+   */
+  building_type: "parking" | "site" | "gas_station";
+  /**
+   * Its id. Constraints: at least 1 characters; at most 64 characters.
+   */
+  building_id: string;
+  /**
+   * The intersection. Constraints: at least 1 characters.
+   */
+  node_id: string;
+  /**
+   * Trucks it takes at once (parking, gas station). Constraints: at least 1.
+   */
+  capacity?: number;
+  /**
+   * Its name (site).
+   */
+  name?: string;
+  /**
+   * Packages an hour it sends (site). Constraints: more than 0.
+   */
+  activity_rate?: number;
+  /**
+   * Its price factor (gas station). Constraints: more than 0.
+   */
+  cost_factor?: number;
+}
+/**
+ * Ask that one of this connection's own commands, still queued or running, be cancelled. Its ack says the request was taken; the cancelled command then gets its one reply: an error `cancelled` if it was stopped (a queued command never starts; a long-running one stops at its next check), or its usual reply if it finished first. About this connection: the server answers it itself.
+ */
+export interface CancelCommand {
+  /**
+   * Message type: always "cancel".
+   */
+  type: "cancel";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * The id of the command to cancel, as this connection sent it.
+   */
+  command_id: CommandId;
+}
+/**
+ * Remove an agent. Fails with agent_not_found if no agent has the id.
+ */
+export interface DeleteAgentCommand {
+  /**
+   * Message type: always "delete_agent".
+   */
+  type: "delete_agent";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * Id of the agent to remove.
+   */
+  agent_id: AgentId;
+}
+/**
+ * Ask for one agent as it stands: its kind and full data, in the command_ack's result (DescribeAgentResult). Fails with agent_not_found if no agent has the id.
+ */
+export interface DescribeAgentCommand {
+  /**
+   * Message type: always "describe_agent".
+   */
+  type: "describe_agent";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * Id of the agent to describe.
+   */
+  agent_id: AgentId;
+}
+/**
+ * Ask for a page of agents, in creation order: their ids and kinds, in the command_ack's result (ListAgentsResult).
+ */
+export interface ListAgentsCommand {
+  /**
+   * Message type: always "list_agents".
+   */
+  type: "list_agents";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * Only agents of this kind.
+   */
+  agent_kind?: AgentKind;
+  /**
+   * Start after this agent: the previous page's next.
+   */
+  after?: AgentId;
+  /**
+   * Agents in the page, at most (100 when absent). Constraints: at least 1; at most 1000.
+   */
+  limit?: number;
+}
+/**
+ * Generate a road network: minutes for a large one, reporting progress and cancellable (cancel). Other commands are answered busy meanwhile; refused while the simulation runs (pause or stop it first). Answered map.created.
+ */
+export interface MapCreateCommand {
+  /**
+   * Message type: always "map.create".
+   */
+  type: "map.create";
+  /**
+   * The request's id (request_id on the wire); its reply echoes it.
+   */
+  id?: CommandId;
+  /**
+   * Width of the map, in metres. Constraints: more than 0.
+   */
+  map_width: number;
+  /**
+   * Height of the map, in metres. Constraints: more than 0.
+   */
+  map_height: number;
+  /**
+   * Cities. Constraints: at least 1.
+   */
+  num_major_centers: number;
+  /**
+   * Towns around each city. Constraints: at least 0.
+   */
+  minor_per_major: number;
+  /**
+   * Least distance between cities, in metres. Constraints: more than 0.
+   */
+  center_separation: number;
+  /**
+   * How far a city spreads, in metres. Constraints: more than 0.
+   */
+  urban_sprawl: number;
+  /**
+   * Intersections per km² in a city. Constraints: more than 0.
+   */
+  local_density: number;
+  /**
+   * Intersections per km² outside the cities. Constraints: at least 0.
+   */
+  rural_density: number;
+  /**
+   * How densely a city's own roads connect (0 to 1). Constraints: at least 0; at most 1.
+   */
+  intra_connectivity: number;
+  /**
+   * Roads from each city to its nearest cities. Constraints: at least 1.
+   */
+  inter_connectivity: number;
+  /**
+   * Share of a city's roads that are arterial. Constraints: at least 0; at most 1.
+   */
+  arterial_ratio: number;
+  /**
+   * How grid-like a city's streets are. Constraints: at least 0; at most 1.
+   */
+  gridness: number;
+  /**
+   * Chance that a city gets a ring road. Constraints: at least 0; at most 1.
+   */
+  ring_road_prob: number;
+  /**
+   * How much highways bend. Constraints: at least 0; at most 1.
+   */
+  highway_curviness: number;
+  /**
+   * Chance of a settlement at a rural intersection. Constraints: at least 0; at most 1.
+   */
+  rural_settlement_prob: number;
+  /**
+   * Delivery sites per km² in cities. Constraints: at least 0.
+   */
+  urban_sites_per_km2: number;
+  /**
+   * Delivery sites per km² elsewhere. Constraints: at least 0.
+   */
+  rural_sites_per_km2: number;
+  /**
+   * Truck parkings per km² in cities. Constraints: at least 0.
+   */
+  urban_parkings_per_km2: number;
+  /**
+   * Truck parkings per km² elsewhere. Constraints: at least 0.
+   */
+  rural_parkings_per_km2: number;
+  /**
+   * Gas stations per km² in cities. Constraints: at least 0.
+   */
+  urban_gas_stations_per_km2: number;
+  /**
+   * Gas stations per km² elsewhere. Constraints: at least 0.
+   */
+  rural_gas_stations_per_km2: number;
+  /**
+   * [least, most] packages an hour at a city site. Constraints: at least 2 items; at most 2 items.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  urban_activity_rate_range: [number, number];
+  /**
+   * [least, most] packages an hour at a rural site. Constraints: at least 2 items; at most 2 items.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  rural_activity_rate_range: [number, number];
+  /**
+   * [least, most] trucks a gas station serves at once. Constraints: at least 2 items; at most 2 items.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  gas_station_capacity_range: [number, number];
+  /**
+   * [least, most] price factor of a gas station. Constraints: at least 2 items; at most 2 items.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  gas_station_cost_factor_range: [number, number];
+  /**
+   * Seed of the generator: the same parameters and seed make the same map.
+   */
+  seed: number;
+}
+/**
+ * The road network as a file (base64): answered map.exported, to the sender only.
+ */
+export interface MapExportCommand {
+  /**
+   * Message type: always "map.export".
+   */
+  type: "map.export";
+  /**
+   * The request's id (request_id on the wire); its reply echoes it.
+   */
+  id?: CommandId;
+  /**
+   * The file's name (.smap is added). Constraints: at least 1 characters; at most 255 characters.
+   */
+  filename: string;
+}
+/**
+ * Replace the road network with a file map.export wrote; stops the simulation. The file comes whole, in one frame of up to 8 MiB.
+ */
+export interface MapImportCommand {
+  /**
+   * Message type: always "map.import".
+   */
+  type: "map.import";
+  /**
+   * The request's id (request_id on the wire); its reply echoes it.
+   */
+  id?: CommandId;
+  /**
+   * The file's name. Constraints: at least 1 characters; at most 255 characters.
+   */
+  filename: string;
+  /**
+   * The file, base64.
+   */
+  file_content: string;
+}
+/**
+ * Shallow-merge agent_data into an agent's data. Fails with agent_not_found if no agent has the id.
+ */
+export interface ModifyAgentCommand {
+  /**
+   * Message type: always "modify_agent".
+   */
+  type: "modify_agent";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * Id of the agent to change.
+   */
+  agent_id: AgentId;
+  agent_data: AgentDataPatch;
+}
+/**
+ * Pause the simulation: running -> paused.
+ */
+export interface PauseCommand {
+  /**
+   * Message type: always "pause".
+   */
+  type: "pause";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+}
+/**
+ * Resume the simulation: paused -> running.
+ */
+export interface ResumeCommand {
+  /**
+   * Message type: always "resume".
+   */
+  type: "resume";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+}
+/**
+ * Change the simulation's speed; allowed in every state.
+ */
+export interface SetTickRateCommand {
+  /**
+   * Message type: always "set_tick_rate".
+   */
+  type: "set_tick_rate";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * New speed in ticks per second.
+   */
+  tick_rate: TickRate;
+}
+/**
+ * The whole state as a file (base64): answered simulation.state_exported, to the sender only.
+ */
+export interface SimulationExportStateCommand {
+  /**
+   * Message type: always "simulation.export_state".
+   */
+  type: "simulation.export_state";
+  /**
+   * The request's id (request_id on the wire); its reply echoes it.
+   */
+  id?: CommandId;
+  /**
+   * The file's name (.ssave is added). Constraints: at least 1 characters; at most 255 characters.
+   */
+  filename: string;
+}
+/**
+ * Replace the state with a file simulation.export_state wrote; stops the simulation. The file comes whole, in one frame of up to 8 MiB.
+ */
+export interface SimulationImportStateCommand {
+  /**
+   * Message type: always "simulation.import_state".
+   */
+  type: "simulation.import_state";
+  /**
+   * The request's id (request_id on the wire); its reply echoes it.
+   */
+  id?: CommandId;
+  /**
+   * The file's name. Constraints: at least 1 characters; at most 255 characters.
+   */
+  filename: string;
+  /**
+   * The file, base64.
+   */
+  file_content: string;
+}
+/**
+ * Pause: no ticks until simulation.resume.
+ */
+export interface SimulationPauseCommand {
+  /**
+   * Message type: always "simulation.pause".
+   */
+  type: "simulation.pause";
+  /**
+   * The request's id (request_id on the wire); its reply echoes it.
+   */
+  id?: CommandId;
+}
+/**
+ * Resume after simulation.pause.
+ */
+export interface SimulationResumeCommand {
+  /**
+   * Message type: always "simulation.resume".
+   */
+  type: "simulation.resume";
+  /**
+   * The request's id (request_id on the wire); its reply echoes it.
+   */
+  id?: CommandId;
+}
+/**
+ * Start ticking at this pace.
+ */
+export interface SimulationStartCommand {
+  /**
+   * Message type: always "simulation.start".
+   */
+  type: "simulation.start";
+  /**
+   * The request's id (request_id on the wire); its reply echoes it.
+   */
+  id?: CommandId;
+  /**
+   * Ticks a second. Constraints: at least 1; at most 100.
+   */
+  tick_rate: number;
+  /**
+   * Simulated seconds per real second, over the tick rate's pace. Constraints: more than 0; at most 10.
+   */
+  speed: number;
+}
+/**
+ * Stop ticking.
+ */
+export interface SimulationStopCommand {
+  /**
+   * Message type: always "simulation.stop".
+   */
+  type: "simulation.stop";
+  /**
+   * The request's id (request_id on the wire); its reply echoes it.
+   */
+  id?: CommandId;
+}
+/**
+ * Change the pace.
+ */
+export interface SimulationUpdateCommand {
+  /**
+   * Message type: always "simulation.update".
+   */
+  type: "simulation.update";
+  /**
+   * The request's id (request_id on the wire); its reply echoes it.
+   */
+  id?: CommandId;
+  /**
+   * Ticks a second. Constraints: at least 1; at most 100.
+   */
+  tick_rate: number;
+  /**
+   * Simulated seconds per real second, over the tick rate's pace. Constraints: more than 0; at most 10.
+   */
+  speed: number;
+}
+/**
+ * Start the simulation: stopped -> running. Keeps the current tick rate unless tick_rate is given (the default rate is 20).
+ */
+export interface StartCommand {
+  /**
+   * Message type: always "start".
+   */
+  type: "start";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * Speed to run at, in ticks per second.
+   */
+  tick_rate?: TickRate;
+}
+/**
+ * Stop the simulation; allowed in every state (a stop while stopped is acknowledged and changes nothing).
+ */
+export interface StopCommand {
+  /**
+   * Message type: always "stop".
+   */
+  type: "stop";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+}
+/**
+ * Set what this connection receives, from the seq its ack states: which broadcast events (tick_start, tick_end, simulation_state and error always pass), about which agents, batched or not, and how often agent updates come. Each member left out means everything (or off); an empty subscribe is the default: every event, one frame each. About this connection, not the simulation: the server answers it itself, and a viewer may send it. Filtered events keep their seq, so a filtered client sees gaps by design. Also given at connect time as /ws?subscribe=<url-encoded JSON of these members>, where it shapes the snapshot and a resume's replay too.
+ */
+export interface SubscribeCommand {
+  /**
+   * Message type: always "subscribe".
+   */
+  type: "subscribe";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * The broadcast event types to receive (left out: all); tick_start, tick_end, simulation_state and error are always received. Constraints: at most 64 items.
+   *
+   * @maxItems 64
+   */
+  event_types?: EventType[];
+  /**
+   * Receive the events about these agents (with agent_kinds: about these agents and the agents of those kinds); left out with agent_kinds: every agent. Events about no agent are not filtered by these. Constraints: at most 10000 items.
+   *
+   * @maxItems 10000
+   */
+  agent_ids?: AgentId[];
+  /**
+   * Receive the events about agents of these kinds (see agent_ids). Constraints: at most 256 items.
+   *
+   * @maxItems 256
+   */
+  agent_kinds?: AgentKind[];
+  /**
+   * true: one batch frame per burst of events instead of a frame per event (default false).
+   */
+  batch?: boolean;
+  /**
+   * At most this many deliveries a second: each brings every event since the last in order, with each agent's agent_update coalesced to the latest (a skipped notice counts the ones left out). Left out: every event as it comes. Constraints: more than 0; at most 1000.
+   */
+  max_rate?: number;
+}
+/**
+ * One agent as it stands: id, kind and its full data.
+ */
+export interface AgentState {
+  /**
+   * The agent's id.
+   */
+  agent_id: AgentId;
+  /**
+   * The agent's kind.
+   */
+  agent_kind: AgentKind;
+  /**
+   * The agent's full data.
+   */
+  data: Data;
+}
+/**
+ * One agent's id and kind.
+ */
+export interface AgentSummary {
+  /**
+   * The agent's id.
+   */
+  agent_id: AgentId;
+  /**
+   * The agent's kind.
+   */
+  agent_kind: AgentKind;
+}
+/**
+ * One broadcast event inside a batch, exactly as it would have been sent alone: its own schema (schema/events/<type>.json) describes the rest of it.
+ */
+export interface BatchMember {
+  /**
+   * The event's type.
+   */
+  type: EventType;
+  /**
+   * The event's broadcast sequence number. Constraints: at least 1.
+   */
+  seq: number;
+  [k: string]: unknown | undefined;
+}
+/**
+ * The broker that assigns packages to trucks, whole.
+ */
+export interface BrokerAgent {
+  /**
+   * The agent's id. Constraints: at least 1 characters.
+   */
+  id: string;
+  /**
+   * Always broker.
+   */
+  kind: "broker";
+  /**
+   * Its money.
+   */
+  balance_ducats: number;
+  /**
+   * Packages waiting for a truck. Constraints: at least 0.
+   */
+  queue_size: number;
+  /**
+   * Packages assigned so far. Constraints: at least 0.
+   */
+  assigned_count: number;
+  /**
+   * Negotiating with a truck now.
+   */
+  has_active_negotiation: boolean;
+  /**
+   * Messages waiting for it. Constraints: at least 0.
+   */
+  inbox_count: number;
+  /**
+   * Messages it sent. Constraints: at least 0.
+   */
+  outbox_count: number;
+  /**
+   * Anything else known about it.
+   */
+  tags: {
+    [k: string]: unknown | undefined;
+  };
+}
+/**
+ * A building as an agent, whole.
+ */
+export interface BuildingAgent {
+  /**
+   * The agent's id. Constraints: at least 1 characters.
+   */
+  id: string;
+  /**
+   * Always building.
+   */
+  kind: "building";
+  /**
+   * The building.
+   */
+  building: RouteBuilding;
+  /**
+   * Messages waiting for it. Constraints: at least 0.
+   */
+  inbox_count: number;
+  /**
+   * Messages it sent. Constraints: at least 0.
+   */
+  outbox_count: number;
+  /**
+   * Anything else known about it.
+   */
+  tags: {
+    [k: string]: unknown | undefined;
+  };
+}
+/**
+ * Free-form JSON object.
+ */
+export interface Data {
+  [k: string]: unknown | undefined;
+}
+/**
+ * One thing wrong with the offending message.
+ */
+export interface ErrorDetail {
+  /**
+   * JSON Pointer (RFC 6901) into the offending message; empty for the whole message.
+   */
+  path: string;
+  /**
+   * What is wrong there, for humans.
+   */
+  message: string;
+}
+/**
+ * Why a connection that asked to resume (/ws?resume=<epoch>:<seq>) got a snapshot instead.
+ */
+export interface ResumeRefused {
+  /**
+   * The resume value the client sent (cut to 128 characters). Constraints: at most 128 characters.
+   */
+  requested: string;
+  /**
+   * invalid: not <epoch>:<seq>; epoch_changed: the server restarted (a new epoch); too_old: the history no longer holds every event after seq; ahead: seq is beyond the last event of this epoch; snapshot_smaller: the snapshot is fewer bytes than the replay would be.
+   */
+  reason: "invalid" | "epoch_changed" | "too_old" | "ahead" | "snapshot_smaller";
+}
+/**
+ * The road network: intersections and the roads between them.
+ */
+export interface RoadGraph {
+  /**
+   * Intersections.
+   */
+  nodes: {
+    /**
+     * The intersection's id.
+     */
+    id: string;
+    /**
+     * East, in metres.
+     */
+    x: number;
+    /**
+     * North, in metres.
+     */
+    y: number;
+    /**
+     * Its buildings.
+     */
+    buildings: RouteBuilding[];
+  }[];
+  /**
+   * Roads, one way each.
+   */
+  edges: {
+    /**
+     * The road's id.
+     */
+    id: string;
+    /**
+     * Where it starts.
+     */
+    from_node: string;
+    /**
+     * Where it ends.
+     */
+    to_node: string;
+    /**
+     * Length, in metres. Constraints: at least 0.
+     */
+    length_m: number;
+    /**
+     * 1: road. Constraints: at least 1.
+     */
+    mode: number;
+    /**
+     * Class: A motorway ... D local.
+     */
+    road_class: "A" | "S" | "GP" | "G" | "Z" | "L" | "D";
+    /**
+     * Lanes. Constraints: at least 1.
+     */
+    lanes: number;
+    /**
+     * Speed limit, in km/h. Constraints: more than 0.
+     */
+    max_speed_kph: number;
+    /**
+     * Weight limit, in kg; null: none.
+     */
+    weight_limit_kg: number | null;
+  }[];
+}
+/**
+ * A building on an intersection: a parking, a delivery site or a gas station.
+ */
+export interface RouteBuilding {
+  /**
+   * The building's id. Constraints: at least 1 characters.
+   */
+  id: string;
+  /**
+   * What it is.
+   */
+  type: "parking" | "site" | "gas_station";
+  /**
+   * Trucks it takes at once (parking, gas station). Constraints: at least 0.
+   */
+  capacity?: number;
+  /**
+   * Its name (site).
+   */
+  name?: string;
+  /**
+   * Packages an hour it sends (site). Constraints: at least 0.
+   */
+  activity_rate?: number;
+  /**
+   * Its price factor (gas station). Constraints: at least 0.
+   */
+  cost_factor?: number;
+}
+/**
+ * A truck, whole.
+ */
+export interface TruckAgent {
+  /**
+   * The agent's id. Constraints: at least 1 characters.
+   */
+  id: string;
+  /**
+   * Always truck.
+   */
+  kind: "truck";
+  /**
+   * Top speed, in km/h. Constraints: more than 0.
+   */
+  max_speed_kph: number;
+  /**
+   * Packages it carries at most. Constraints: at least 1.
+   */
+  capacity: number;
+  /**
+   * How much risk it takes. Constraints: at least 0; at most 1.
+   */
+  risk_factor: number;
+  /**
+   * Its money. Constraints: at least 0.
+   */
+  balance_ducats: number;
+  /**
+   * The intersection it is at; null: on a road.
+   */
+  current_node: string | null;
+  /**
+   * The road it is on; null: at an intersection.
+   */
+  current_edge: string | null;
+  /**
+   * How far along its road, in metres. Constraints: at least 0.
+   */
+  edge_progress_m: number;
+  /**
+   * Intersections ahead.
+   */
+  route: string[];
+  /**
+   * Where it is going; null: idle.
+   */
+  destination: string | null;
+  /**
+   * The building it is in; null: none.
+   */
+  current_building_id: string | null;
+  /**
+   * Packages aboard.
+   */
+  loaded_packages: string[];
+  /**
+   * Speed now, in km/h. Constraints: at least 0.
+   */
+  current_speed_kph: number;
+  /**
+   * Tank size, in litres. Constraints: more than 0.
+   */
+  fuel_tank_capacity_l: number;
+  /**
+   * Fuel in the tank, in litres. Constraints: at least 0.
+   */
+  current_fuel_l: number;
+  /**
+   * CO2 emitted so far, in kg. Constraints: at least 0.
+   */
+  co2_emitted_kg: number;
+  /**
+   * Resting (driving-time rules).
+   */
+  is_resting: boolean;
+  /**
+   * Filling up.
+   */
+  is_fueling: boolean;
+  /**
+   * Messages waiting for it. Constraints: at least 0.
+   */
+  inbox_count: number;
+  /**
+   * Messages it sent. Constraints: at least 0.
+   */
+  outbox_count: number;
+  /**
+   * Anything else known about it.
+   */
+  tags: {
+    [k: string]: unknown | undefined;
+  };
+}
+/**
+ * A file, whole, as base64.
+ */
+export interface RouteFile {
+  /**
+   * The file's name. Constraints: at least 1 characters; at most 255 characters.
+   */
+  filename: string;
+  /**
+   * The file, base64.
+   */
+  file_content: string;
+}
+/**
+ * The name of the file that was read.
+ */
+export interface RouteFileName {
+  /**
+   * The file's name. Constraints: at least 1 characters; at most 255 characters.
+   */
+  filename: string;
+}
+/**
+ * A generated map: its parameters, what was generated, and the graph.
+ */
+export interface RouteMap {
+  /**
+   * Width of the map, in metres. Constraints: more than 0.
+   */
+  map_width: number;
+  /**
+   * Height of the map, in metres. Constraints: more than 0.
+   */
+  map_height: number;
+  /**
+   * Cities. Constraints: at least 1.
+   */
+  num_major_centers: number;
+  /**
+   * Towns around each city. Constraints: at least 0.
+   */
+  minor_per_major: number;
+  /**
+   * Least distance between cities, in metres. Constraints: more than 0.
+   */
+  center_separation: number;
+  /**
+   * How far a city spreads, in metres. Constraints: more than 0.
+   */
+  urban_sprawl: number;
+  /**
+   * Intersections per km² in a city. Constraints: more than 0.
+   */
+  local_density: number;
+  /**
+   * Intersections per km² outside the cities. Constraints: at least 0.
+   */
+  rural_density: number;
+  /**
+   * How densely a city's own roads connect (0 to 1). Constraints: at least 0; at most 1.
+   */
+  intra_connectivity: number;
+  /**
+   * Roads from each city to its nearest cities. Constraints: at least 1.
+   */
+  inter_connectivity: number;
+  /**
+   * Share of a city's roads that are arterial. Constraints: at least 0; at most 1.
+   */
+  arterial_ratio: number;
+  /**
+   * How grid-like a city's streets are. Constraints: at least 0; at most 1.
+   */
+  gridness: number;
+  /**
+   * Chance that a city gets a ring road. Constraints: at least 0; at most 1.
+   */
+  ring_road_prob: number;
+  /**
+   * How much highways bend. Constraints: at least 0; at most 1.
+   */
+  highway_curviness: number;
+  /**
+   * Chance of a settlement at a rural intersection. Constraints: at least 0; at most 1.
+   */
+  rural_settlement_prob: number;
+  /**
+   * Delivery sites per km² in cities. Constraints: at least 0.
+   */
+  urban_sites_per_km2: number;
+  /**
+   * Delivery sites per km² elsewhere. Constraints: at least 0.
+   */
+  rural_sites_per_km2: number;
+  /**
+   * Truck parkings per km² in cities. Constraints: at least 0.
+   */
+  urban_parkings_per_km2: number;
+  /**
+   * Truck parkings per km² elsewhere. Constraints: at least 0.
+   */
+  rural_parkings_per_km2: number;
+  /**
+   * Gas stations per km² in cities. Constraints: at least 0.
+   */
+  urban_gas_stations_per_km2: number;
+  /**
+   * Gas stations per km² elsewhere. Constraints: at least 0.
+   */
+  rural_gas_stations_per_km2: number;
+  /**
+   * [least, most] packages an hour at a city site. Constraints: at least 2 items; at most 2 items.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  urban_activity_rate_range: [number, number];
+  /**
+   * [least, most] packages an hour at a rural site. Constraints: at least 2 items; at most 2 items.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  rural_activity_rate_range: [number, number];
+  /**
+   * [least, most] trucks a gas station serves at once. Constraints: at least 2 items; at most 2 items.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  gas_station_capacity_range: [number, number];
+  /**
+   * [least, most] price factor of a gas station. Constraints: at least 2 items; at most 2 items.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  gas_station_cost_factor_range: [number, number];
+  /**
+   * Seed of the generator: the same parameters and seed make the same map.
+   */
+  seed: number;
+  /**
+   * Intersections generated. Constraints: at least 0.
+   */
+  generated_nodes: number;
+  /**
+   * Roads generated. Constraints: at least 0.
+   */
+  generated_edges: number;
+  /**
+   * Delivery sites generated. Constraints: at least 0.
+   */
+  generated_sites: number;
+  /**
+   * Parkings generated. Constraints: at least 0.
+   */
+  generated_parkings: number;
+  /**
+   * Gas stations generated. Constraints: at least 0.
+   */
+  generated_gas_stations: number;
+  /**
+   * The network.
+   */
+  graph: RoadGraph;
+}
+/**
+ * The simulation's pace: simulation.started and simulation.updated.
+ */
+export interface RouteRates {
+  /**
+   * Ticks a second. Constraints: at least 1; at most 100.
+   */
+  tick_rate: number;
+  /**
+   * Simulated seconds per real second, over the tick rate's pace. Constraints: more than 0; at most 10.
+   */
+  speed: number;
+}
+/**
+ * The simulation's lifecycle state, tick and speed.
+ */
+export interface SimulationInfo {
+  /**
+   * Lifecycle state.
+   */
+  status: SimulationStatus;
+  /**
+   * Current tick.
+   */
+  tick: Tick;
+  /**
+   * Current speed in ticks per second.
+   */
+  tick_rate: TickRate;
+}
+/**
+ * A truck's state, as agent.updated carries it.
+ */
+export interface TruckUpdate {
+  /**
+   * Its id.
+   */
+  agent_id: string;
+  /**
+   * As of this tick.
+   */
+  tick: Tick;
+  /**
+   * The agent's id. Constraints: at least 1 characters.
+   */
+  id: string;
+  /**
+   * Always truck.
+   */
+  kind: "truck";
+  /**
+   * Top speed, in km/h. Constraints: more than 0.
+   */
+  max_speed_kph: number;
+  /**
+   * Packages it carries at most. Constraints: at least 1.
+   */
+  capacity: number;
+  /**
+   * How much risk it takes. Constraints: at least 0; at most 1.
+   */
+  risk_factor: number;
+  /**
+   * Its money. Constraints: at least 0.
+   */
+  balance_ducats: number;
+  /**
+   * The intersection it is at; null: on a road.
+   */
+  current_node: string | null;
+  /**
+   * The road it is on; null: at an intersection.
+   */
+  current_edge: string | null;
+  /**
+   * How far along its road, in metres. Constraints: at least 0.
+   */
+  edge_progress_m: number;
+  /**
+   * Intersections ahead.
+   */
+  route: string[];
+  /**
+   * Where it is going; null: idle.
+   */
+  destination: string | null;
+  /**
+   * The building it is in; null: none.
+   */
+  current_building_id: string | null;
+  /**
+   * Packages aboard.
+   */
+  loaded_packages: string[];
+  /**
+   * Speed now, in km/h. Constraints: at least 0.
+   */
+  current_speed_kph: number;
+  /**
+   * Tank size, in litres. Constraints: more than 0.
+   */
+  fuel_tank_capacity_l: number;
+  /**
+   * Fuel in the tank, in litres. Constraints: at least 0.
+   */
+  current_fuel_l: number;
+  /**
+   * CO2 emitted so far, in kg. Constraints: at least 0.
+   */
+  co2_emitted_kg: number;
+  /**
+   * Resting (driving-time rules).
+   */
+  is_resting: boolean;
+  /**
+   * Filling up.
+   */
+  is_fueling: boolean;
+}
+/**
+ * An agent was removed.
+ */
+export interface AgentDeletedEvent {
+  /**
+   * Message type: always "agent.deleted".
+   */
+  type: "agent.deleted";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+  /**
+   * Its id.
+   */
+  agent_id: string;
+  /**
+   * When.
+   */
+  tick: Tick;
+}
+/**
+ * A truck's state after a tick it moved in (or an agent.update).
+ */
+export interface AgentUpdatedEvent {
+  /**
+   * Message type: always "agent.updated".
+   */
+  type: "agent.updated";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+  /**
+   * Its id.
+   */
+  agent_id: string;
+  /**
+   * As of this tick.
+   */
+  tick: Tick;
+  /**
+   * The agent's id. Constraints: at least 1 characters.
+   */
+  id: string;
+  /**
+   * Always truck.
+   */
+  kind: "truck";
+  /**
+   * Top speed, in km/h. Constraints: more than 0.
+   */
+  max_speed_kph: number;
+  /**
+   * Packages it carries at most. Constraints: at least 1.
+   */
+  capacity: number;
+  /**
+   * How much risk it takes. Constraints: at least 0; at most 1.
+   */
+  risk_factor: number;
+  /**
+   * Its money. Constraints: at least 0.
+   */
+  balance_ducats: number;
+  /**
+   * The intersection it is at; null: on a road.
+   */
+  current_node: string | null;
+  /**
+   * The road it is on; null: at an intersection.
+   */
+  current_edge: string | null;
+  /**
+   * How far along its road, in metres. Constraints: at least 0.
+   */
+  edge_progress_m: number;
+  /**
+   * Intersections ahead.
+   */
+  route: string[];
+  /**
+   * Where it is going; null: idle.
+   */
+  destination: string | null;
+  /**
+   * The building it is in; null: none.
+   */
+  current_building_id: string | null;
+  /**
+   * Packages aboard.
+   */
+  loaded_packages: string[];
+  /**
+   * Speed now, in km/h. Constraints: at least 0.
+   */
+  current_speed_kph: number;
+  /**
+   * Tank size, in litres. Constraints: more than 0.
+   */
+  fuel_tank_capacity_l: number;
+  /**
+   * Fuel in the tank, in litres. Constraints: at least 0.
+   */
+  current_fuel_l: number;
+  /**
+   * CO2 emitted so far, in kg. Constraints: at least 0.
+   */
+  co2_emitted_kg: number;
+  /**
+   * Resting (driving-time rules).
+   */
+  is_resting: boolean;
+  /**
+   * Filling up.
+   */
+  is_fueling: boolean;
+}
+/**
+ * An agent was created.
+ */
+export interface AgentAddedEvent {
+  /**
+   * Message type: always "agent_added".
+   */
+  type: "agent_added";
+  /**
+   * Sequence number of this broadcast event.
+   */
+  seq: Seq;
+  /**
+   * Tick this event belongs to.
+   */
+  tick: Tick;
+  /**
+   * The new agent.
+   */
+  agent_id: AgentId;
+  /**
+   * Its kind.
+   */
+  agent_kind: AgentKind;
+  /**
+   * Its full data.
+   */
+  data: Data;
+}
+/**
+ * An agent was removed.
+ */
+export interface AgentRemovedEvent {
+  /**
+   * Message type: always "agent_removed".
+   */
+  type: "agent_removed";
+  /**
+   * Sequence number of this broadcast event.
+   */
+  seq: Seq;
+  /**
+   * Tick this event belongs to.
+   */
+  tick: Tick;
+  /**
+   * The removed agent.
+   */
+  agent_id: AgentId;
+}
+/**
+ * An agent's state changed; data is its full data after the change.
+ */
+export interface AgentUpdateEvent {
+  /**
+   * Message type: always "agent_update".
+   */
+  type: "agent_update";
+  /**
+   * Sequence number of this broadcast event.
+   */
+  seq: Seq;
+  /**
+   * Tick this event belongs to.
+   */
+  tick: Tick;
+  /**
+   * The agent that changed.
+   */
+  agent_id: AgentId;
+  /**
+   * The agent's full data after the change.
+   */
+  data: Data;
+}
+/**
+ * Sent to a client that subscribed with batch: true instead of one frame per broadcast event: the events of one burst, in seq order, each unchanged. Replies to the client's commands are never inside a batch; they come between batches, in order.
+ */
+export interface BatchEvent {
+  /**
+   * Message type: always "batch".
+   */
+  type: "batch";
+  /**
+   * The broadcast events, in seq order. Constraints: at least 1 items.
+   *
+   * @minItems 1
+   */
+  events: [BatchMember, ...BatchMember[]];
+}
+/**
+ * A building was put on an intersection.
+ */
+export interface BuildingCreatedEvent {
+  /**
+   * Message type: always "building.created".
+   */
+  type: "building.created";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+  /**
+   * The intersection.
+   */
+  node_id: string;
+  /**
+   * The building.
+   */
+  building: RouteBuilding;
+  /**
+   * When.
+   */
+  tick: Tick;
+}
+/**
+ * A building changed (a truck came or went).
+ */
+export interface BuildingUpdatedEvent {
+  /**
+   * Message type: always "building.updated".
+   */
+  type: "building.updated";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+  /**
+   * Its id.
+   */
+  building_id: string;
+  /**
+   * The building.
+   */
+  building: RouteBuilding;
+  /**
+   * When.
+   */
+  tick: Tick;
+}
+/**
+ * Sent to the sender only: its command was applied. Broadcasts the command caused arrive before this. A command that returns data (schema/results/) carries it in result.
+ */
+export interface CommandAckEvent {
+  /**
+   * Message type: always "command_ack".
+   */
+  type: "command_ack";
+  /**
+   * Type of the applied command.
+   */
+  command_type: CommandType;
+  /**
+   * The command's id, if it carried one.
+   */
+  command_id?: CommandId;
+  /**
+   * Tick at which the command was applied.
+   */
+  tick: Tick;
+  /**
+   * The command's result, for a command whose schema/results/<command_type>.json declares one (validated against it by the server); absent otherwise.
+   */
+  result?: {
+    [k: string]: unknown | undefined;
+  };
+}
+/**
+ * To the sender: its message failed and nothing was applied. Broadcast (with seq) for a simulation fault.
+ */
+export interface ErrorEvent {
+  /**
+   * Message type: always "error".
+   */
+  type: "error";
+  /**
+   * Machine-readable reason.
+   */
+  code: ErrorCode;
+  /**
+   * What went wrong, for humans.
+   */
+  message: string;
+  /**
+   * Id of the failed command, if it carried a valid one.
+   */
+  command_id?: CommandId;
+  /**
+   * Type of the failed command; present only when the message named a known command type.
+   */
+  command_type?: CommandType;
+  /**
+   * Each thing wrong with the message.
+   */
+  details?: ErrorDetail[];
+  /**
+   * Present only on broadcast errors (simulation faults).
+   */
+  seq?: Seq;
+}
+/**
+ * A new road network is in place (broadcast; its sender's reply has the same members).
+ */
+export interface MapCreatedEvent {
+  /**
+   * Message type: always "map.created".
+   */
+  type: "map.created";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+  /**
+   * Width of the map, in metres. Constraints: more than 0.
+   */
+  map_width: number;
+  /**
+   * Height of the map, in metres. Constraints: more than 0.
+   */
+  map_height: number;
+  /**
+   * Cities. Constraints: at least 1.
+   */
+  num_major_centers: number;
+  /**
+   * Towns around each city. Constraints: at least 0.
+   */
+  minor_per_major: number;
+  /**
+   * Least distance between cities, in metres. Constraints: more than 0.
+   */
+  center_separation: number;
+  /**
+   * How far a city spreads, in metres. Constraints: more than 0.
+   */
+  urban_sprawl: number;
+  /**
+   * Intersections per km² in a city. Constraints: more than 0.
+   */
+  local_density: number;
+  /**
+   * Intersections per km² outside the cities. Constraints: at least 0.
+   */
+  rural_density: number;
+  /**
+   * How densely a city's own roads connect (0 to 1). Constraints: at least 0; at most 1.
+   */
+  intra_connectivity: number;
+  /**
+   * Roads from each city to its nearest cities. Constraints: at least 1.
+   */
+  inter_connectivity: number;
+  /**
+   * Share of a city's roads that are arterial. Constraints: at least 0; at most 1.
+   */
+  arterial_ratio: number;
+  /**
+   * How grid-like a city's streets are. Constraints: at least 0; at most 1.
+   */
+  gridness: number;
+  /**
+   * Chance that a city gets a ring road. Constraints: at least 0; at most 1.
+   */
+  ring_road_prob: number;
+  /**
+   * How much highways bend. Constraints: at least 0; at most 1.
+   */
+  highway_curviness: number;
+  /**
+   * Chance of a settlement at a rural intersection. Constraints: at least 0; at most 1.
+   */
+  rural_settlement_prob: number;
+  /**
+   * Delivery sites per km² in cities. Constraints: at least 0.
+   */
+  urban_sites_per_km2: number;
+  /**
+   * Delivery sites per km² elsewhere. Constraints: at least 0.
+   */
+  rural_sites_per_km2: number;
+  /**
+   * Truck parkings per km² in cities. Constraints: at least 0.
+   */
+  urban_parkings_per_km2: number;
+  /**
+   * Truck parkings per km² elsewhere. Constraints: at least 0.
+   */
+  rural_parkings_per_km2: number;
+  /**
+   * Gas stations per km² in cities. Constraints: at least 0.
+   */
+  urban_gas_stations_per_km2: number;
+  /**
+   * Gas stations per km² elsewhere. Constraints: at least 0.
+   */
+  rural_gas_stations_per_km2: number;
+  /**
+   * [least, most] packages an hour at a city site. Constraints: at least 2 items; at most 2 items.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  urban_activity_rate_range: [number, number];
+  /**
+   * [least, most] packages an hour at a rural site. Constraints: at least 2 items; at most 2 items.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  rural_activity_rate_range: [number, number];
+  /**
+   * [least, most] trucks a gas station serves at once. Constraints: at least 2 items; at most 2 items.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  gas_station_capacity_range: [number, number];
+  /**
+   * [least, most] price factor of a gas station. Constraints: at least 2 items; at most 2 items.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  gas_station_cost_factor_range: [number, number];
+  /**
+   * Seed of the generator: the same parameters and seed make the same map.
+   */
+  seed: number;
+  /**
+   * Intersections generated. Constraints: at least 0.
+   */
+  generated_nodes: number;
+  /**
+   * Roads generated. Constraints: at least 0.
+   */
+  generated_edges: number;
+  /**
+   * Delivery sites generated. Constraints: at least 0.
+   */
+  generated_sites: number;
+  /**
+   * Parkings generated. Constraints: at least 0.
+   */
+  generated_parkings: number;
+  /**
+   * Gas stations generated. Constraints: at least 0.
+   */
+  generated_gas_stations: number;
+  /**
+   * The network.
+   */
+  graph: RoadGraph;
+}
+/**
+ * A map file replaced the road network.
+ */
+export interface MapImportedEvent {
+  /**
+   * Message type: always "map.imported".
+   */
+  type: "map.imported";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+  /**
+   * The file's name.
+   */
+  filename: string;
+}
+/**
+ * A site has a package to send.
+ */
+export interface PackageCreatedEvent {
+  /**
+   * Message type: always "package.created".
+   */
+  type: "package.created";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+  /**
+   * Its id.
+   */
+  package_id: string;
+  /**
+   * The site it leaves from.
+   */
+  origin_building_id: string;
+  /**
+   * The site it goes to.
+   */
+  destination_building_id: string;
+  /**
+   * When it appeared.
+   */
+  created_at_tick: Tick;
+  /**
+   * Size, in pallets. Constraints: at least 1.
+   */
+  size: number;
+  /**
+   * What delivering it earns. Constraints: at least 0.
+   */
+  value_currency: number;
+  /**
+   * Priority.
+   */
+  priority: "LOW" | "MEDIUM" | "HIGH" | "URGENT";
+  /**
+   * Urgency.
+   */
+  urgency: "STANDARD" | "EXPRESS" | "SAME_DAY";
+  /**
+   * Pick it up by this tick.
+   */
+  pickup_deadline_tick: Tick;
+  /**
+   * Deliver it by this tick.
+   */
+  delivery_deadline_tick: Tick;
+  /**
+   * The tick.
+   */
+  tick: Tick;
+}
+/**
+ * A package reached its destination.
+ */
+export interface PackageDeliveredEvent {
+  /**
+   * Message type: always "package.delivered".
+   */
+  type: "package.delivered";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+  /**
+   * Its id.
+   */
+  package_id: string;
+  /**
+   * Where.
+   */
+  site_id: string;
+  /**
+   * What it earned. Constraints: at least 0.
+   */
+  value: number;
+  /**
+   * When.
+   */
+  tick: Tick;
+}
+/**
+ * A package was not picked up in time.
+ */
+export interface PackageExpiredEvent {
+  /**
+   * Message type: always "package.expired".
+   */
+  type: "package.expired";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+  /**
+   * Its id.
+   */
+  package_id: string;
+  /**
+   * Where it waited.
+   */
+  site_id: string;
+  /**
+   * What it would have earned. Constraints: at least 0.
+   */
+  value_lost: number;
+  /**
+   * When.
+   */
+  tick: Tick;
+}
+/**
+ * A truck picked a package up.
+ */
+export interface PackagePickedUpEvent {
+  /**
+   * Message type: always "package.picked_up".
+   */
+  type: "package.picked_up";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+  /**
+   * Its id.
+   */
+  package_id: string;
+  /**
+   * The truck.
+   */
+  agent_id: string;
+  /**
+   * When.
+   */
+  tick: Tick;
+}
+/**
+ * Sent to the sender only, while a long-running command (its schema's x-spine-long-running) works: how far it got. Any number of these may come; exactly one reply (command_ack or error) ends the command.
+ */
+export interface ProgressEvent {
+  /**
+   * Message type: always "progress".
+   */
+  type: "progress";
+  /**
+   * Type of the command at work.
+   */
+  command_type: CommandType;
+  /**
+   * The command's id, if it carried one.
+   */
+  command_id?: CommandId;
+  /**
+   * How much of the work is done, from 0 to 1. Constraints: at least 0; at most 1.
+   */
+  fraction: number;
+  /**
+   * What it is doing now, for a person to read (may be empty). Constraints: at most 256 characters.
+   */
+  message: string;
+}
+/**
+ * Sent first to a client that connected with /ws?resume=<epoch>:<seq> when the server still holds every broadcast event after seq: exactly those events follow (replayed of them, seq + 1 onwards, as the connected clients got them), then the live stream. The client keeps what it knew instead of a snapshot.
+ */
+export interface ResumedEvent {
+  /**
+   * Message type: always "resumed".
+   */
+  type: "resumed";
+  /**
+   * The server run resumed (the one the client asked for). Constraints: at least 1 characters; at most 64 characters.
+   */
+  epoch: string;
+  /**
+   * The last broadcast event the client had processed, as it asked: the next event is seq + 1. Constraints: at least 0.
+   */
+  seq: number;
+  /**
+   * This connection's id, as the server logs it. Constraints: at least 1 characters; at most 64 characters.
+   */
+  connection_id: string;
+  /**
+   * This connection's role, from its token: a viewer's controls are read-only.
+   */
+  role: Role;
+  /**
+   * What this server supports, sorted: check a feature here, not the protocol_version.
+   */
+  capabilities: Capability[];
+  /**
+   * Protocol version the server speaks.
+   */
+  protocol_version: ProtocolVersion;
+  /**
+   * SHA-256 of the canonical content of schema/ the server was built from. Constraints: matches `^[0-9a-f]{64}$`.
+   */
+  schema_hash: string;
+  /**
+   * How many broadcast events follow this one before the live stream: seq + 1 to seq + replayed. Constraints: at least 0.
+   */
+  replayed: number;
+}
+/**
+ * The simulation paused.
+ */
+export interface SimulationPausedEvent {
+  /**
+   * Message type: always "simulation.paused".
+   */
+  type: "simulation.paused";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+}
+/**
+ * The simulation resumed.
+ */
+export interface SimulationResumedEvent {
+  /**
+   * Message type: always "simulation.resumed".
+   */
+  type: "simulation.resumed";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+}
+/**
+ * The simulation started (broadcast; its sender's reply has the same members).
+ */
+export interface SimulationStartedEvent {
+  /**
+   * Message type: always "simulation.started".
+   */
+  type: "simulation.started";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+  /**
+   * Ticks a second. Constraints: at least 1; at most 100.
+   */
+  tick_rate: number;
+  /**
+   * Simulated seconds per real second, over the tick rate's pace. Constraints: more than 0; at most 10.
+   */
+  speed: number;
+}
+/**
+ * A state file replaced the state.
+ */
+export interface SimulationStateImportedEvent {
+  /**
+   * Message type: always "simulation.state_imported".
+   */
+  type: "simulation.state_imported";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+  /**
+   * The file's name.
+   */
+  filename: string;
+}
+/**
+ * The simulation stopped.
+ */
+export interface SimulationStoppedEvent {
+  /**
+   * Message type: always "simulation.stopped".
+   */
+  type: "simulation.stopped";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+}
+/**
+ * The pace changed.
+ */
+export interface SimulationUpdatedEvent {
+  /**
+   * Message type: always "simulation.updated".
+   */
+  type: "simulation.updated";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+  /**
+   * Ticks a second. Constraints: at least 1; at most 100.
+   */
+  tick_rate: number;
+  /**
+   * Simulated seconds per real second, over the tick rate's pace. Constraints: more than 0; at most 10.
+   */
+  speed: number;
+}
+/**
+ * The simulation's state or speed changed.
+ */
+export interface SimulationStateEvent {
+  /**
+   * Message type: always "simulation_state".
+   */
+  type: "simulation_state";
+  /**
+   * Sequence number of this broadcast event.
+   */
+  seq: Seq;
+  /**
+   * New lifecycle state.
+   */
+  status: SimulationStatus;
+  /**
+   * Tick at the change.
+   */
+  tick: Tick;
+  /**
+   * Speed in ticks per second.
+   */
+  tick_rate: TickRate;
+}
+/**
+ * Sent to this client only, before the events that follow the ones it was not sent: count agent_update events with seqs from first_seq to last_seq were left out, each replaced by a later agent_update of the same agent (which follows), so the client's view is current and it knows it was thinned. Nothing else is ever left out: lifecycle, world and other events, and replies, are all delivered.
+ */
+export interface SkippedEvent {
+  /**
+   * Message type: always "skipped".
+   */
+  type: "skipped";
+  /**
+   * max_rate: the client's subscription asked for at most max_rate deliveries a second; backpressure: the client's send queue passed its soft limit (it reads slower than events come).
+   */
+  reason: "max_rate" | "backpressure";
+  /**
+   * How many agent_update events were left out. Constraints: at least 1.
+   */
+  count: number;
+  /**
+   * The seq of the first one left out. Constraints: at least 1.
+   */
+  first_seq: number;
+  /**
+   * The seq of the last one left out. Constraints: at least 1.
+   */
+  last_seq: number;
+}
+/**
+ * Sent to a client right after it connects: the whole state as of broadcast event seq, so the client's next event is seq + 1.
+ */
+export interface SnapshotEvent {
+  /**
+   * Message type: always "snapshot".
+   */
+  type: "snapshot";
+  /**
+   * Protocol version the server speaks.
+   */
+  protocol_version: ProtocolVersion;
+  /**
+   * SHA-256 of the canonical content of schema/ the server was built from. Constraints: matches `^[0-9a-f]{64}$`.
+   */
+  schema_hash: string;
+  /**
+   * Identifies this server run; a new epoch means seq restarted. Constraints: at least 1 characters; at most 64 characters.
+   */
+  epoch: string;
+  /**
+   * Last broadcast event this snapshot already reflects (0 before the first one). Constraints: at least 0.
+   */
+  seq: number;
+  /**
+   * This connection's id, as the server logs it. Constraints: at least 1 characters; at most 64 characters.
+   */
+  connection_id: string;
+  /**
+   * This connection's role, from its token: a viewer's controls are read-only.
+   */
+  role: Role;
+  /**
+   * What this server supports, sorted: check a feature here, not the protocol_version.
+   */
+  capabilities: Capability[];
+  /**
+   * Present when the client asked to resume and this snapshot was sent instead: why.
+   */
+  resume?: ResumeRefused;
+  /**
+   * The simulation's state.
+   */
+  simulation: SimulationInfo;
+  /**
+   * The command types the running simulation handles, sorted, each once; any other command gets unsupported_command.
+   */
+  commands: CommandType[];
+  /**
+   * Every agent, in creation order.
+   */
+  agents: AgentState[];
+}
+/**
+ * A tick ended: everything it changed came before.
+ */
+export interface ClockTickEndEvent {
+  /**
+   * Message type: always "tick.end".
+   */
+  type: "tick.end";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+  /**
+   * The tick.
+   */
+  tick: Tick;
+  /**
+   * Hour of the simulated day. Constraints: at least 0; less than 24.
+   */
+  time: number;
+  /**
+   * Simulated day, from 1. Constraints: at least 1.
+   */
+  day: number;
+}
+/**
+ * A tick begins, with the simulated clock.
+ */
+export interface ClockTickStartEvent {
+  /**
+   * Message type: always "tick.start".
+   */
+  type: "tick.start";
+  /**
+   * Sequence number of this broadcast (beside data on the wire).
+   */
+  seq: Seq;
+  /**
+   * The tick.
+   */
+  tick: Tick;
+  /**
+   * Hour of the simulated day. Constraints: at least 0; less than 24.
+   */
+  time: number;
+  /**
+   * Simulated day, from 1. Constraints: at least 1.
+   */
+  day: number;
+}
+/**
+ * A tick is complete.
+ */
+export interface TickEndEvent {
+  /**
+   * Message type: always "tick_end".
+   */
+  type: "tick_end";
+  /**
+   * Sequence number of this broadcast event.
+   */
+  seq: Seq;
+  /**
+   * Tick this event belongs to.
+   */
+  tick: Tick;
+}
+/**
+ * A tick begins; its agent_update and world_event events follow, then tick_end.
+ */
+export interface TickStartEvent {
+  /**
+   * Message type: always "tick_start".
+   */
+  type: "tick_start";
+  /**
+   * Sequence number of this broadcast event.
+   */
+  seq: Seq;
+  /**
+   * Tick this event belongs to.
+   */
+  tick: Tick;
+}
+/**
+ * Anything else the world reports (the default simulation reports kind "bounce" when an agent hits a wall).
+ */
+export interface WorldEventEvent {
+  /**
+   * Message type: always "world_event".
+   */
+  type: "world_event";
+  /**
+   * Sequence number of this broadcast event.
+   */
+  seq: Seq;
+  /**
+   * Tick this event belongs to.
+   */
+  tick: Tick;
+  /**
+   * What happened. Constraints: matches `^[A-Za-z0-9._:-]{1,64}$`.
+   */
+  kind: string;
+  /**
+   * Details of what happened.
+   */
+  data: Data;
+}
+/**
+ * The agent removed.
+ */
+export interface AgentDeleteResult {
+  /**
+   * Its id.
+   */
+  agent_id: string;
+  /**
+   * When.
+   */
+  tick: Tick;
+}
+/**
+ * The agents.
+ */
+export interface AgentListResult {
+  /**
+   * How many. Constraints: at least 0.
+   */
+  total: number;
+  /**
+   * Each, whole.
+   */
+  agents: RouteAgent[];
+  /**
+   * As of this tick.
+   */
+  tick: Tick;
+}
+/**
+ * The building.
+ */
+export interface BuildingCreateResult {
+  /**
+   * The intersection.
+   */
+  node_id: string;
+  /**
+   * The building.
+   */
+  building: RouteBuilding;
+  /**
+   * When.
+   */
+  tick: Tick;
+}
+/**
+ * The result of describe_agent: the agent as it stands.
+ */
+export interface DescribeAgentResult {
+  /**
+   * The agent's id.
+   */
+  agent_id: AgentId;
+  /**
+   * The agent's kind.
+   */
+  agent_kind: AgentKind;
+  /**
+   * The agent's full data.
+   */
+  data: Data;
+}
+/**
+ * The result of list_agents: one page of agents, in creation order.
+ */
+export interface ListAgentsResult {
+  /**
+   * The page.
+   */
+  agents: AgentSummary[];
+  /**
+   * Pass it as after for the next page; absent after the last one.
+   */
+  next?: AgentId;
+}
+/**
+ * The result of subscribe: where the new subscription starts, and the agents it covers as they stand there.
+ */
+export interface SubscribeResult {
+  /**
+   * The last broadcast event sent under the old subscription: every event after it follows the new one. Constraints: at least 0.
+   */
+  seq: number;
+  /**
+   * Every agent the new subscription covers, as of seq, in creation order: the client's view of the agents starts over from these.
+   */
+  agents: AgentState[];
+}
