@@ -25,6 +25,7 @@ SCENARIOS = {
     "profiles": scenario.profiles,
     "memory": scenario.memory,
     "commands": scenario.commands,
+    "upload": scenario.uploads,
     "slow": scenario.slow_consumer,
     "storm": scenario.join_storm,
     "resume": scenario.resumes,

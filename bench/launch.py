@@ -43,7 +43,8 @@ def raise_fd_limit() -> int:
 @dataclass
 class Server:
     """A running server subprocess (`project` = `spine-ws serve`, `jsonrpc` = the same
-    with --profile jsonrpc, `bare` = bench/bare.py)."""
+    with --profile jsonrpc, `routesim` = the same serving examples/route-sim, `bare` =
+    bench/bare.py)."""
 
     kind: str
     popen: subprocess.Popen[bytes]
@@ -88,7 +89,10 @@ def start_server(kind: str, log_dir: Path, name: str, extra: list[str] | None = 
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     bin_dir = Path(sys.executable).parent
-    if kind in ("project", "jsonrpc"):
+    pythonpath = str(ROOT)
+    if kind == "routesim":  # examples/route-sim: Route-Sim's protocol and its simulation
+        pythonpath += os.pathsep + str(ROOT / "examples/route-sim")
+    if kind in ("project", "jsonrpc", "routesim"):
         spine_ws = bin_dir / "spine-ws"
         head = [str(spine_ws)] if spine_ws.exists() else [sys.executable, "-m", "spine_ws.cli"]
         argv = [
@@ -96,7 +100,8 @@ def start_server(kind: str, log_dir: Path, name: str, extra: list[str] | None = 
             "serve",
             "--host", HOST,
             "--port", "0",
-            "--simulation", "bench.sim:simulation",
+            "--simulation",
+            "routesim.sim:create" if kind == "routesim" else "bench.sim:simulation",
             "--log-level", "warning",
             "--max-connections", "5000",
             "--max-connections-per-address", "5000",
@@ -108,7 +113,7 @@ def start_server(kind: str, log_dir: Path, name: str, extra: list[str] | None = 
         argv = [sys.executable, "-m", "bench.bare", "--host", HOST, "--port", "0"]
     else:
         raise ValueError(f"unknown server kind {kind!r}")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONPATH": pythonpath, "PYTHONUNBUFFERED": "1"}
     with log_path.open("wb") as log:
         popen = subprocess.Popen(
             argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log

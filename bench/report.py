@@ -77,6 +77,17 @@ def rows(results: dict[str, Any]) -> list[Row]:
             row = Row("jsonrpc vs spine", f"ev/s per client K={k}", rpc, spine, "ev/s", ">=0.9x")
             row.passed = row.ratio is not None and row.ratio >= 0.9
             out.append(row)
+    up = _get(results, "upload", "project")
+    if up:
+        section = f"upload: a {up['bytes'] / 2**20:.1f} MiB command (route-sim map.import)"
+        ratio = up["upload_p50_s"] / up["export_p50_s"]
+        out.append(Row(section, "round trip p50, upload / export of the same bytes",
+                       up["upload_p50_s"] * 1000, up["export_p50_s"] * 1000, "ms", "<=2x",
+                       ratio <= 2.0))  # fmt: skip
+        first = (up["rss_after_first"] - up["rss_before"]) / 2**20
+        last = (up["rss_after_last"] - up["rss_before"]) / 2**20
+        out.append(Row(section, f"RSS growth after 1 / {up['uploads']} uploads", last, first,
+                       "MiB", "no growth per upload", last <= first + up["bytes"] / 2**20))  # fmt: skip
     mem = results.get("memory")
     if mem:
         row = Row("memory", f"RSS per idle connection K={mem['project']['clients']}",

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cluster, command, delivery, joinstorm, resume
+from bench import cluster, command, delivery, joinstorm, resume, upload
 from bench.launch import HOST, start_server
 from bench.session import Session, Step
 from bench.slow import SlowReader
@@ -29,6 +29,7 @@ __all__ = [
     "memory",
     "resumes",
     "slow_consumer",
+    "uploads",
 ]
 
 KINDS = ("project", "bare")
@@ -204,6 +205,20 @@ def commands(plan: Plan, log_dir: Path) -> dict[str, Any]:
         f"commands project: sequential {seq['per_second']:.0f}/s p50 {seq['p50_ms']:.3f} "
         f"p99 {seq['p99_ms']:.3f} ms; pipelined {pipe['per_second']:.0f}/s "
         f"p50 {pipe['p50_ms']:.2f} p99 {pipe['p99_ms']:.2f} ms errors {pipe['errors'] or '-'}"
+    )
+    return {"project": result, "bare": None}
+
+
+def uploads(plan: Plan, log_dir: Path) -> dict[str, Any]:
+    """A 2 MiB command (examples/route-sim's map.import) against the same bytes exported,
+    and the server's RSS over the uploads (bench.upload)."""
+    result = upload.measure(log_dir, 3 if plan.sequential < 1000 else 10)
+    _say(
+        f"upload routesim: {result['bytes'] / 2**20:.1f} MiB map.import p50 "
+        f"{result['upload_p50_s'] * 1000:.0f} ms (export {result['export_p50_s'] * 1000:.0f} ms), "
+        f"RSS +{(result['rss_after_last'] - result['rss_before']) / 2**20:.1f} MiB after "
+        f"{result['uploads']} uploads (+{(result['rss_after_first'] - result['rss_before']) / 2**20:.1f}"
+        " MiB after the first)"
     )
     return {"project": result, "bare": None}
 
