@@ -86,8 +86,9 @@ def rows(results: dict[str, Any]) -> list[Row]:
                        ratio <= 2.0))  # fmt: skip
         first = (up["rss_after_first"] - up["rss_before"]) / 2**20
         last = (up["rss_after_last"] - up["rss_before"]) / 2**20
+        grew = last <= first + up["bytes"] / 2**20
         out.append(Row(section, f"RSS growth after 1 / {up['uploads']} uploads", last, first,
-                       "MiB", "no growth per upload", last <= first + up["bytes"] / 2**20))  # fmt: skip
+                       "MiB", "no growth per upload", grew))  # fmt: skip
     mem = results.get("memory")
     if mem:
         row = Row("memory", f"RSS per idle connection K={mem['project']['clients']}",

@@ -213,12 +213,12 @@ def uploads(plan: Plan, log_dir: Path) -> dict[str, Any]:
     """A 2 MiB command (examples/route-sim's map.import) against the same bytes exported,
     and the server's RSS over the uploads (bench.upload)."""
     result = upload.measure(log_dir, 3 if plan.sequential < 1000 else 10)
+    first = (result["rss_after_first"] - result["rss_before"]) / 2**20
+    last = (result["rss_after_last"] - result["rss_before"]) / 2**20
     _say(
         f"upload routesim: {result['bytes'] / 2**20:.1f} MiB map.import p50 "
         f"{result['upload_p50_s'] * 1000:.0f} ms (export {result['export_p50_s'] * 1000:.0f} ms), "
-        f"RSS +{(result['rss_after_last'] - result['rss_before']) / 2**20:.1f} MiB after "
-        f"{result['uploads']} uploads (+{(result['rss_after_first'] - result['rss_before']) / 2**20:.1f}"
-        " MiB after the first)"
+        f"RSS +{last:.1f} MiB after {result['uploads']} uploads (+{first:.1f} MiB after the first)"
     )
     return {"project": result, "bare": None}
 

@@ -25,7 +25,8 @@ __all__ = ["measure"]
 def _ten_km() -> dict[str, Any]:
     path = ROOT / "examples/route-sim/tests/maps.py"
     spec = importlib.util.spec_from_file_location("route_sim_maps", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     maps: dict[str, Any] = module.TEN_KM

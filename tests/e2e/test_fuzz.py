@@ -79,6 +79,7 @@ DOCUMENTED_REFUSALS: dict[str, set[str]] = {
     "modify_agent": {"agent_not_found", "limit_exceeded", "invalid_message"},
     "describe_agent": {"agent_not_found"},
     "list_agents": {"agent_not_found"},
+    "cancel": {"invalid_state"},
 }
 # orjson refuses deeper JSON outright, so nothing of such a frame can be echoed.
 ORJSON_MAX_DEPTH = 1024
@@ -286,6 +287,10 @@ class Model:
                 return "agent_not_found"
         elif wire == "subscribe":
             pass  # about the connection: always acked, the world unchanged
+        elif wire == "cancel":
+            # Each command is answered before the next is sent: none of this
+            # connection's is queued or running when a cancel comes.
+            return "invalid_state"
         else:
             raise AssertionError(f"the model has no rule for {wire!r}: add one")
         return None
