@@ -531,3 +531,44 @@ def test_close_all_closes_every_connection(hub: Hub) -> None:
         hub.join(client)
     assert hub.close_all(1012, "restart") == 3
     assert [c.closed for c in clients] == [(1012, "restart")] * 3
+
+
+def test_cancel_marks_the_senders_own_queued_command_and_only_its_own(queue: CommandQueue) -> None:
+    """cancel names a command of this connection by its id: the hub asks the jobs to
+    cancel that ticket and acks; another connection's command, or an unknown id, is
+    invalid_state; a hub with no jobs of its own (a gateway) refuses rather than drop it."""
+    cancelled: list[int] = []
+
+    class Jobs:
+        def running(self) -> None:
+            return None
+
+        def cancel(self, ticket: int) -> None:
+            cancelled.append(ticket)
+
+    hub = Hub(queue, clock=time.monotonic, jobs=Jobs())
+    a, b = FakeOutbox("a"), FakeOutbox("b")
+    hub.join(a)
+    hub.join(b)
+    hub.submit(a, '{"type": "stop", "id": "s"}')
+    [ticket] = hub.outstanding
+    hub.submit(b, '{"type": "cancel", "id": "c1", "command_id": "s"}')
+    assert b.frames()[-1]["code"] == "invalid_state"
+    hub.submit(a, '{"type": "cancel", "id": "c2", "command_id": "nope"}')
+    assert a.frames()[-1]["code"] == "invalid_state"
+    assert cancelled == []
+    hub.submit(a, '{"type": "cancel", "id": "c3", "command_id": "s"}')
+    assert a.frames()[-1] == {
+        "type": "command_ack",
+        "command_type": "cancel",
+        "tick": 0,
+        "command_id": "c3",
+    }
+    assert cancelled == [ticket]
+
+    gateway = Hub(CommandQueue(4), clock=time.monotonic)
+    c = FakeOutbox("c")
+    gateway.join(c)
+    gateway.submit(c, '{"type": "stop", "id": "s"}')
+    gateway.submit(c, '{"type": "cancel", "id": "c4", "command_id": "s"}')
+    assert c.frames()[-1]["code"] == "unsupported_command"

@@ -83,11 +83,14 @@ class LongCommands(Protocol):
 
 
 class _NoLongCommands:
+    """A hub with no simulation thread of its own (a cluster gateway's): nothing runs
+    here, and a cancel is refused rather than acknowledged and lost."""
+
     def running(self) -> Running | None:
         return None
 
     def cancel(self, ticket: int) -> None:
-        pass
+        raise UnsupportedCommand("this server cannot cancel commands (a cluster gateway)")
 
 
 class Meter(Protocol):
