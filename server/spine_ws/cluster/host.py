@@ -23,7 +23,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 import nats
@@ -35,7 +35,6 @@ from nats.js.errors import BadRequestError, KeyWrongLastSequenceError, NotFoundE
 from nats.js.kv import KeyValue
 
 from spine_ws.cluster import Cluster, ClusterError, shown
-from spine_ws.core.delivery import Burst, Subscription
 from spine_ws.core.history import Trimmed
 from spine_ws.core.hub import Hub
 from spine_ws.core.outbox import Role
@@ -91,7 +90,8 @@ async def connect(
 
 
 class _Remote:
-    """A gateway's client as the host's hub sees it: one command, one reply."""
+    """A gateway's client as the host's hub sees it: a `Sender` of one command, which
+    gets its one reply and nothing else (its gateway answers subscribe and cancel)."""
 
     __slots__ = ("_hub", "_msg", "_reply", "id", "role")
 
@@ -102,25 +102,8 @@ class _Remote:
         self._msg = msg
         self._reply: bytes | None = None
 
-    def send(self, message: bytes) -> None:
-        self._reply = message
-
     def send_reply(self, message: bytes) -> None:
         self._reply = message
-
-    @property
-    def shaping(self) -> None:
-        return None  # a gateway answers subscribe itself: its clients are its own
-
-    @property
-    def encoding(self) -> str:
-        return "spine"  # the gateway's connection translates its reply, if it must
-
-    def subscribe(self, subscription: Subscription) -> None:
-        raise NotImplementedError("subscribe is answered by the gateway")
-
-    def offer(self, burst: Burst, start: int, end: int) -> None:
-        raise NotImplementedError("a remote sender gets no broadcasts")
 
     def flush(self) -> None:
         if self._reply is None:
@@ -137,17 +120,8 @@ class _Remote:
         except Exception as exc:  # NATS is down: the gateway times out and says so
             log.warning("could not reply to %s: %r", self.id, exc)
 
-    def send_snapshot(self, parts: Sequence[bytes | memoryview]) -> None:
-        raise NotImplementedError("a remote sender never joins")
-
-    def send_replay(self, first: bytes, frames: Iterator[bytes], size: int) -> None:
-        raise NotImplementedError("a remote sender never joins")
-
     def allow_command(self) -> bool:
         return True  # its gateway applied the connection's rate
-
-    def close(self, code: int, reason: str) -> None:
-        """Nothing to close: the gateway holds the connection."""
 
 
 class HostLink:
@@ -413,4 +387,4 @@ class HostLink:
             return
         client = _Remote(client_id, role, self.hub, msg)
         self.hub.attach_remote(client)
-        self.hub.submit(client, text)
+        self.hub.submit_from(client, text)

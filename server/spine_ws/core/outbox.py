@@ -4,10 +4,11 @@
                                                                   or plain ASGI)
 
 The hub sees each client as an `Outbox`: queue a serialised message, flush once a
-burst. A `Connection` is the outbox with the policy (send-queue limits, slow-consumer
-shedding, the command rate); it writes through a `Transport`, the one place that knows
-how frames reach the socket. Tests drive the hub with a fake outbox, and the connection
-with a fake transport: no sockets.
+burst; a command's sender elsewhere (a cluster gateway's client, on its host) is only a
+`Sender`, which gets its reply and nothing else. A `Connection` is the outbox with the
+policy (send-queue limits, slow-consumer shedding, the command rate); it writes through
+a `Transport`, the one place that knows how frames reach the socket. Tests drive the
+hub with a fake outbox, and the connection with a fake transport: no sockets.
 """
 
 from __future__ import annotations
@@ -18,19 +19,34 @@ from typing import TYPE_CHECKING, Literal, Protocol
 if TYPE_CHECKING:
     from spine_ws.core.delivery import Burst, Shaping, Subscription
 
-__all__ = ["Outbox", "Role", "Transport"]
+__all__ = ["Outbox", "Role", "Sender", "Transport"]
 
 Role = Literal["viewer", "controller"]
 
 
-class Outbox(Protocol):
-    """One client as the hub sees it."""
+class Sender(Protocol):
+    """Where a command came from and its one reply goes: a connection, or a sender
+    elsewhere (on a cluster's host, a gateway's client), which gets nothing else."""
 
     @property
     def id(self) -> str: ...
 
     @property
     def role(self) -> Role: ...
+
+    def send_reply(self, message: bytes) -> None:
+        """A reply to this client: `send`, or in order among what a shaped one holds."""
+
+    def flush(self) -> None:
+        """Write what was queued (the hub calls it once per burst of events). It may
+        leave the client shaped, or plain again: the hub reads `shaping` each burst."""
+
+    def allow_command(self) -> bool:
+        """Take one token of this client's command rate; False means `rate_limited`."""
+
+
+class Outbox(Sender, Protocol):
+    """One connection as the hub sees it: a sender that is also sent the stream."""
 
     @property
     def encoding(self) -> str:
@@ -39,10 +55,6 @@ class Outbox(Protocol):
 
     def send(self, message: bytes) -> None:
         """Queue one text message (UTF-8 JSON); never blocks, never raises."""
-
-    def flush(self) -> None:
-        """Write what was queued (the hub calls it once per burst of events). It may
-        leave the client shaped, or plain again: the hub reads `shaping` each burst."""
 
     @property
     def shaping(self) -> Shaping | None:
@@ -54,9 +66,6 @@ class Outbox(Protocol):
     def offer(self, burst: Burst, start: int, end: int) -> None:
         """Broadcasts `start` to `end` of a burst (frames and tags), to a shaped client."""
 
-    def send_reply(self, message: bytes) -> None:
-        """A reply to this client: `send`, or in order among what a shaped one holds."""
-
     def send_snapshot(self, parts: Sequence[bytes | memoryview]) -> None:
         """Start the client's first message, the snapshot (`parts` joined); what `send`
         queues meanwhile follows it. It may be large: it is streamed, not queued."""
@@ -65,9 +74,6 @@ class Outbox(Protocol):
         """Start the client with `first` (`resumed`) and the replayed `frames` (`size`
         bytes in all); what `send` queues meanwhile follows them. Streamed as the
         socket takes it, like a large snapshot."""
-
-    def allow_command(self) -> bool:
-        """Take one token of this client's command rate; False means `rate_limited`."""
 
     def close(self, code: int, reason: str) -> None:
         """Close the connection with `code` (dropping what it still holds)."""
