@@ -30,6 +30,7 @@ from spine_ws.core.codec import SPINE, Envelope
 from spine_ws.core.delivery import Burst, Shaping, Subscription
 from spine_ws.core.history import Trimmed
 from spine_ws.core.outbox import Role, Transport
+from spine_ws.core.pressure import HARD_FACTOR, Pressure
 from spine_ws.core.status import (
     WS_1008_POLICY_VIOLATION,
     WS_1009_MESSAGE_TOO_BIG,
@@ -40,9 +41,6 @@ __all__ = ["HARD_FACTOR", "SMALL_SNAPSHOT", "Connection", "TokenBucket"]
 
 log = logging.getLogger("spine_ws.connection")
 
-# The backlog that sheds a client at once, in multiples of `max_bytes`: what one
-# client may cost in memory while it is given `grace` to catch up.
-HARD_FACTOR = 4
 # A snapshot up to this size goes through the send queue like any message.
 SMALL_SNAPSHOT = 64 * 1024
 
@@ -53,21 +51,16 @@ class Connection:
     # Slots, here and below: these live as long as their connection.
     __slots__ = (
         "_bucket",
+        "_clock",
         "_close_timeout",
         "_closing",
-        "_grace",
         "_held",
         "_held_bytes",
-        "_max_bytes",
-        "_max_messages",
         "_max_snapshot",
-        "_over_since",
-        "_progress_at",
+        "_pressure",
         "_shaping",
         "_shedding",
         "_streaming",
-        "_taken",
-        "_taken_at",
         "_timer",
         "_transport",
         "closed_with",
@@ -91,27 +84,25 @@ class Connection:
         grace: float = 2.0,
         max_snapshot_bytes: int = 128 * 1024 * 1024,
         envelope: Envelope | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.id = connection_id
         self.role = role
         # Its profile's translation, when it is not spine (spine_ws.core.codec).
         self.envelope = envelope
         self._transport = transport
-        self._max_messages = max_messages
-        self._max_bytes = max_bytes
+        # The policy's verdicts (core/pressure.py), at the times this clock tells.
+        self._pressure = Pressure(max_messages, max_bytes, grace)
+        self._clock = clock
         self._close_timeout = close_timeout
-        self._grace = grace
         self._max_snapshot = max_snapshot_bytes
         self._closing = False
         self._shedding: asyncio.Task[None] | None = None
-        self._bucket = TokenBucket(rate, burst)
-        # Since when the backlog has been over the limits (None: it is not).
-        self._over_since: float | None = None
-        # While a snapshot streams: the events held behind it, and its last progress.
+        self._bucket = TokenBucket(rate, burst, clock)
+        # While a snapshot streams: the events held behind it.
         self._streaming: asyncio.Task[None] | None = None
         self._held: list[bytes] = []
         self._held_bytes = 0
-        self._progress_at = 0.0
         # The close code this side chose, once it closes the connection itself.
         self.closed_with: int | None = None
         # Its subscription and coalescing, once it has either (None: plain, the hub
@@ -120,9 +111,6 @@ class Connection:
         self._timer: asyncio.TimerHandle | None = None
         # agent_updates left out for it so far (kept when its shaping ends).
         self.coalesced = 0
-        # While it is coalesced: the most its socket had taken, and since when.
-        self._taken = 0
-        self._taken_at = 0.0
 
     @property
     def queued(self) -> tuple[int, int]:
@@ -219,7 +207,7 @@ class Connection:
             self._start_stream(lambda: self._transport.send_many(messages, self._progressed))
 
     def _start_stream(self, write: Callable[[], Awaitable[None]]) -> None:
-        self._progress_at = time.monotonic()
+        self._pressure.progressed(self._clock())
         self._streaming = asyncio.get_running_loop().create_task(self._stream(write))
 
     def flush(self) -> None:
@@ -235,7 +223,7 @@ class Connection:
         if self._transport.closed:
             self._transport.drop()
             return
-        now = time.monotonic()
+        now = self._clock()
         if self._shaping is not None:
             self._flush_shaped(now)
             return
@@ -244,15 +232,13 @@ class Connection:
         # snapshot, past the limits: what a fast stream sends while a large snapshot is
         # taken is then bounded by the world's size, not by the stream's rate times the
         # snapshot's duration (the client must take it all once the snapshot is in).
-        soft = 1 if self._streaming is not None else 2
-        if messages > self._max_messages // soft or size > self._max_bytes // soft:
+        if self._pressure.past_soft(messages, size, streaming=self._streaming is not None):
             self._shaping = Shaping(Subscription())
             self._pressured(now)
             if self._streaming is not None:
                 self._flush_plain(now)  # the snapshot's checks
             else:
-                if messages > self._max_messages or size > self._max_bytes:
-                    self._over_since = self._over_since or now  # already over the limits
+                self._pressure.over(now, messages, size)  # already over the limits?
                 self._transport.flush()
             return
         self._flush_plain(now)
@@ -260,21 +246,13 @@ class Connection:
     def _flush_plain(self, now: float) -> None:
         if self._streaming is not None:
             held = self._held_bytes + (self._shaping.fixed_bytes if self._shaping else 0)
-            if held > HARD_FACTOR * self._max_bytes:
-                self._shed("too much held behind the snapshot")
-            elif now - self._progress_at > self._grace:
-                self._shed("took none of its snapshot")
+            why = self._pressure.streaming(now, held)
+            if why is not None:
+                self._shed(why)
             return
-        messages, size = self._transport.backlog()
-        if messages <= self._max_messages and size <= self._max_bytes:
-            self._over_since = None
-        elif size > HARD_FACTOR * self._max_bytes:
-            self._shed("over the hard limit")
-            return
-        elif self._over_since is None:
-            self._over_since = now
-        elif now - self._over_since > self._grace:
-            self._shed(f"over the limits for {now - self._over_since:.1f} s")
+        why = self._pressure.plain(now, *self._transport.backlog())
+        if why is not None:
+            self._shed(why)
             return
         self._transport.flush()
 
@@ -287,44 +265,23 @@ class Connection:
             self._timer = None
         # Pressure counts what waits behind a snapshot; the limits below do not (the
         # snapshot's own checks judge a client while it streams).
+        pressure, streaming = self._pressure, self._streaming is not None
         messages, size = self._transport.backlog()  # once: it may cost an ioctl
         queued_messages, queued_size = messages + len(self._held), size + self._held_bytes
-        if (
-            shaping.pressured
-            and queued_messages <= self._max_messages // 4
-            and queued_size <= self._max_bytes // 4
-        ):
+        if shaping.pressured and pressure.caught_up(queued_messages, queued_size):
             shaping.pressured = False  # caught up: what is held goes, coalesced
-            self._over_since = None  # and the next stretch behind gets its own grace
-        elif not shaping.pressured:
-            soft = 1 if self._streaming is not None else 2  # as in `flush`
-            if (
-                queued_messages > self._max_messages // soft
-                or queued_size > self._max_bytes // soft
-            ):
-                self._pressured(now)
-        if shaping.pressured and self._streaming is None:
+        elif not shaping.pressured and pressure.past_soft(
+            queued_messages, queued_size, streaming=streaming
+        ):
+            self._pressured(now)
+        if shaping.pressured and not streaming:
             # Only what cannot be coalesced counts against the limits: a client that
             # reads slower than the stream stays, thinned; one that falls behind on
             # what must all be delivered (or stops reading) is shed as before.
             fixed = shaping.fixed_bytes + size
-            if fixed > HARD_FACTOR * self._max_bytes:
-                self._shed("over the hard limit with what cannot be coalesced")
-                return
-            # Coalescing serves a slow reader; one that takes nothing at all is dead
-            # weight, shed within the grace as before coalescing existed.
-            taken = self._transport.taken()
-            if taken > self._taken:
-                self._taken, self._taken_at = taken, now
-            elif now - self._taken_at > self._grace:
-                self._shed(f"took nothing for {now - self._taken_at:.1f} s")
-                return
-            if fixed <= self._max_bytes and messages <= self._max_messages:
-                self._over_since = None
-            elif self._over_since is None:
-                self._over_since = now
-            elif now - self._over_since > self._grace:
-                self._shed(f"over the limits for {now - self._over_since:.1f} s")
+            why = pressure.coalesced(now, fixed, messages, self._transport.taken())
+            if why is not None:
+                self._shed(why)
                 return
         frames, skipped = shaping.take(now, hold=shaping.pressured)
         self.coalesced += skipped
@@ -350,7 +307,7 @@ class Connection:
         """Coalesce from now on; the grace for taking nothing starts now."""
         assert self._shaping is not None
         self._shaping.pressured = True
-        self._taken, self._taken_at = self._transport.taken(), now
+        self._pressure.coalescing(now, self._transport.taken())
 
     def allow_command(self) -> bool:
         """Take one token from this connection's command bucket."""
@@ -388,7 +345,7 @@ class Connection:
             self.flush()
 
     def _progressed(self) -> None:
-        self._progress_at = time.monotonic()
+        self._pressure.progressed(self._clock())
 
     def close(self, code: int, reason: str) -> None:
         """Close with `code` now, whatever is queued (then a reset if it cannot)."""
@@ -455,16 +412,19 @@ class Connection:
 class TokenBucket:
     """`rate` tokens a second, at most `burst` saved up."""
 
-    __slots__ = ("_burst", "_rate", "_stamp", "_tokens")
+    __slots__ = ("_burst", "_clock", "_rate", "_stamp", "_tokens")
 
-    def __init__(self, rate: float, burst: int) -> None:
+    def __init__(
+        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._rate = rate
         self._burst = float(burst)
         self._tokens = float(burst)
-        self._stamp = time.monotonic()
+        self._clock = clock
+        self._stamp = clock()
 
     def take(self) -> bool:
-        now = time.monotonic()
+        now = self._clock()
         self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
         self._stamp = now
         if self._tokens < 1.0:

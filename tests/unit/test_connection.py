@@ -107,6 +107,19 @@ def tick_end(tick: int) -> EventItem:
     return EventItem(event, to_json(event, exclude={"seq"}))
 
 
+class FakeClock:
+    """The connection's clock, moved by the test: a grace passes without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def connection(
     transport: FakeTransport, max_messages: int = 3, grace: float = 0.05, **kwargs: Any
 ) -> Connection:
@@ -148,14 +161,14 @@ async def test_a_client_that_drains_is_never_shed() -> None:
 
 async def test_one_burst_over_the_limit_is_not_shed_if_it_drains_in_time() -> None:
     """A burst the server caused (a stalled loop, a join storm) gets `grace` to drain."""
-    transport = FakeTransport()
-    client = connection(transport, max_messages=3, grace=0.2)
+    transport, clock = FakeTransport(), FakeClock()
+    client = connection(transport, max_messages=3, grace=0.2, clock=clock)
     for n in range(6):
         client.send(b"%d" % n)
     client.flush()
     assert not client.shed and len(transport.wrote) == 6
     transport.drain()
-    await asyncio.sleep(0.3)
+    clock.advance(0.3)
     client.send(b"after")
     client.flush()
     assert not client.shed
@@ -163,13 +176,13 @@ async def test_one_burst_over_the_limit_is_not_shed_if_it_drains_in_time() -> No
 
 async def test_a_backlog_over_the_limit_for_longer_than_grace_sheds_with_1008() -> None:
     """Still over the limits after `grace`: backlog dropped, close 1008, then abort."""
-    transport = FakeTransport()
-    client = connection(transport, max_messages=3, grace=0.05)
+    transport, clock = FakeTransport(), FakeClock()
+    client = connection(transport, max_messages=3, grace=0.05, clock=clock)
     for n in range(5):
         client.send(b"%d" % n)
         client.flush()
     assert not client.shed
-    await asyncio.sleep(0.1)
+    clock.advance(0.1)
     client.send(b"late")
     client.flush()
     assert client.shed
@@ -211,10 +224,11 @@ async def test_events_wait_behind_a_streaming_snapshot_in_order() -> None:
 
 async def test_a_client_that_takes_none_of_its_snapshot_is_shed() -> None:
     """No progress on the snapshot for `grace`: slow consumer."""
-    transport = FakeTransport()
-    client = connection(transport, grace=0.05)
+    transport, clock = FakeTransport(), FakeClock()
+    client = connection(transport, grace=0.05, clock=clock)
     client.send_snapshot((b"{", b"0" * SMALL_SNAPSHOT + b"}"))
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0)  # the stream starts, takes its first part and stalls
+    clock.advance(0.1)
     client.send(b"event")
     client.flush()
     assert client.shed
@@ -289,10 +303,11 @@ async def test_a_large_replay_streams_as_taken_and_live_events_wait_behind_it() 
 
 
 async def test_a_client_that_takes_none_of_its_replay_is_shed() -> None:
-    transport = FakeTransport()
-    client = connection(transport, grace=0.05)
+    transport, clock = FakeTransport(), FakeClock()
+    client = connection(transport, grace=0.05, clock=clock)
     client.send_replay(b"resumed", iter([b"x" * 1000] * 100), 100_000)
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0)  # the stream starts and waits for the socket
+    clock.advance(0.1)
     client.send(b"event")
     client.flush()
     assert client.shed
@@ -391,10 +406,12 @@ async def test_coalesced_updates_do_not_count_against_the_limits_the_rest_does()
     assert client.shed and client.closed_with == 1008
 
 
-def coalesced_under_the_limits(transport: FakeTransport, grace: float) -> Connection:
+def coalesced_under_the_limits(
+    transport: FakeTransport, grace: float, clock: FakeClock
+) -> Connection:
     """A client pressured into coalescing, then offered one agent's updates only: what
     it holds stays under the limits, so only what it takes can judge it."""
-    client = connection(transport, max_messages=10, max_bytes=2048, grace=grace)
+    client = connection(transport, max_messages=10, max_bytes=2048, grace=grace, clock=clock)
     for n in range(9):  # over the soft limit (half), under the limit
         client.send(b"%d" % n)
     client.flush()
@@ -405,12 +422,12 @@ def coalesced_under_the_limits(transport: FakeTransport, grace: float) -> Connec
 async def test_a_coalesced_client_that_takes_nothing_for_the_grace_is_shed() -> None:
     """Coalescing keeps a dead reader under the limits forever; taking no byte at all
     for `grace` sheds it (1008) all the same."""
-    transport = FakeTransport()
-    client = coalesced_under_the_limits(transport, grace=0.05)
+    transport, clock = FakeTransport(), FakeClock()
+    client = coalesced_under_the_limits(transport, grace=0.05, clock=clock)
     offer(client, *update(1, "a"))
     client.flush()
     assert not client.shed
-    await asyncio.sleep(0.1)
+    clock.advance(0.1)
     offer(client, *update(2, "a"))
     client.flush()
     assert client.shed and client.closed_with == 1008
@@ -418,10 +435,10 @@ async def test_a_coalesced_client_that_takes_nothing_for_the_grace_is_shed() -> 
 
 async def test_a_coalesced_client_that_takes_a_little_each_grace_is_kept() -> None:
     """A slow reader that takes something within every grace stays, coalesced."""
-    transport = FakeTransport()
-    client = coalesced_under_the_limits(transport, grace=0.05)
+    transport, clock = FakeTransport(), FakeClock()
+    client = coalesced_under_the_limits(transport, grace=0.05, clock=clock)
     for seq in range(1, 6):
-        await asyncio.sleep(0.03)
+        clock.advance(0.03)
         transport.take(1)
         offer(client, *update(seq, "a"))
         client.flush()
@@ -445,8 +462,8 @@ async def test_a_client_that_caught_up_is_given_its_grace_again_next_time(batch:
     """The grace counts one stretch over the limits: a client that fell behind, caught
     up and kept up for a while is not shed the moment it falls behind again (a tab
     that reads a little slower than a busy stream does this every second)."""
-    transport = FakeTransport()
-    client = connection(transport, max_messages=10, grace=0.2)
+    transport, clock = FakeTransport(), FakeClock()
+    client = connection(transport, max_messages=10, grace=0.2, clock=clock)
     if batch:
         client.subscribe(Subscription(batch=True))
 
@@ -461,11 +478,11 @@ async def test_a_client_that_caught_up_is_given_its_grace_again_next_time(batch:
     fall_behind()
     transport.drain()
     client.flush()  # caught up
-    await asyncio.sleep(0.3)  # keeping up for longer than the grace
+    clock.advance(0.3)  # keeping up for longer than the grace
     client.flush()
     fall_behind()
     assert not client.shed, "over the limits a moment ago, not for the grace"
-    await asyncio.sleep(0.3)
+    clock.advance(0.3)
     client.flush()
     assert client.shed and client.closed_with == WS_1008_POLICY_VIOLATION, "still judged"
 
