@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -62,6 +63,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The simulation's thread and the loop take turns at the GIL: a short turn keeps
+        # a busy simulation from holding every client's events (make bench's K=1 row).
+        sys.setswitchinterval(settings.switch_interval)
         loop = asyncio.get_running_loop()
         runtime = await _start(settings, factory, loop, policy)
         app.state.spine = runtime

@@ -196,6 +196,14 @@ class Settings(BaseSettings):
     )
 
     # Commands.
+    switch_interval: float = Field(
+        0.0005,
+        gt=0,
+        le=0.1,
+        description="seconds a thread may hold Python's GIL while another waits for it "
+        "(sys.setswitchinterval): the simulation's thread and the event loop share it, and "
+        "Python's 5 ms default lets a busy simulation hold every client's events that long",
+    )
     stall_timeout: float = Field(
         10.0,
         gt=0,
