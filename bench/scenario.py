@@ -62,7 +62,7 @@ class Plan:
 
     @classmethod
     def full(cls, processes: int = 2) -> Plan:
-        return cls((1, 10, 100, 1000), 600, 4.0, 1.5, 4, processes, 1000, 5000, 30000,
+        return cls((1, 10, 100, 1000), 600, 4.0, 1.5, 6, processes, 1000, 5000, 30000,
                    3000, 10, 20.0, 10.0, 40, 5000, 10_000, 1000, (10, 100), 2000,
                    100.0)  # fmt: skip
 

@@ -45,7 +45,12 @@ __all__ = [
 TOKEN_SUBPROTOCOL = "token."
 # The subprotocols that name a profile (spine_ws.core.codec), in the order preferred.
 JSONRPC_SUBPROTOCOL = f"{SUBPROTOCOL}.jsonrpc"
-PROFILE_SUBPROTOCOLS: dict[str, Profile] = {JSONRPC_SUBPROTOCOL: "jsonrpc", SUBPROTOCOL: "spine"}
+MSGPACK_SUBPROTOCOL = f"{SUBPROTOCOL}.msgpack"
+PROFILE_SUBPROTOCOLS: dict[str, Profile] = {
+    JSONRPC_SUBPROTOCOL: "jsonrpc",
+    MSGPACK_SUBPROTOCOL: "msgpack",
+    SUBPROTOCOL: "spine",
+}
 MIN_TOKEN_LENGTH = 16
 DEFAULT_ORIGINS = "self,http://localhost:*,http://127.0.0.1:*,http://[::1]:*"
 ROLES: tuple[Role, ...] = get_args(Role)

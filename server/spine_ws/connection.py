@@ -63,6 +63,7 @@ class Connection:
         "_streaming",
         "_timer",
         "_transport",
+        "_write",
         "closed_with",
         "coalesced",
         "envelope",
@@ -91,6 +92,8 @@ class Connection:
         # Its profile's translation, when it is not spine (spine_ws.core.codec).
         self.envelope = envelope
         self._transport = transport
+        # Text frames, or binary ones for a binary encoding (MessagePack).
+        self._write = transport.send_binary if envelope and envelope.binary else transport.send
         # The policy's verdicts (core/pressure.py), at the times this clock tells.
         self._pressure = Pressure(max_messages, max_bytes, grace)
         self._clock = clock
@@ -175,7 +178,7 @@ class Connection:
             self._held.append(message)
             self._held_bytes += len(message)
         else:
-            self._transport.send(message)
+            self._write(message)
 
     def send_snapshot(self, parts: Sequence[bytes | memoryview]) -> None:
         """Stream the snapshot (`parts` joined) ahead of everything sent after it."""
@@ -188,7 +191,8 @@ class Connection:
             self.send(b"".join(parts))
             self.flush()
         else:
-            self._start_stream(lambda: self._transport.send_large(parts, self._progressed))
+            binary = self.envelope is not None and self.envelope.binary
+            self._start_stream(lambda: self._transport.send_large(parts, self._progressed, binary))
 
     def send_replay(self, first: bytes, frames: Iterator[bytes], size: int) -> None:
         """Send `resumed` and the replayed frames ahead of everything sent after them."""
@@ -204,7 +208,10 @@ class Connection:
             self.flush()
         else:
             messages = chain((first,), frames)
-            self._start_stream(lambda: self._transport.send_many(messages, self._progressed))
+            binary = self.envelope is not None and self.envelope.binary
+            self._start_stream(
+                lambda: self._transport.send_many(messages, self._progressed, binary)
+            )
 
     def _start_stream(self, write: Callable[[], Awaitable[None]]) -> None:
         self._pressure.progressed(self._clock())
@@ -341,7 +348,7 @@ class Connection:
         held, self._held, self._held_bytes = self._held, [], 0
         if not self._closing:
             for message in held:
-                self._transport.send(message)
+                self._write(message)
             self.flush()
 
     def _progressed(self) -> None:

@@ -19,6 +19,7 @@ from spine_ws.core.codec import Envelope, envelope_for
 from spine_ws.core.envelope import DeclaredEnvelope
 from spine_ws.core.errors import InvalidMessage, ProtocolError
 from spine_ws.core.hub import Hub
+from spine_ws.core.jsonrpc import Decoded
 from spine_ws.core.outbox import Transport
 from spine_ws.core.status import (
     WS_1000_NORMAL_CLOSURE,
@@ -189,9 +190,16 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
                     break
                 text = message.get("text")
                 if text is None:
-                    hub.reply(
-                        connection, InvalidMessage("binary frames are not part of the protocol")
-                    )
+                    data: bytes = message.get("bytes") or b""
+                    if len(data) > settings.max_message_bytes:
+                        code = WS_1009_MESSAGE_TOO_BIG
+                        await websocket.close(code, "message too big")
+                        break
+                    if connection.envelope is None:
+                        binary = InvalidMessage("binary frames are not part of the protocol")
+                        hub.reply(connection, binary)
+                    else:
+                        _take(hub, connection, connection.envelope.decode_binary(data))
                 elif len(text) > settings.max_message_bytes and not _may_be_large(
                     text, connection, hub.catalog
                 ):
@@ -232,7 +240,10 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
 def _submit_enveloped(hub: Hub, connection: Connection, envelope: Envelope, text: str) -> None:
     """A frame of another profile: its commands to the hub in order (each gets its one
     reply, which the envelope answers in kind), and whatever it answers at once."""
-    decoded = envelope.decode(text)
+    _take(hub, connection, envelope.decode(text))
+
+
+def _take(hub: Hub, connection: Connection, decoded: Decoded) -> None:
     for command in decoded.commands:
         hub.submit(connection, command)
     if not decoded.commands:

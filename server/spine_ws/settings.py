@@ -60,11 +60,12 @@ class Settings(BaseSettings):
         "served to clients that name no subprotocol, and to those offering "
         "spine.v1.<its name>",
     )
-    profile: Literal["spine", "jsonrpc"] = Field(
+    profile: Literal["spine", "jsonrpc", "msgpack"] = Field(
         "spine",
         description="the envelope of a connection that names no subprotocol: spine (the "
-        "protocol's own) or jsonrpc (JSON-RPC 2.0); a client offering spine.v1 or "
-        "spine.v1.jsonrpc gets that one whatever this says",
+        "protocol's own), jsonrpc (JSON-RPC 2.0) or msgpack (spine in MessagePack, binary "
+        "frames); a client offering spine.v1, spine.v1.jsonrpc or spine.v1.msgpack gets "
+        "that one whatever this says",
     )
     transport: Literal["auto", "fast", "asgi"] = Field(
         "auto",

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+import msgpack
 import orjson
 import pytest
 
@@ -15,6 +16,7 @@ from spine_ws.core.delivery import Burst, Subscription, Tag
 from spine_ws.core.history import Trimmed
 from spine_ws.core.hub import Hub
 from spine_ws.core.messages import to_json
+from spine_ws.core.packed import PackedSession
 from spine_ws.core.status import (
     WS_1008_POLICY_VIOLATION,
     WS_1009_MESSAGE_TOO_BIG,
@@ -40,11 +42,17 @@ class FakeTransport:
         self.closed = False
         self._close_hangs = close_hangs
         self.large: list[bytes] = []
+        self.large_binary: list[bool] = []
+        self.binaries: list[bytes] = []
         self.large_released = asyncio.Event()
         self.many: list[bytes] = []
         self.many_released = asyncio.Event()
 
     def send(self, message: bytes) -> None:
+        self.pending.append(message)
+
+    def send_binary(self, message: bytes) -> None:
+        self.binaries.append(message)
         self.pending.append(message)
 
     def flush(self) -> None:
@@ -53,13 +61,19 @@ class FakeTransport:
         self.pending = []
 
     async def send_large(
-        self, parts: Sequence[bytes | memoryview], progress: Callable[[], None]
+        self,
+        parts: Sequence[bytes | memoryview],
+        progress: Callable[[], None],
+        binary: bool = False,
     ) -> None:
         self.large.append(b"".join(parts))
+        self.large_binary.append(binary)
         progress()
         await self.large_released.wait()
 
-    async def send_many(self, messages: Iterable[bytes], progress: Callable[[], None]) -> None:
+    async def send_many(
+        self, messages: Iterable[bytes], progress: Callable[[], None], binary: bool = False
+    ) -> None:
         """Takes one message each time `many_released` is set (then clears it)."""
         for message in messages:
             await self.many_released.wait()
@@ -584,3 +598,26 @@ async def test_a_connection_that_catches_up_between_bursts_loses_nothing_after()
     delivered = [orjson.loads(m) for m in transport.wrote]
     assert [m["seq"] for m in delivered[1:]] == list(range(1, seq + 1))
     await client.finish()
+
+
+async def test_a_binary_encoding_writes_binary_frames_snapshot_included() -> None:
+    """A connection of the msgpack profile: every message, and its streamed snapshot,
+    goes out as binary (a spine one as text)."""
+    transport = FakeTransport()
+    client = connection(transport, envelope=PackedSession())
+    client.send_snapshot((b'{"type":"snapshot","pad":"', b"0" * SMALL_SNAPSHOT + b'"}'))
+    await asyncio.sleep(0)
+    assert transport.large_binary == [True]
+    assert msgpack.unpackb(transport.large[0])["type"] == "snapshot"
+    transport.large_released.set()
+    await asyncio.sleep(0.01)
+    client.send(b"\x81\xa1a\x01")
+    client.flush()
+    assert transport.binaries == [b"\x81\xa1a\x01"]
+    await client.finish()
+
+    plain = FakeTransport()
+    spine = connection(plain)
+    spine.send(b'{"a":1}')
+    spine.flush()
+    assert plain.binaries == [] and plain.wrote == [b'{"a":1}']

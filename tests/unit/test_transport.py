@@ -11,7 +11,7 @@ from websockets.streams import StreamReader
 
 from spine_ws.transport import TransportUnavailable, describe, open_transport
 from spine_ws.transport.asgi import AsgiTransport
-from spine_ws.transport.fast import FRAGMENT, text_frame
+from spine_ws.transport.fast import FRAGMENT, binary_frame, text_frame
 
 
 async def _receive() -> dict[str, Any]:
@@ -63,3 +63,18 @@ def test_a_message_over_a_fragment_goes_as_fragments_of_one_message(size: int) -
     assert [f.fin for f in frames] == [False] * (len(frames) - 1) + [True]
     assert all(len(f.data) <= FRAGMENT for f in frames)
     assert len(frames) == max(1, -(-size // FRAGMENT))
+
+
+def test_a_binary_message_is_binary_frames() -> None:
+    """An encoding's binary message: a binary frame, or binary fragments of one message."""
+    for size in (10, 3 * FRAGMENT):
+        reader = StreamReader()
+        reader.feed_data(binary_frame(b"\x81" * size))
+        frames: list[Frame] = []
+        while not frames or not frames[-1].fin:
+            parser = Frame.parse(reader.read_exact, mask=False)
+            with pytest.raises(StopIteration) as parsed:
+                next(parser)
+            frames.append(parsed.value.value)
+        assert b"".join(f.data for f in frames) == b"\x81" * size
+        assert [f.opcode for f in frames] == [Opcode.BINARY] + [Opcode.CONT] * (len(frames) - 1)

@@ -23,6 +23,7 @@ import {
   MissingCapabilityError,
   SpineError,
 } from "./errors.js";
+import { decode as decodeMsgpack, encode as encodeMsgpack } from "@msgpack/msgpack";
 import { COMMAND_ID_PATTERN, CONTRACT, type Protocol, SUBPROTOCOL } from "./gen/contract.js";
 import type {
   CommandAckEvent,
@@ -240,6 +241,12 @@ export interface SpineClientOptions {
   tokenTransport?: "subprotocol" | "query";
   /** WebSocket implementation: default `globalThis.WebSocket`; in Node 20 pass `ws`'s. */
   WebSocket?: WebSocketConstructor;
+  /**
+   * The encoding on the wire: `json` (default; text frames, `spine.v1`) or `msgpack`
+   * (the same messages in MessagePack, binary frames both ways, `spine.v1.msgpack`).
+   * The client exposes the same typed messages either way.
+   */
+  encoding?: "json" | "msgpack";
   /** Reconnect after a lost connection (default on); `false` turns it off. */
   reconnect?: boolean | ReconnectOptions;
   /**
@@ -374,6 +381,8 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
   /** Index in `#urls` of the URL in use (or last used, or next to be tried). */
   #urlIndex = 0;
   readonly #protocols: string[];
+  // MessagePack in binary frames (`encoding: "msgpack"`), else JSON in text frames.
+  readonly #packed: boolean;
   readonly #WebSocket: WebSocketConstructor;
   readonly #reconnect: Required<ReconnectOptions> | undefined;
   readonly #retryInitial: boolean;
@@ -447,7 +456,9 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     let targets = urls;
     // Named always: a server whose default profile is another (--profile jsonrpc) still
     // speaks spine.v1 to a client that asks for it.
-    let protocols: string[] = [SUBPROTOCOL];
+    this.#packed = options.encoding === "msgpack";
+    const own = this.#packed ? `${SUBPROTOCOL}.msgpack` : SUBPROTOCOL;
+    let protocols: string[] = [own];
     if (options.token !== undefined) {
       const token = options.token;
       if (options.tokenTransport === "query") {
@@ -462,7 +473,7 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
             'this token cannot travel as a subprotocol (only HTTP token characters can): use tokenTransport: "query"',
           );
         }
-        protocols = [SUBPROTOCOL, `token.${options.token}`];
+        protocols = [own, `token.${options.token}`];
       }
     }
     this.#urls = urls;
@@ -706,7 +717,8 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
       // Kept past a timeout: a late ack still changes what this connection receives.
       if (command.type === "subscribe") this.#subscribing.set(id, members(command as Subscription));
       try {
-        socket.send(JSON.stringify({ ...command, id }));
+        const message = { ...command, id };
+        socket.send(this.#packed ? encodeMsgpack(message) : JSON.stringify(message));
       } catch (error) {
         clearTimeout(pending.timer);
         this.#pending.delete(id);
@@ -778,6 +790,7 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
       return;
     }
     this.#socket = socket;
+    if (this.#packed) (socket as { binaryType?: string }).binaryType = "arraybuffer";
     const current = () => generation === this.#generation;
     socket.onmessage = (event: MessageLike) => {
       if (current()) this.#receive(event.data);
@@ -848,10 +861,10 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
   }
 
   #receive(data: unknown): void {
-    const text = frameText(data);
+    const text = this.#packed ? undefined : frameText(data);
     let event: unknown;
     try {
-      event = text === undefined ? undefined : JSON.parse(text);
+      event = this.#packed ? unpack(data) : text === undefined ? undefined : JSON.parse(text);
     } catch {
       event = undefined;
     }
@@ -1105,4 +1118,10 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     const url = this.url;
     callAll(this.#stateHandlers, state, "state", url);
   }
+}
+
+/** A binary frame's MessagePack as the event it carries (undefined for a text frame). */
+function unpack(data: unknown): unknown {
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return decodeMsgpack(data as ArrayBuffer);
+  return undefined;
 }

@@ -9,6 +9,7 @@ once per burst per encoding in use (`ENCODERS`), never once per client.
     profile   subprotocol           encoding of the stream
     spine     spine.v1              the core's own frames, as they are
     jsonrpc   spine.v1.jsonrpc      JSON-RPC 2.0 notifications (spine_ws.core.jsonrpc)
+    msgpack   spine.v1.msgpack      the same frames in MessagePack, binary (core/packed.py)
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Literal, Protocol
 
 import orjson
 
-from spine_ws.core import jsonrpc
+from spine_ws.core import jsonrpc, packed
 
 __all__ = [
     "ENCODERS",
@@ -34,12 +35,15 @@ __all__ = [
     "stamp",
 ]
 
-Profile = Literal["spine", "jsonrpc"]
-PROFILES: tuple[Profile, ...] = ("spine", "jsonrpc")
+Profile = Literal["spine", "jsonrpc", "msgpack"]
+PROFILES: tuple[Profile, ...] = ("spine", "jsonrpc", "msgpack")
 SPINE = "spine"
 
 # A broadcast frame (spine bytes) -> the same frame in another encoding.
-ENCODERS: dict[str, Callable[[bytes], bytes]] = {"jsonrpc": jsonrpc.encode_event}
+ENCODERS: dict[str, Callable[[bytes], bytes]] = {
+    "jsonrpc": jsonrpc.encode_event,
+    packed.ENCODING: packed.encode,
+}
 
 
 class Envelope(Protocol):
@@ -49,8 +53,15 @@ class Envelope(Protocol):
     def encoding(self) -> str:
         """Its key in `ENCODERS`: how the hub encodes broadcasts for it."""
 
+    @property
+    def binary(self) -> bool:
+        """Whether its frames are binary (MessagePack) rather than text (JSON)."""
+
     def decode(self, text: str) -> jsonrpc.Decoded:
         """A received text frame as spine commands, and any response due at once."""
+
+    def decode_binary(self, data: bytes) -> jsonrpc.Decoded:
+        """A received binary frame, the same way (a text profile refuses it)."""
 
     def command_type(self, message: dict[str, Any]) -> str | None:
         """The core type of the command a parsed frame carries, if it names one."""
@@ -67,7 +78,11 @@ class Envelope(Protocol):
 
 def envelope_for(profile: Profile) -> Envelope | None:
     """A fresh envelope for one connection of `profile` (None for `spine`)."""
-    return jsonrpc.JsonRpcSession() if profile == "jsonrpc" else None
+    if profile == "jsonrpc":
+        return jsonrpc.JsonRpcSession()
+    if profile == "msgpack":
+        return packed.PackedSession()
+    return None
 
 
 # The spine encoding's frames. The core makes each one here and nowhere else: the rest

@@ -170,6 +170,12 @@ class DeclaredEnvelope:
     def encoding(self) -> str:
         return self._spec.name
 
+    binary = False
+
+    def decode_binary(self, data: bytes) -> Decoded:
+        why = "a command travels in a text frame, not a binary one"
+        return Decoded(response=self._error(None, False, "invalid_message", why))
+
     def decode(self, text: str) -> Decoded:
         shape = self._spec.command
         try:

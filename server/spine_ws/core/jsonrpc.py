@@ -115,6 +115,7 @@ class JsonRpcSession:
     """One connection's side of the profile: the requests it still owes a response."""
 
     encoding = "jsonrpc"
+    binary = False
 
     def __init__(self) -> None:
         self._next = 0
@@ -176,6 +177,11 @@ class JsonRpcSession:
             batch.waiting += 1
         decoded.commands.append(orjson.dumps({"id": ours, "type": method, **params}).decode())
         return None
+
+    def decode_binary(self, data: bytes) -> Decoded:
+        """JSON-RPC travels in text frames: a binary one is an Invalid Request."""
+        why = "a JSON-RPC request travels in a text frame, not a binary one"
+        return Decoded(response=orjson.dumps(_invalid(None, "", why)))
 
     def command_type(self, message: dict[str, Any]) -> str | None:
         method = message.get("method")

@@ -91,18 +91,27 @@ class Transport(Protocol):
     def closed(self) -> bool:
         """A close frame went either way: no data frame may follow."""
 
-    def send(self, message: bytes) -> None: ...
+    def send(self, message: bytes) -> None:
+        """Add a text message to the next write."""
+
+    def send_binary(self, message: bytes) -> None:
+        """Add a binary message to the next write (an encoding such as MessagePack)."""
 
     def flush(self) -> None: ...
 
     async def send_large(
-        self, parts: Sequence[bytes | memoryview], progress: Callable[[], None]
+        self,
+        parts: Sequence[bytes | memoryview],
+        progress: Callable[[], None],
+        binary: bool = False,
     ) -> None:
         """Write one message (`parts` joined) as it is taken, calling `progress` each time
         some of it was; nothing else is sent meanwhile. Returns once all of it is written
         (or the connection closed). Nothing else may be queued when it is called."""
 
-    async def send_many(self, messages: Iterable[bytes], progress: Callable[[], None]) -> None:
+    async def send_many(
+        self, messages: Iterable[bytes], progress: Callable[[], None], binary: bool = False
+    ) -> None:
         """Write `messages` one by one as the socket takes them (the same terms as
         `send_large`); what the iterator raises propagates."""
 

@@ -47,7 +47,7 @@ def open_transport(
                 f"protocol, and this connection is served by {served_by}; "
                 "run `spine-ws serve`, or use --transport asgi (or auto) under another server"
             )
-    return AsgiTransport(websocket.send_text, websocket.close)
+    return AsgiTransport(websocket.send_text, websocket.close, websocket.send_bytes)
 
 
 def describe(mode: Mode) -> str:

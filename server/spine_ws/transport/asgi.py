@@ -25,6 +25,7 @@ class AsgiTransport:
         "_close",
         "_queue",
         "_queued_bytes",
+        "_send_bytes",
         "_send_text",
         "_task",
         "_wake",
@@ -37,10 +38,13 @@ class AsgiTransport:
         self,
         send_text: Callable[[str], Awaitable[None]],
         close: Callable[[int, str], Awaitable[None]],
+        send_bytes: Callable[[bytes], Awaitable[None]] | None = None,
     ) -> None:
         self._send_text = send_text
+        self._send_bytes = send_bytes
         self._close = close
-        self._queue: deque[bytes] = deque()
+        # Text messages as bytes; a binary one wrapped in a 1-tuple (rare: its encoding).
+        self._queue: deque[bytes | tuple[bytes]] = deque()
         self._queued_bytes = 0
         self._wake = asyncio.Event()
         self.closed = False
@@ -53,27 +57,42 @@ class AsgiTransport:
         self._queue.append(message)
         self._queued_bytes += len(message)
 
+    def send_binary(self, message: bytes) -> None:
+        self._queue.append((message,))
+        self._queued_bytes += len(message)
+
     def flush(self) -> None:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._write())
         self._wake.set()
 
     async def send_large(
-        self, parts: Sequence[bytes | memoryview], progress: Callable[[], None]
+        self,
+        parts: Sequence[bytes | memoryview],
+        progress: Callable[[], None],
+        binary: bool = False,
     ) -> None:
         """One ASGI send of the whole message: ASGI has no way to stream a message, so
         the server holds a copy of it until the socket takes it."""
         message = b"".join(parts)
-        await self._send_text(message.decode())
+        await self._send(message, binary)
         self._count(message)
         progress()
 
-    async def send_many(self, messages: Iterable[bytes], progress: Callable[[], None]) -> None:
+    async def send_many(
+        self, messages: Iterable[bytes], progress: Callable[[], None], binary: bool = False
+    ) -> None:
         """One ASGI send per message, each awaited: the server's own backpressure."""
         for message in messages:
-            await self._send_text(message.decode())
+            await self._send(message, binary)
             self._count(message)
             progress()
+
+    async def _send(self, message: bytes, binary: bool) -> None:
+        if binary and self._send_bytes is not None:
+            await self._send_bytes(message)
+        else:
+            await self._send_text(message.decode())
 
     def backlog(self) -> tuple[int, int]:
         """Messages in the queue (not yet handed to the server) and their bytes."""
@@ -118,9 +137,11 @@ class AsgiTransport:
                 await self._wake.wait()
                 self._wake.clear()
                 while queue:
-                    message = queue.popleft()
+                    entry = queue.popleft()
+                    binary = isinstance(entry, tuple)
+                    message = entry[0] if isinstance(entry, tuple) else entry
                     self._queued_bytes -= len(message)
-                    await self._send_text(message.decode())
+                    await self._send(message, binary)
                     self._count(message)
         except Exception as exc:  # the peer went away mid-send: the endpoint cleans up
             log.debug("ASGI writer stopped: %r", exc)

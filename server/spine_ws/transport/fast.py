@@ -26,10 +26,19 @@ from typing import Any
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
 
-__all__ = ["FRAGMENT", "FastTransport", "fragments", "reset", "text_frame", "unsent"]
+__all__ = [
+    "FRAGMENT",
+    "FastTransport",
+    "binary_frame",
+    "fragments",
+    "reset",
+    "text_frame",
+    "unsent",
+]
 
 _FIN = 0x80
 _TEXT = 0x1
+_BINARY = 0x2
 _CONTINUATION = 0x0
 # A large message goes out in fragments of this size (RFC 6455 §5.4): uvicorn may write
 # a ping or a pong between two of them, never inside one.
@@ -51,13 +60,25 @@ def _header(first_byte: int, size: int) -> bytes:
 def text_frame(payload: bytes) -> bytes:
     """The unmasked text frame carrying `payload` (UTF-8 JSON); above `FRAGMENT`, the
     fragments of one message, as a snapshot goes (a megabyte map or file included)."""
+    return _framed(payload, _TEXT)
+
+
+@lru_cache(maxsize=1)
+def binary_frame(payload: bytes) -> bytes:
+    """The same for a binary message (an encoding such as MessagePack)."""
+    return _framed(payload, _BINARY)
+
+
+def _framed(payload: bytes, opcode: int) -> bytes:
     if len(payload) <= FRAGMENT:
-        return _header(_FIN | _TEXT, len(payload)) + payload
-    return b"".join(header + piece for header, piece in fragments((payload,)))
+        return _header(_FIN | opcode, len(payload)) + payload
+    return b"".join(header + piece for header, piece in fragments((payload,), opcode))
 
 
-def fragments(parts: Sequence[bytes | memoryview]) -> Iterator[tuple[bytes, memoryview]]:
-    """(header, payload) of each frame of one text message made of `parts`, fragmented."""
+def fragments(
+    parts: Sequence[bytes | memoryview], first: int = _TEXT
+) -> Iterator[tuple[bytes, memoryview]]:
+    """(header, payload) of each frame of one message made of `parts`, fragmented."""
     pieces = [
         view[start : start + FRAGMENT]
         for part in parts
@@ -65,7 +86,7 @@ def fragments(parts: Sequence[bytes | memoryview]) -> Iterator[tuple[bytes, memo
         for start in range(0, len(view), FRAGMENT)
     ]
     for number, piece in enumerate(pieces):
-        opcode = _TEXT if number == 0 else _CONTINUATION
+        opcode = first if number == 0 else _CONTINUATION
         fin = _FIN if number == len(pieces) - 1 else 0
         yield _header(fin | opcode, len(piece)), piece
 
@@ -150,6 +171,11 @@ class FastTransport:
         self._pending.append(frame)
         self._pending_bytes += len(frame)
 
+    def send_binary(self, message: bytes) -> None:
+        frame = binary_frame(message)
+        self._pending.append(frame)
+        self._pending_bytes += len(frame)
+
     def flush(self) -> None:
         """Write what `send` collected, unless a close frame went meanwhile."""
         frames = self._pending
@@ -167,7 +193,10 @@ class FastTransport:
         self._transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
 
     async def send_large(
-        self, parts: Sequence[bytes | memoryview], progress: Callable[[], None]
+        self,
+        parts: Sequence[bytes | memoryview],
+        progress: Callable[[], None],
+        binary: bool = False,
     ) -> None:
         """Write one message in fragments, each once the transport has room for it.
 
@@ -175,7 +204,7 @@ class FastTransport:
         snapshot shared by many joiners costs each about one fragment of memory.
         """
         writable = self._protocol.writable
-        for header, piece in fragments(parts):
+        for header, piece in fragments(parts, _BINARY if binary else _TEXT):
             # Yield between fragments even when there is room: one joiner's megabytes
             # must not hold up the loop (the other clients' events, other joiners).
             await asyncio.sleep(0)
@@ -189,7 +218,9 @@ class FastTransport:
             progress()
         self._written += 1
 
-    async def send_many(self, messages: Iterable[bytes], progress: Callable[[], None]) -> None:
+    async def send_many(
+        self, messages: Iterable[bytes], progress: Callable[[], None], binary: bool = False
+    ) -> None:
         """Write messages as the transport has room, yielding to the loop every
         `_BATCH` bytes: one resume's replay must not hold up everyone else."""
         writable = self._protocol.writable
@@ -199,7 +230,7 @@ class FastTransport:
                 await writable.wait()
             if self.closed:
                 return
-            frame = text_frame(message)
+            frame = binary_frame(message) if binary else text_frame(message)
             self._transport.write(frame)
             self._written += 1
             self._written_bytes += len(frame)
