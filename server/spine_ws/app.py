@@ -33,6 +33,7 @@ from spine_ws.core.parse import Limits
 from spine_ws.endpoint import WebSocketRoute
 from spine_ws.generated import PROTOCOL_VERSION
 from spine_ws.metrics import Metrics
+from spine_ws.recording import Recorder
 from spine_ws.runtime import ClusterLink, Runtime
 from spine_ws.settings import Settings
 from spine_ws.sim.boundary import Boundary, CommandQueue, EventSink
@@ -77,11 +78,16 @@ def create_app(
         previous_hook = threading.excepthook
         threading.excepthook = partial(_thread_died, runtime, loop, previous_hook)
         watching = loop.create_task(_watch(runtime.watchdog))
+        recorder = runtime.recorder
+        recording = loop.create_task(_keep_recording(recorder)) if recorder else None
         try:
             yield
         finally:
             watching.cancel()
             runtime.simulation.stop()
+            if recording is not None and recorder is not None:
+                recording.cancel()
+                recorder.close()  # the file finished: summary, index, footer
             threading.excepthook = previous_hook
             if runtime.cluster is not None:
                 await runtime.cluster.stop()
@@ -178,10 +184,47 @@ async def _start(
         }
         link = HostLink(settings.nats, Cluster(settings.cluster_name), hub, bounds)
         await link.start()  # before the first event: every one goes to the stream
+    recorder = _recorder(settings, hub)
     events.connect(hub.deliver)
     simulation.start()
     log.info("simulation started (epoch %s)", hub.epoch)
-    return _runtime(settings, hub, simulation, commands, policy, link, metrics)
+    runtime = _runtime(settings, hub, simulation, commands, policy, link, metrics)
+    runtime.recorder = recorder
+    return runtime
+
+
+def _recorder(settings: Settings, hub: Hub) -> Recorder | None:
+    """--record: a recorder of the stream, writing after each burst (before the first)."""
+    if settings.record is None:
+        return None
+    recorder = Recorder(
+        settings.record,
+        hub.stream,
+        hub.catalog,
+        max_bytes=settings.record_max_bytes,
+        max_seconds=settings.record_max_seconds,
+        checkpoint_seconds=settings.checkpoint_seconds,
+        version=_package_version(),
+    )
+    recorder.start()
+    hub.on_broadcast(recorder.recorded)
+    return recorder
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("spine-ws")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+async def _keep_recording(recorder: Recorder) -> None:
+    """Flush, checkpoint and rotate every half second, events or none."""
+    while True:
+        await asyncio.sleep(0.5)
+        recorder.tick()
 
 
 async def _start_gateway(settings: Settings, policy: Policy) -> Runtime:

@@ -9,6 +9,7 @@ from spine_ws.access import Guesses, PerAddress, Policy
 from spine_ws.core.envelope import DeclaredEncoder, EnvelopeSpec
 from spine_ws.core.hub import Hub
 from spine_ws.metrics import Metrics
+from spine_ws.recording import Recorder
 from spine_ws.settings import Settings
 from spine_ws.sim.boundary import CommandQueue
 from spine_ws.sim.simulation import Simulation
@@ -54,3 +55,5 @@ class Runtime:
     cluster: ClusterLink | None = None
     # A team's declared envelope (--envelope) and its shared encoder, if it has one.
     declared: tuple[EnvelopeSpec, DeclaredEncoder] | None = None
+    # --record: the MCAP recorder of every epoch, if it records.
+    recorder: Recorder | None = None

@@ -197,6 +197,20 @@ class Settings(BaseSettings):
     )
 
     # Commands.
+    record: Path | None = Field(
+        None,
+        description="a folder to record every epoch's broadcast frames into, as MCAP files "
+        "(docs/recording.md); none: no recording",
+    )
+    record_max_bytes: int = Field(
+        1024 * 1024 * 1024, ge=64 * 1024, description="a recording file is rotated past this size"
+    )
+    record_max_seconds: float = Field(
+        3600.0, gt=0, description="a recording file is rotated after this many seconds"
+    )
+    checkpoint_seconds: float = Field(
+        10.0, gt=0, description="seconds between the snapshots a recording keeps for seeking"
+    )
     switch_interval: float = Field(
         0.0005,
         gt=0,

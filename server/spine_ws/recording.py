@@ -1,0 +1,230 @@
+"""`spine-ws serve --record DIR`: every broadcast frame of every epoch into MCAP files,
+the open format Foxglove and the robotics tools read.
+
+One file per epoch (and per rotation): `<epoch>-<n>.mcap`. In it:
+
+* one channel per message type (its topic the type), with the type's JSON Schema
+  (schema encoding `jsonschema`, message encoding `json`); each message's data is the
+  frame exactly as the JSON clients got it, its sequence number the frame's `seq` and
+  its log time when the server stamped it;
+* a `spine-ws` Metadata record: the contract's `schema_hash` and `protocol_version`, the
+  epoch, the server's version;
+* checkpoints on the `snapshot` channel every `--checkpoint-seconds`, and first in every
+  file: the snapshot at that moment, whose `seq` is the last frame it reflects (not a
+  frame itself), so a file replays on its own.
+
+A clean stop finishes the file (summary, index, footer). The chunk in progress is
+written out every second, so after a SIGKILL at most the last second is lost and the
+file still reads (sequentially, as Foxglove opens a file with no summary). A file is
+rotated past `--record-max-bytes` or `--record-max-seconds`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+from mcap.writer import Writer
+
+from spine_ws.core.catalog import Catalog
+from spine_ws.core.codec import snapshot_head
+from spine_ws.core.history import Trimmed
+from spine_ws.core.stream import Stream
+
+__all__ = ["CHECKPOINT_TOPIC", "Recorder"]
+
+log = logging.getLogger("spine_ws.recording")
+
+CHECKPOINT_TOPIC = "snapshot"
+PROFILE = "spine-ws"
+# How often the chunk in progress is written out: what a SIGKILL may lose.
+FLUSH_SECONDS = 1.0
+# A stamped frame opens with its seq and its type (core/codec.py's `stamp`).
+_TYPE = re.compile(rb'^\{"seq":\d+,"type":"([^"]{1,64})"')
+
+
+class Recorder:
+    """Writes what the stream appends, after each burst (`Hub.on_broadcast`)."""
+
+    def __init__(
+        self,
+        directory: Path,
+        stream: Stream,
+        catalog: Catalog,
+        *,
+        max_bytes: int,
+        max_seconds: float,
+        checkpoint_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        wall_ns: Callable[[], int] = time.time_ns,
+        version: str = "unknown",
+    ) -> None:
+        self._directory = directory
+        self._stream = stream
+        self._catalog = catalog
+        self._max_bytes = max_bytes
+        self._max_seconds = max_seconds
+        self._checkpoint_seconds = checkpoint_seconds
+        self._clock = clock
+        self._wall_ns = wall_ns
+        self._version = version
+        self._schemas = _schemas(catalog)
+        self._file: IO[bytes] | None = None
+        self._writer: Writer | None = None
+        self._channels: dict[str, int] = {}
+        self._epoch = ""
+        self._number = 0
+        self._recorded = 0  # the last seq written
+        self._opened_at = 0.0
+        self._flushed_at = 0.0
+        self._checkpoint_at = 0.0
+        self._dirty = False
+        self.files: list[Path] = []
+
+    def start(self) -> None:
+        self._directory.mkdir(parents=True, exist_ok=True)
+        self._open()
+
+    def recorded(self) -> None:
+        """After a burst: write the frames appended since the last one."""
+        stream = self._stream
+        if stream.epoch != self._epoch:  # a gateway following a new host epoch
+            self._close()
+            self._open()
+        if stream.seq <= self._recorded:
+            return
+        writer = self._writer
+        assert writer is not None
+        now_ns = self._wall_ns()
+        try:
+            frames = list(stream.history.frames_after(self._recorded, stream.seq))
+        except Trimmed:  # cannot happen within one burst; a gap would be recorded as one
+            log.error("recording fell behind the history: frames after %d lost", self._recorded)
+            frames = []
+        seq = self._recorded
+        for frame in frames:
+            seq += 1
+            writer.add_message(self._channel(_type_of(frame)), now_ns, frame, now_ns, seq)
+        self._recorded = stream.seq
+        self._dirty = True
+        self.tick()
+
+    def tick(self) -> None:
+        """Also called every second without events: the periodic flush, checkpoint and
+        rotation."""
+        if self._writer is None:
+            return
+        now = self._clock()
+        if now - self._checkpoint_at >= self._checkpoint_seconds and self._recorded:
+            self._checkpoint()
+        if self._dirty and now - self._flushed_at >= FLUSH_SECONDS:
+            self._writer.flush()  # type: ignore[no-untyped-call]  # untyped in mcap 1.6
+            self._flushed_at, self._dirty = now, False
+        assert self._file is not None
+        if self._file.tell() > self._max_bytes or now - self._opened_at > self._max_seconds:
+            self._close()
+            self._open()
+
+    def close(self) -> None:
+        """Finish the file: summary, index and footer."""
+        self._close()
+
+    def _open(self) -> None:
+        stream = self._stream
+        self._epoch = stream.epoch
+        self._number += 1
+        path = self._directory / f"{stream.epoch}-{self._number}.mcap"
+        self._file = path.open("wb")
+        self._writer = writer = Writer(self._file)
+        writer.start(profile=PROFILE, library=f"spine-ws {self._version}")
+        writer.add_metadata(
+            PROFILE,
+            {
+                "schema_hash": self._catalog.schema_hash,
+                "protocol_version": self._catalog.protocol_version,
+                "epoch": stream.epoch,
+                "server": self._version,
+            },
+        )
+        self._channels = {}
+        self._recorded = stream.seq
+        self._opened_at = self._flushed_at = self._clock()
+        self._checkpoint()  # first: a file replays on its own
+        self.files.append(path)
+        log.info("recording epoch %s into %s", stream.epoch, path)
+
+    def _checkpoint(self) -> None:
+        assert self._writer is not None
+        now_ns = self._wall_ns()
+        # The snapshot a viewer joining now would get (`seq`: the last frame it reflects).
+        body = self._stream.snapshot()
+        snapshot = snapshot_head("recording", "viewer", None) + body[1:]
+        self._writer.add_message(
+            self._channel(CHECKPOINT_TOPIC), now_ns, snapshot, now_ns, self._recorded
+        )
+        self._checkpoint_at = self._clock()
+        self._dirty = True
+
+    def _channel(self, topic: str) -> int:
+        channel = self._channels.get(topic)
+        if channel is None:
+            assert self._writer is not None
+            name, schema = self._schemas.get(topic, (topic, b""))
+            schema_id = self._writer.register_schema(name, "jsonschema" if schema else "", schema)
+            channel = self._writer.register_channel(topic, "json", schema_id)
+            self._channels[topic] = channel
+        return channel
+
+    def _close(self) -> None:
+        if self._writer is not None:
+            self._writer.finish()  # type: ignore[no-untyped-call]  # untyped in mcap 1.6
+            self._writer = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _type_of(frame: bytes) -> str:
+    match = _TYPE.match(frame)
+    if match is not None:
+        return match.group(1).decode()
+    kind = orjson.loads(frame).get("type")
+    return kind if isinstance(kind, str) else "unknown"
+
+
+def _schemas(catalog: Catalog) -> dict[str, tuple[str, bytes]]:
+    """Each event type's title and JSON Schema: its definition in the bundle, with every
+    definition it refers to, as one self-contained document."""
+    bundle: dict[str, Any] = json.loads((catalog.home / "protocol.schema.json").read_text())
+    defs = bundle["$defs"]
+    out: dict[str, tuple[str, bytes]] = {}
+    for wire, model in catalog.events.items():
+        title = model.__name__
+        if title not in defs:
+            continue
+        used = _closure(title, defs)
+        document = {"$schema": bundle["$schema"], "$ref": f"#/$defs/{title}", "$defs": used}
+        out[wire] = (title, orjson.dumps(document))
+    return out
+
+
+def _closure(title: str, defs: dict[str, Any]) -> dict[str, Any]:
+    """`title`'s definition and every one it refers to, transitively."""
+    used: dict[str, Any] = {}
+    todo = [title]
+    while todo:
+        name = todo.pop()
+        if name in used or name not in defs:
+            continue
+        used[name] = defs[name]
+        todo += _REF.findall(orjson.dumps(defs[name]).decode())
+    return used
+
+
+_REF = re.compile(r'"#/\$defs/([^"]+)"')
