@@ -143,12 +143,10 @@ class EventSink:
         `BROADCAST_EVENT_TYPES`, or a simulation's own event with `seq`); `fields` are
         its other members.
         """
-        wire_type(model)  # a generated message model, or NotAMessage
-        if "seq" not in model.model_fields:
-            raise ValueError(f"{model.__name__} is not a broadcast event (it has no seq)")
-        event = model.model_validate({**fields, "seq": 1})
-        body = to_json(event, exclude={"seq"})
-        self._put(EventItem(event, body))
+        _broadcastable(model)
+        fields["seq"] = 1  # a placeholder the schema wants: the hub stamps the real one
+        event = model.model_validate(fields)
+        self._put(EventItem(event, to_json(event, exclude=_NO_SEQ)))
 
     def reply(self, connection_id: str, event: BaseModel) -> None:
         """Send one event to one connection only (acks and errors); no `seq`."""
@@ -211,6 +209,18 @@ class EventSink:
             self._wake_scheduled = False
             items, self._pending = self._pending, []
         self._deliver(items)
+
+
+_NO_SEQ = {"seq"}
+
+
+# Once per model, not per event: this is the simulation's per-event path.
+@cache
+def _broadcastable(model: type[BaseModel]) -> None:
+    """A generated event model whose schema has `seq`, or NotAMessage / ValueError."""
+    wire_type(model)
+    if "seq" not in model.model_fields:
+        raise ValueError(f"{model.__name__} is not a broadcast event (it has no seq)")
 
 
 def _result_json(expected: Any, result: object) -> Any:
