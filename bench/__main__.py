@@ -23,6 +23,7 @@ from bench.launch import ROOT, raise_fd_limit
 SCENARIOS = {
     "fanout": scenario.fanout,
     "profiles": scenario.profiles,
+    "recording": scenario.recording,
     "memory": scenario.memory,
     "commands": scenario.commands,
     "upload": scenario.uploads,

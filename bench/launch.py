@@ -92,7 +92,9 @@ def start_server(kind: str, log_dir: Path, name: str, extra: list[str] | None = 
     pythonpath = str(ROOT)
     if kind == "routesim":  # examples/route-sim: Route-Sim's protocol and its simulation
         pythonpath += os.pathsep + str(ROOT / "examples/route-sim")
-    if kind in ("project", "jsonrpc", "routesim"):
+    if kind == "recording":  # the project server, recording every frame (--record)
+        extra = ["--record", str(log_dir / f"{name}-recordings"), *(extra or [])]
+    if kind in ("project", "jsonrpc", "routesim", "recording"):
         spine_ws = bin_dir / "spine-ws"
         head = [str(spine_ws)] if spine_ws.exists() else [sys.executable, "-m", "spine_ws.cli"]
         argv = [

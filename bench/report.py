@@ -77,6 +77,15 @@ def rows(results: dict[str, Any]) -> list[Row]:
             row = Row("jsonrpc vs spine", f"ev/s per client K={k}", rpc, spine, "ev/s", ">=0.9x")
             row.passed = row.ratio is not None and row.ratio >= 0.9
             out.append(row)
+    rec = results.get("recording")
+    if rec:
+        for k in rec["recording"]:
+            with_record = rec["recording"][k]["sustained_rate"]
+            without = rec["project"][k]["sustained_rate"]
+            row = Row("recording vs not", f"ev/s per client K={k}", with_record, without, "ev/s",
+                      ">=0.9x")  # fmt: skip
+            row.passed = row.ratio is not None and row.ratio >= 0.9
+            out.append(row)
     up = _get(results, "upload", "project")
     if up:
         section = f"upload: a {up['bytes'] / 2**20:.1f} MiB command (route-sim map.import)"

@@ -27,6 +27,7 @@ __all__ = [
     "fanout",
     "join_storm",
     "memory",
+    "recording",
     "resumes",
     "slow_consumer",
     "uploads",
@@ -161,6 +162,16 @@ def profiles(plan: Plan, log_dir: Path) -> dict[str, Any]:
     each broadcast is encoded once more per burst, so the cost per client should not move."""
     out: dict[str, Any] = {"project": {}, "jsonrpc": {}}
     for k in plan.clients[1:]:
+        for kind in out:
+            out[kind][str(k)] = _fanout_one(kind, k, plan, log_dir)
+    return out
+
+
+def recording(plan: Plan, log_dir: Path) -> dict[str, Any]:
+    """Fan-out with every frame recorded (--record) against without, per K > 1: the
+    recorder writes each burst after it is sent, so the rate should hardly move."""
+    out: dict[str, Any] = {"project": {}, "recording": {}}
+    for k in plan.clients[1:3]:
         for kind in out:
             out[kind][str(k)] = _fanout_one(kind, k, plan, log_dir)
     return out
