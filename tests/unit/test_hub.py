@@ -137,6 +137,19 @@ def test_the_mirror_follows_the_broadcasts(hub: Hub) -> None:
     assert snapshot["agents"] == [{"agent_id": "x", "agent_kind": "car", "data": {"v": 2}}]
 
 
+def test_the_snapshot_has_the_latest_tick_any_broadcast_showed(hub: Hub) -> None:
+    """Not only tick_start's: a simulation may open its ticks with events of its own."""
+    hub.deliver(
+        [
+            broadcast(AgentAddedEvent, tick=0, agent_id="x", agent_kind="car", data={"v": 1}),
+            broadcast(AgentUpdateEvent, tick=7, agent_id="x", data={"v": 2}),
+        ]
+    )
+    late = FakeOutbox("late")
+    hub.join(late)
+    assert late.frames()[0]["simulation"]["tick"] == 7
+
+
 def test_an_update_for_an_agent_never_added_is_not_invented(hub: Hub) -> None:
     """The mirror drops it, as the TS WorldState does: no agent of kind "unknown"."""
     hub.deliver([broadcast(AgentUpdateEvent, tick=1, agent_id="ghost", data={"v": 2})])

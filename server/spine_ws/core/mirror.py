@@ -49,6 +49,11 @@ class Mirror:
         apply = self._apply.get(type(event))
         if apply is not None:
             apply(event)
+        # The latest tick the stream has shown: a simulation may open its ticks with
+        # events of its own (`TickingSimulation.tick_events`), which carry it too.
+        tick = getattr(event, "tick", None)
+        if type(tick) is int and tick > self.simulation.tick:
+            self.simulation.tick = tick
         # Any broadcast is a sign of life: a simulation may open its ticks with events
         # of its own (`TickingSimulation.tick_events`).
         self.tick_at = now
