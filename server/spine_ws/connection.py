@@ -4,7 +4,8 @@ Broadcasting hands each connection an already-serialised message (`send`, synchr
 the `Transport` holds it until the socket takes it. A slow client delays nobody but
 itself, and is judged by whether it drains, not by one burst: a backlog over the limits
 (`max_messages`, `max_bytes`) for longer than `grace` seconds, or over the hard ceiling
-(`HARD_FACTOR` times `max_bytes`) at any time, closes it with 1008 "slow consumer"; if the
+(`HARD_FACTOR` times `max_bytes` in this process's memory, the kernel's send buffer
+aside) at any time, closes it with 1008 "slow consumer"; if the
 close frame cannot be flushed quickly (it waits behind the backlog of a client that
 stopped reading), the TCP connection is aborted so its memory is released.
 
@@ -257,7 +258,7 @@ class Connection:
             if why is not None:
                 self._shed(why)
             return
-        why = self._pressure.plain(now, *self._transport.backlog())
+        why = self._pressure.plain(now, *self._transport.backlog(), self._transport.held())
         if why is not None:
             self._shed(why)
             return
@@ -286,7 +287,8 @@ class Connection:
             # reads slower than the stream stays, thinned; one that falls behind on
             # what must all be delivered (or stops reading) is shed as before.
             fixed = shaping.fixed_bytes + size
-            why = pressure.coalesced(now, fixed, messages, self._transport.taken())
+            held = shaping.fixed_bytes + self._transport.held()
+            why = pressure.coalesced(now, fixed, messages, self._transport.taken(), held)
             if why is not None:
                 self._shed(why)
                 return

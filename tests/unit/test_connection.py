@@ -35,6 +35,8 @@ class FakeTransport:
         self.pending: list[bytes] = []
         self.wrote: list[bytes] = []  # every message flushed, in order
         self.unsent = 0
+        # How many of the unsent messages the kernel's send buffer holds (not ours).
+        self.in_kernel = 0
         self.drained = 0
         self.closes: list[tuple[int, str]] = []
         self.aborted = False
@@ -84,6 +86,10 @@ class FakeTransport:
     def backlog(self) -> tuple[int, int]:
         held = self.unsent + len(self.pending)
         return held, held * 10
+
+    def held(self) -> int:
+        unsent = max(self.unsent - self.in_kernel, 0)
+        return (unsent + len(self.pending)) * 10
 
     def written(self) -> tuple[int, int]:
         return len(self.wrote), sum(map(len, self.wrote))
@@ -217,6 +223,25 @@ async def test_a_backlog_over_the_hard_limit_sheds_at_once() -> None:
     client.flush()
     assert client.shed
     await client.finish()
+
+
+async def test_what_the_kernel_holds_is_judged_by_the_grace_not_the_hard_limit() -> None:
+    """On loopback the kernel's send buffer holds megabytes: a reader that pauses fills
+    it, which is latency (the limits and their grace), not the server's memory."""
+    transport = FakeTransport()
+    clock = FakeClock()
+    client = connection(transport, max_messages=10**6, max_bytes=1024, grace=2, clock=clock)
+    for _ in range(HARD_FACTOR * 1024 // 10 + 1):
+        client.send(b"x")
+    transport.in_kernel = HARD_FACTOR * 1024 // 10 + 1
+    client.flush()
+    client.send(b"x")
+    client.flush()
+    assert not client.shed  # over the limits: its grace runs
+    clock.advance(2.1)
+    client.send(b"x")
+    client.flush()
+    assert client.shed  # still behind after the grace
 
 
 async def test_events_wait_behind_a_streaming_snapshot_in_order() -> None:

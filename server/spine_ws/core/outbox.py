@@ -127,6 +127,12 @@ class Transport(Protocol):
         wrote less what it, and the kernel behind it, still hold. It stops growing
         when the peer stops reading (a dead reader), however little is held."""
 
+    def held(self) -> int:
+        """Bytes of the backlog in this process's memory (ours and the event loop's
+        transport's), not the kernel's: what the hard limit bounds. The kernel's send
+        buffer is bounded by the kernel (megabytes on loopback) and counts only as
+        latency, against the limits and their grace."""
+
     def drop(self) -> None:
         """Forget what is held and write no more data (the connection is going)."""
 

@@ -6,8 +6,10 @@ The rules (docs/reliability.md):
 
 * **Soft limit.** Past half the limits (`max_messages`, `max_bytes`), or past them while
   a snapshot streams, a client is coalesced instead of queued more.
-* **Grace.** Over the limits for longer than `grace`: shed. Over `HARD_FACTOR` times
-  `max_bytes`: shed at once.
+* **Grace.** Over the limits for longer than `grace`: shed. Holding over `HARD_FACTOR`
+  times `max_bytes` in this process: shed at once. The kernel's send buffer counts
+  against the limits (it is latency) but not against the hard limit: the kernel bounds
+  it, and on loopback it alone holds megabytes.
 * **Coalesced.** Only what cannot be coalesced counts against the limits; a client that
   takes no byte at all for `grace` is dead weight, shed as before coalescing existed. It
   is plain again once what it holds is under a quarter of the limits, and the next
@@ -64,19 +66,21 @@ class Pressure:
         if messages > self.max_messages or size > self.max_bytes:
             self.over_since = self.over_since if self.over_since is not None else now
 
-    def plain(self, now: float, messages: int, size: int) -> str | None:
-        """A plain client holding `messages` and `size` bytes: why to shed it, if so."""
+    def plain(self, now: float, messages: int, size: int, held: int) -> str | None:
+        """A plain client with `messages` and `size` bytes not taken, `held` of them in
+        this process: why to shed it, if so."""
         if messages <= self.max_messages and size <= self.max_bytes:
             self.over_since = None
             return None
-        if size > HARD_FACTOR * self.max_bytes:
+        if held > HARD_FACTOR * self.max_bytes:
             return "over the hard limit"
         return self._grace(now)
 
-    def coalesced(self, now: float, fixed: int, messages: int, taken: int) -> str | None:
-        """A coalesced client: `fixed` bytes it holds that cannot be coalesced, `messages`
-        in its socket's backlog, `taken` bytes its socket has taken so far."""
-        if fixed > HARD_FACTOR * self.max_bytes:
+    def coalesced(self, now: float, fixed: int, messages: int, taken: int, held: int) -> str | None:
+        """A coalesced client: `fixed` bytes not taken that cannot be coalesced, `held`
+        of them in this process, `messages` in its socket's backlog, `taken` bytes its
+        socket has taken so far."""
+        if held > HARD_FACTOR * self.max_bytes:
             return "over the hard limit with what cannot be coalesced"
         if taken > self.taken:
             self.taken, self.taken_at = taken, now

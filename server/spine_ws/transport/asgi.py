@@ -106,6 +106,10 @@ class AsgiTransport:
         """Bytes handed to the ASGI server: its `send` returns once the socket drains."""
         return self._written_bytes
 
+    def held(self) -> int:
+        """The queue: what the ASGI server was handed is its to buffer."""
+        return self._queued_bytes
+
     def _count(self, message: bytes) -> None:
         self._written += 1
         self._written_bytes += len(message)

@@ -270,6 +270,9 @@ class FastTransport:
             buffered += unsent(self._fd)
         return self._written_bytes - buffered
 
+    def held(self) -> int:
+        return self._transport.get_write_buffer_size() + self._pending_bytes
+
     def drop(self) -> None:
         """Forget what was not flushed; what was is the transport's to send or abort."""
         self._pending = []
