@@ -94,7 +94,7 @@ def create_app(
             taker = runtime.commands.consumer
             if taker is not None and taker.is_alive():
                 log.warning("the simulation's thread %r is still running after stop()", taker.name)
-            elif not settings.gateway:
+            elif not settings.gateway and not settings.replay:
                 log.info("simulation stopped")
 
     # /docs and /redoc with their assets served from the package: no CDN, works offline.
@@ -149,6 +149,8 @@ async def _start(
 ) -> Runtime:
     if settings.gateway:
         return await _start_gateway(settings, policy)
+    if settings.replay:
+        return _start_replay(settings, policy)
     commands = CommandQueue(settings.command_queue_size)
     events = EventSink(loop)
     boundary = Boundary(commands, events)
@@ -255,6 +257,52 @@ async def _start_gateway(settings: Settings, policy: Policy) -> Runtime:
     await link.start()
     simulation = _NoSimulation()
     return _runtime(settings, hub, simulation, CommandQueue(1), policy, link, metrics)
+
+
+def _start_replay(settings: Settings, policy: Policy) -> Runtime:
+    """`spine-ws replay FILE`: no simulation; every client is played the recording."""
+    from spine_ws.recording.reader import Recording, RecordingError
+    from spine_ws.recording.replay import Replay
+
+    try:
+        recording = Recording(settings.replay)
+    except RecordingError as exc:
+        raise ValueError(str(exc)) from None
+    catalog = _catalog(settings.catalog)
+    if recording.schema_hash != catalog.schema_hash:
+        raise ValueError(
+            f"{settings.replay[0]} was recorded under the contract "
+            f"{recording.schema_hash[:12]} (protocol {recording.protocol_version}), this "
+            f"server runs {catalog.schema_hash[:12]} ({catalog.protocol_version}): pass "
+            "--catalog with the recorded simulation's generated package"
+        )
+    metrics = Metrics()
+    commands = CommandQueue(1)  # never used: a recording takes no simulation command
+    hub = Hub(
+        commands,
+        clock=time.monotonic,
+        catalog=catalog,
+        limits=_limits(settings),
+        max_agent_data_bytes=settings.max_agent_data_bytes,
+        history=_history(settings),
+        simulation_name="a recording",
+        capabilities=["subscribe", "batch", "playback"],  # no resume: each plays its own
+        meter=metrics,
+    )
+    first = recording.checkpoint(recording.checkpoints[0])
+    hub.reset(recording.epoch, (), _history(settings), first)
+    replay = Replay(recording, hub)
+    log.info(
+        "replaying epoch %s: seq %d to %d, %.1f s, %d checkpoints",
+        recording.epoch,
+        recording.first_seq,
+        recording.last_seq,
+        recording.duration,
+        len(recording.checkpoints),
+    )
+    runtime = _runtime(settings, hub, _NoSimulation(), commands, policy, None, metrics)
+    runtime.replay = replay
+    return runtime
 
 
 def _catalog(package: str | None) -> Catalog:

@@ -60,6 +60,18 @@ def parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         description="Print the configuration `spine-ws serve` would run with these flags, "
         "this environment and this --config file, as TOML a --config file can hold.",
     )
+    replay = commands.add_parser(
+        "replay",
+        parents=[settings],
+        help="play a recording back over /ws (every client a viewer, each on its own)",
+        description="Serve a recording (`serve --record DIR` wrote it) over /ws with the "
+        "same contract: every client joins at its start as a viewer and is played its "
+        "frames at the recorded pace; the playback commands (playback.play, pause, seek, "
+        "speed) act on that client only. The serve flags apply (--port, --catalog, ...).",
+    )
+    replay.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="one epoch's MCAP files, in order"
+    )
     _add_gen(commands)
     return parser, serve
 
@@ -69,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "gen":
         return _gen(args)
-    flags = {k: v for k, v in vars(args).items() if k not in ("command", "config")}
+    flags = {k: v for k, v in vars(args).items() if k not in ("command", "config", "files")}
+    if args.command == "replay":
+        flags["replay"] = args.files
     try:
         settings, sources = Settings.load(flags, args.config)
     except ConfigFileError as exc:
@@ -108,6 +122,8 @@ def _toml(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
     return json.dumps(str(value))  # a TOML basic string
 
 
@@ -164,7 +180,8 @@ def run(settings: Settings) -> int:
     return 0
 
 
-_ENVIRONMENT_ONLY = frozenset({"tokens"})
+# Not flags: the tokens come from the environment only; `replay` is `spine-ws replay FILE`.
+_ENVIRONMENT_ONLY = frozenset({"tokens", "replay"})
 
 
 def _add_gen(commands: Any) -> None:

@@ -195,6 +195,20 @@ class Connection:
             binary = self.envelope is not None and self.envelope.binary
             self._start_stream(lambda: self._transport.send_large(parts, self._progressed, binary))
 
+    @property
+    def streaming(self) -> bool:
+        """A snapshot or a replay is being streamed to it."""
+        return self._streaming is not None
+
+    def restart(self, parts: Sequence[bytes | memoryview]) -> None:
+        """A new snapshot on an open connection (a playback's seek): the broadcasts held
+        for it are dropped (the snapshot supersedes them; replies stay), then it is sent
+        like the first. Not while one is streaming (`streaming`)."""
+        assert self._streaming is None, "a snapshot is still streaming"
+        if self._shaping is not None:
+            self._shaping.forget_broadcasts()
+        self.send_snapshot(parts)
+
     def send_replay(self, first: bytes, frames: Iterator[bytes], size: int) -> None:
         """Send `resumed` and the replayed frames ahead of everything sent after them."""
         if self.envelope is not None:

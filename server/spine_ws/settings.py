@@ -202,6 +202,12 @@ class Settings(BaseSettings):
         description="a folder to record every epoch's broadcast frames into, as MCAP files "
         "(docs/recording.md); none: no recording",
     )
+    replay: list[Path] = Field(
+        default_factory=list,
+        description="play these MCAP files (one epoch's, in order) back to every client, "
+        "each on its own, instead of running a simulation: `spine-ws replay FILE...` "
+        "(docs/recording.md)",
+    )
     record_max_bytes: int = Field(
         1024 * 1024 * 1024, ge=64 * 1024, description="a recording file is rotated past this size"
     )

@@ -20,7 +20,7 @@ FILES = sorted(p.relative_to(SCHEMA_DIR).as_posix() for p in SCHEMA_DIR.rglob("*
 MESSAGE_FILES = [f for f in FILES if f.startswith(("commands/", "events/"))]
 BUNDLE = SCHEMA_DIR.parent / "generated/spine_ws/generated/protocol.schema.json"
 PASCAL = re.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)*$")
-SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*(?:\.[a-z][a-z0-9]*(?:_[a-z0-9]+)*)?$")
 
 
 def _load(path: str) -> dict[str, Any]:
@@ -88,10 +88,11 @@ def test_dangling_ref_fails_naming_the_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", MESSAGE_FILES)
 def test_message_file_is_named_for_its_type(path: str) -> None:
-    """A message's file name is its wire `type` const, in snake_case."""
+    """A message's file name is its wire `type` const, in snake_case (`<domain>.<action>`
+    allowed: the playback commands)."""
     wire = posixpath.splitext(posixpath.basename(path))[0]
     doc = _load(path)
-    assert SNAKE.match(wire), f"schema/{path}: file name must be snake_case"
+    assert SNAKE.match(wire), f"schema/{path}: file name must be snake_case or <domain>.<action>"
     assert doc["properties"]["type"].get("const") == wire, (
         f"schema/{path}: properties.type.const must be {wire!r}"
     )

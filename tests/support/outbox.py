@@ -56,6 +56,17 @@ class FakeOutbox:
         self.send(self.snapshots[-1])
         self.flush()
 
+    streaming = False
+
+    @property
+    def queued(self) -> tuple[int, int]:
+        return len(self.pending), sum(map(len, self.pending))
+
+    def restart(self, parts: Sequence[bytes | memoryview]) -> None:
+        if self.shaping is not None:
+            self.shaping.forget_broadcasts()
+        self.send_snapshot(parts)
+
     def send_replay(self, first: bytes, frames: Iterator[bytes], size: int) -> None:
         self.replays.append((first, size))
         for message in (first, *frames):

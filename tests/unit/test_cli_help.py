@@ -18,8 +18,9 @@ def _serve_parser() -> argparse.ArgumentParser:
 
 def test_every_flag_says_what_it_does_its_default_and_its_variable() -> None:
     actions = {a.dest: a for a in _serve_parser()._actions if a.dest != "help"}
-    # tokens: SPINE_WS_TOKENS only, on purpose; config: the file of all the others
-    flags = set(Settings.model_fields) - {"tokens"} | {"config"}
+    # tokens: SPINE_WS_TOKENS only, on purpose; replay: `spine-ws replay FILE...`;
+    # config: the file of all the others
+    flags = set(Settings.model_fields) - {"tokens", "replay"} | {"config"}
     assert set(actions) == flags
     for name, action in actions.items():
         text = action.help or ""

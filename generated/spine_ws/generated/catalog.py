@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 PROTOCOL_VERSION: Final = "1.7.0"
-SCHEMA_HASH: Final = "df7ae6f7286ca1fc460f97ff5efdff8a234613fa926aee52104cd538f128997e"
+SCHEMA_HASH: Final = "2589082f65271200d7592252edc1b64a984e02a932784f221fbadd5c57a7295f"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"
@@ -43,6 +43,10 @@ COMMAND_MODELS: Final[dict[str, type[BaseModel]]] = {
     "list_agents": models.ListAgentsCommand,
     "modify_agent": models.ModifyAgentCommand,
     "pause": models.PauseCommand,
+    "playback.pause": models.PlaybackPauseCommand,
+    "playback.play": models.PlaybackPlayCommand,
+    "playback.seek": models.PlaybackSeekCommand,
+    "playback.speed": models.PlaybackSpeedCommand,
     "resume": models.ResumeCommand,
     "set_tick_rate": models.SetTickRateCommand,
     "start": models.StartCommand,
@@ -55,6 +59,10 @@ COMMAND_MODELS: Final[dict[str, type[BaseModel]]] = {
 CONNECTION_COMMAND_TYPES: Final = frozenset(
     {
         "cancel",
+        "playback.pause",
+        "playback.play",
+        "playback.seek",
+        "playback.speed",
         "subscribe",
     }
 )
@@ -64,6 +72,10 @@ CONNECTION_COMMAND_TYPES: Final = frozenset(
 RESULT_MODELS: Final[dict[str, Any]] = {  # a model, or an alias ($ref, oneOf)
     "describe_agent": models.DescribeAgentResult,
     "list_agents": models.ListAgentsResult,
+    "playback.pause": models.PlaybackPauseResult,
+    "playback.play": models.PlaybackPlayResult,
+    "playback.seek": models.PlaybackSeekResult,
+    "playback.speed": models.PlaybackSpeedResult,
     "subscribe": models.SubscribeResult,
 }
 
@@ -86,6 +98,7 @@ EVENT_MODELS: Final[dict[str, type[BaseModel]]] = {
     "batch": models.BatchEvent,
     "command_ack": models.CommandAckEvent,
     "error": models.ErrorEvent,
+    "playback": models.PlaybackEvent,
     "progress": models.ProgressEvent,
     "resumed": models.ResumedEvent,
     "simulation_state": models.SimulationStateEvent,

@@ -74,7 +74,7 @@ Capability = TypeAliasType(
     Annotated[StrictStr, Field(pattern="^[a-z][a-z0-9_]{0,31}$", title="Capability")],
 )
 """
-A feature this server supports, for clients to check instead of versions: resume (/ws?resume= replays from the history), subscribe (the subscribe command and /ws?subscribe=), batch (batch frames), cluster (a gateway or host of a NATS cluster). A client ignores names it does not know: newer servers may add some.
+A feature this server supports, for clients to check instead of versions: resume (/ws?resume= replays from the history), subscribe (the subscribe command and /ws?subscribe=), batch (batch frames), cluster (a gateway or host of a NATS cluster), playback (a recording played back: the playback commands). A client ignores names it does not know: newer servers may add some.
 """
 
 
@@ -168,6 +168,56 @@ EventType = TypeAliasType(
 """
 Wire type of an event (the name of its schema file): lowercase words, or `<domain>.<action>` dotted as a team names its messages (at most 64 characters in all).
 """
+
+
+class PlaybackState(BaseModel):
+    """
+    Where one connection's playback of a recording stands: a `spine-ws replay` server plays its recording to each connection on its own, from the recording's start; the connection's view is the recorded world as of `seq`.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    playing: StrictBool
+    """
+    Whether frames are being sent at the recording's pace times speed (false: paused, or at the end).
+    """
+    speed: Annotated[StrictFloat, Field(ge=0.1, le=100.0)]
+    """
+    How many recorded seconds are played in a second.
+    """
+    seq: Annotated[StrictInt, Field(ge=0)]
+    """
+    The last frame this connection was sent (or the seq of the snapshot it was sent last, after a seek).
+    """
+    tick: Annotated[StrictInt, Field(ge=0)]
+    """
+    The simulation's tick as of seq.
+    """
+    time: Annotated[StrictFloat, Field(ge=0.0)]
+    """
+    Seconds from the recording's start to seq's frame, in recorded time.
+    """
+    first_seq: Annotated[StrictInt, Field(ge=0)]
+    """
+    The seq the recording starts at (its first snapshot's).
+    """
+    last_seq: Annotated[StrictInt, Field(ge=0)]
+    """
+    The recording's last frame.
+    """
+    first_tick: Annotated[StrictInt, Field(ge=0)]
+    """
+    The tick at first_seq.
+    """
+    last_tick: Annotated[StrictInt, Field(ge=0)]
+    """
+    The tick at last_seq.
+    """
+    duration: Annotated[StrictFloat, Field(ge=0.0)]
+    """
+    Seconds from the recording's start to its last frame, in recorded time.
+    """
 
 
 ProtocolVersion = TypeAliasType(
@@ -388,6 +438,24 @@ class ErrorEvent(BaseModel):
     seq: Seq | MISSING = MISSING
     """
     Present only on broadcast errors (simulation faults).
+    """
+
+
+class PlaybackEvent(BaseModel):
+    """
+    Sent to this client only, by a server that plays back a recording: where its playback stands, after its snapshot (so a viewer knows it watches a recording, and its span) and whenever that changes by itself (it reached the end). Not a broadcast: it has no seq.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["playback"] = "playback"
+    """
+    Message type: always "playback".
+    """
+    state: PlaybackState
+    """
+    Where this connection's playback stands.
     """
 
 
@@ -641,6 +709,38 @@ class ListAgentsResult(BaseModel):
     """
 
 
+PlaybackPauseResult = TypeAliasType(
+    "PlaybackPauseResult", Annotated[PlaybackState, Field(title="PlaybackPauseResult")]
+)
+"""
+The result of playback.pause: where this connection's playback stands now.
+"""
+
+
+PlaybackPlayResult = TypeAliasType(
+    "PlaybackPlayResult", Annotated[PlaybackState, Field(title="PlaybackPlayResult")]
+)
+"""
+The result of playback.play: where this connection's playback stands now.
+"""
+
+
+PlaybackSeekResult = TypeAliasType(
+    "PlaybackSeekResult", Annotated[PlaybackState, Field(title="PlaybackSeekResult")]
+)
+"""
+The result of playback.seek: where this connection's playback stands now.
+"""
+
+
+PlaybackSpeedResult = TypeAliasType(
+    "PlaybackSpeedResult", Annotated[PlaybackState, Field(title="PlaybackSpeedResult")]
+)
+"""
+The result of playback.speed: where this connection's playback stands now.
+"""
+
+
 class AddAgentCommand(BaseModel):
     """
     Create an agent. Fails with agent_exists if the id is taken.
@@ -808,6 +908,94 @@ class PauseCommand(BaseModel):
     id: CommandId | MISSING = MISSING
     """
     Optional id chosen by the client; the reply echoes it as command_id.
+    """
+
+
+class PlaybackPauseCommand(BaseModel):
+    """
+    Pause this connection's playback: no frame is sent until playback.play or a seek. Answered by a server that plays back a recording (`spine-ws replay`; its snapshot lists the playback commands and its capabilities include playback); any other answers unsupported_command. About this connection only: the others play on.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["playback.pause"] = "playback.pause"
+    """
+    Message type: always "playback.pause".
+    """
+    id: CommandId | MISSING = MISSING
+    """
+    Optional id chosen by the client; the reply echoes it as command_id.
+    """
+
+
+class PlaybackPlayCommand(BaseModel):
+    """
+    Play this connection's recording from where it stands, at its speed; at the end it stops. Answered by a server that plays back a recording (`spine-ws replay`; its snapshot lists the playback commands and its capabilities include playback); any other answers unsupported_command. About this connection only: the others play on.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["playback.play"] = "playback.play"
+    """
+    Message type: always "playback.play".
+    """
+    id: CommandId | MISSING = MISSING
+    """
+    Optional id chosen by the client; the reply echoes it as command_id.
+    """
+
+
+class PlaybackSeekCommand(BaseModel):
+    """
+    Move this connection's playback to a moment of the recording, given by exactly one of seq, tick or time (a moment outside the recording is its first or last): it is sent a snapshot of that moment (the nearest checkpoint before it and the recorded frames after that), then the frames from there, if playing. Its reply follows the snapshot. Answered by a server that plays back a recording (`spine-ws replay`; its snapshot lists the playback commands and its capabilities include playback); any other answers unsupported_command. About this connection only: the others play on.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["playback.seek"] = "playback.seek"
+    """
+    Message type: always "playback.seek".
+    """
+    id: CommandId | MISSING = MISSING
+    """
+    Optional id chosen by the client; the reply echoes it as command_id.
+    """
+    seq: Annotated[StrictInt | MISSING, Field(ge=0)] = MISSING
+    """
+    The moment after this frame.
+    """
+    tick: Annotated[StrictInt | MISSING, Field(ge=0)] = MISSING
+    """
+    The moment after this tick's last frame.
+    """
+    time: Annotated[StrictFloat | MISSING, Field(ge=0.0)] = MISSING
+    """
+    The moment this many seconds of recorded time after the recording's start.
+    """
+
+
+class PlaybackSpeedCommand(BaseModel):
+    """
+    Change how fast this connection's recording plays: recorded seconds a second, from 0.1 to 100. Answered by a server that plays back a recording (`spine-ws replay`; its snapshot lists the playback commands and its capabilities include playback); any other answers unsupported_command. About this connection only: the others play on.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["playback.speed"] = "playback.speed"
+    """
+    Message type: always "playback.speed".
+    """
+    id: CommandId | MISSING = MISSING
+    """
+    Optional id chosen by the client; the reply echoes it as command_id.
+    """
+    speed: Annotated[StrictFloat, Field(ge=0.1, le=100.0)]
+    """
+    Recorded seconds played a second.
     """
 
 
@@ -1098,6 +1286,10 @@ Command = TypeAliasType(
         | ListAgentsCommand
         | ModifyAgentCommand
         | PauseCommand
+        | PlaybackPauseCommand
+        | PlaybackPlayCommand
+        | PlaybackSeekCommand
+        | PlaybackSpeedCommand
         | ResumeCommand
         | SetTickRateCommand
         | StartCommand
@@ -1120,6 +1312,7 @@ ServerEvent = TypeAliasType(
         | BatchEvent
         | CommandAckEvent
         | ErrorEvent
+        | PlaybackEvent
         | ProgressEvent
         | ResumedEvent
         | SimulationStateEvent

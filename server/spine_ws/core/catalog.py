@@ -34,6 +34,10 @@ class LongRunning:
     ticks: Literal["continue", "refuse"] = "refuse"
 
 
+# The connection commands of a recording's playback (`playback.seek`, ...).
+PLAYBACK = "playback."
+
+
 @dataclass(frozen=True, eq=False)
 class Catalog:
     """The contract of a running server, from one generated package (compared by
@@ -83,6 +87,12 @@ class Catalog:
             envelope=_envelope(getattr(package, "ENVELOPE", None)),
             home=Path(package.__file__).resolve().parent,
         )
+
+    @property
+    def own_commands(self) -> frozenset[str]:
+        """The connection commands every server answers (`subscribe`, `cancel`); the
+        playback ones only a server that plays a recording back (`Hub.answer`)."""
+        return frozenset(w for w in self.connection_commands if not w.startswith(PLAYBACK))
 
     @property
     def simulation_commands(self) -> dict[str, type[BaseModel]]:

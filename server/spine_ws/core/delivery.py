@@ -243,6 +243,14 @@ class Shaping:
         self._fixed_bytes += len(message)
         self._replies += 1
 
+    def forget_broadcasts(self) -> None:
+        """Drop the broadcasts held (a new snapshot supersedes them: a playback's seek);
+        the replies stay, in order."""
+        self._entries = [e for e in self._entries if e is not None and e[0] == 0]
+        self._fixed_bytes = sum(len(e[1]) for e in self._entries if e is not None)
+        self._latest = {}
+        self._skipped = [0, 0, 0]
+
     def take(self, now: float, *, hold: bool = False) -> tuple[list[bytes], int]:
         """The frames to write now, and how many agent_updates they leave out (the
         notice is among the frames); nothing while `hold` (the socket is not keeping

@@ -26,7 +26,7 @@ from spine_ws.core.delivery import Subscription, Tag, tag_of
 from spine_ws.core.errors import ProtocolError
 from spine_ws.core.fanout import Fanout
 from spine_ws.core.history import Log
-from spine_ws.core.intake import CommandSink, Intake, LongCommands, Meter
+from spine_ws.core.intake import Answer, CommandSink, Intake, LongCommands, Meter
 from spine_ws.core.items import CommandItem, EventItem
 from spine_ws.core.messages import wire_type
 from spine_ws.core.mirror import Mirror
@@ -227,6 +227,12 @@ class Hub:
         checkpoint's seq with its world (a snapshot's members)."""
         self.stream.reset(epoch, supported, history, checkpoint)
         self.intake.handles(supported)
+
+    def answer(self, command_type: str, answer: Answer) -> None:
+        """Answer connection command `command_type` here too, and list it (a recording's
+        playback: `playback.seek`, ...)."""
+        self.intake.answer(command_type, answer)
+        self.stream.answers(command_type)
 
     # Commands in.
 

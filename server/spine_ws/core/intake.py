@@ -37,7 +37,7 @@ from spine_ws.core.parse import Limits, ParseFailure, parse_command
 from spine_ws.core.stream import Stream
 from spine_ws.generated import CommandAckEvent, ErrorEvent, SubscribeCommand
 
-__all__ = ["CommandSink", "Intake", "LongCommands", "Meter"]
+__all__ = ["Answer", "CommandSink", "Intake", "LongCommands", "Meter"]
 
 log = logging.getLogger("spine_ws.hub")
 
@@ -79,6 +79,11 @@ class Meter(Protocol):
 
     def resume(self, outcome: str) -> None:
         """A client asked to resume: `replayed`, or why it got a snapshot."""
+
+
+# A server's own answer to a connection command (a playback's): given the client and
+# the command, the reply's tick and result; it raises a `ProtocolError` to refuse.
+Answer = Callable[[Outbox, BaseModel], tuple[int, Any]]
 
 
 class _NoMeter:
@@ -131,11 +136,21 @@ class Intake:
         self._next_ticket = 0
         # Why the simulation failed, once it has: from then on no command is queued.
         self.failure: str | None = None
+        # Connection commands answered beyond subscribe and cancel (`answer`).
+        self._answers: dict[str, Answer] = {}
+        # The stream a client's subscribe is answered from: the one it is sent (a
+        # recording's playback keeps one per client).
+        self.stream_of: Callable[[Outbox], Stream] = lambda client: self._stream
         self.handles(stream.supported)
 
     def handles(self, supported: Iterable[str]) -> None:
         """The command types the simulation handles (a gateway learns them from its host)."""
-        self._supported = frozenset({*supported, *self.catalog.connection_commands})
+        self._supported = frozenset({*supported, *self.catalog.own_commands, *self._answers})
+
+    def answer(self, command_type: str, answer: Answer) -> None:
+        """Answer connection command `command_type` with `answer` (a playback's)."""
+        self._answers[command_type] = answer
+        self._supported = self._supported | {command_type}
 
     def submit(self, client: Outbox, text: str) -> None:
         """Handle one command frame; every frame gets exactly one reply, now or later."""
@@ -165,10 +180,18 @@ class Intake:
             if command_type in self.catalog.connection_commands:
                 if connection is None:
                     raise UnsupportedCommand(f"{command_type} is answered where the client is")
-                if command_type == "cancel":
+                answer = self._answers.get(command_type)
+                if answer is not None:
+                    self._answer(connection, answer, command, command_type, command_id, received)
+                elif command_type == "cancel":
                     self._cancel(connection, command, command_id, received)
-                else:
+                elif command_type == "subscribe":
                     self._subscribe(connection, command, command_id, received)
+                else:
+                    raise UnsupportedCommand(
+                        f"{command_type} is answered by a server that plays a recording back "
+                        "(spine-ws replay); this one does not"
+                    )
                 return
             if command_type not in self._supported:
                 raise UnsupportedCommand(
@@ -235,7 +258,7 @@ class Intake:
         """`subscribe`, answered here: from the next seq on, the client gets what it asked."""
         subscription = Subscription.of(_subscribe_command(command))
         client.subscribe(subscription)
-        stream = self._stream
+        stream = self.stream_of(client)
         agents = [a for a in stream.mirror.agents.values() if subscription.covers(a)]
         members: dict[str, Any] = {
             "command_type": "subscribe",
@@ -251,6 +274,23 @@ class Intake:
         client.send_reply(body)
         client.flush()
         self.meter.command("subscribe", "ack", self._clock() - received)
+
+    def _answer(
+        self,
+        client: Outbox,
+        answer: Answer,
+        command: BaseModel,
+        command_type: str,
+        command_id: str | None,
+        received: float,
+    ) -> None:
+        tick, result = answer(client, command)
+        members: dict[str, Any] = {"command_type": command_type, "tick": tick, "result": result}
+        if command_id is not None:
+            members["command_id"] = command_id
+        client.send_reply(orjson.dumps({"type": "command_ack", **members}))
+        client.flush()
+        self.meter.command(command_type, "ack", self._clock() - received)
 
     def _cancel(
         self, client: Outbox, command: BaseModel, command_id: str | None, received: float

@@ -70,6 +70,18 @@ class Outbox(Sender, Protocol):
         """Start the client's first message, the snapshot (`parts` joined); what `send`
         queues meanwhile follows it. It may be large: it is streamed, not queued."""
 
+    @property
+    def streaming(self) -> bool:
+        """A snapshot or a replay is being streamed to it."""
+
+    @property
+    def queued(self) -> tuple[int, int]:
+        """Messages and bytes waiting to be written to it."""
+
+    def restart(self, parts: Sequence[bytes | memoryview]) -> None:
+        """A new snapshot (`parts` joined) on an open connection, superseding the
+        broadcasts held for it (a playback's seek); not while `streaming`."""
+
     def send_replay(self, first: bytes, frames: Iterator[bytes], size: int) -> None:
         """Start the client with `first` (`resumed`) and the replayed `frames` (`size`
         bytes in all); what `send` queues meanwhile follows them. Streamed as the

@@ -62,8 +62,10 @@ class Stream:
         # Broadcasts appended since start (seq starts over with each epoch).
         self.broadcasts = 0
         self.mirror = Mirror(clock())
+        # The connection commands answered beyond the server's own (`Hub.answer`).
+        self.answered: set[str] = set()
         # The command types the snapshot lists: the simulation's and the server's own.
-        self.supported = sorted({*supported, *catalog.connection_commands})
+        self.supported = sorted({*supported, *catalog.own_commands})
         # What this server supports, as the snapshot and `resumed` tell clients.
         self.capabilities = sorted(set(capabilities))
         self._snapshot: tuple[int, bytes] | None = None
@@ -97,12 +99,17 @@ class Stream:
         self.seq = 0
         self.mirror = Mirror(self._clock())
         self.history = history
-        self.supported = sorted({*supported, *self.catalog.connection_commands})
+        self.supported = sorted({*supported, *self.catalog.own_commands, *self.answered})
         self._snapshot = None
         if checkpoint is not None:
             self.seq = checkpoint["seq"]
             self.mirror.simulation = SimulationInfo.model_validate(checkpoint["simulation"])
             self.mirror.agents = {a["agent_id"]: a for a in checkpoint["agents"]}
+
+    def answers(self, command_type: str) -> None:
+        """The server answers `command_type` (a connection command) too: list it."""
+        self.answered.add(command_type)
+        self.supported = sorted({*self.supported, command_type})
 
     def resumable(self, value: str) -> tuple[str | None, int]:
         """(None, seq) if `<epoch>:<seq>` can be resumed, else (why not, 0)."""

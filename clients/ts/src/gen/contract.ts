@@ -1,11 +1,15 @@
 // GENERATED from schema/ by `make gen` (spine_ws.codegen) - do not edit.
 
-import type { Command, DescribeAgentResult, ListAgentsResult, ServerEvent, SubscribeResult } from "./protocol.js";
+import type { Command, DescribeAgentResult, ListAgentsResult, PlaybackPauseResult, PlaybackPlayResult, PlaybackSeekResult, PlaybackSpeedResult, ServerEvent, SubscribeResult } from "./protocol.js";
 
 /** The result type of each command that returns one (schema/results/<type>.json). */
 export type CommandResults = {
   describe_agent: DescribeAgentResult;
   list_agents: ListAgentsResult;
+  "playback.pause": PlaybackPauseResult;
+  "playback.play": PlaybackPlayResult;
+  "playback.seek": PlaybackSeekResult;
+  "playback.speed": PlaybackSpeedResult;
   subscribe: SubscribeResult;
 };
 /** What `command_ack.result` holds for a command of type T (undefined: no result). */
@@ -15,7 +19,7 @@ export type ResultOf<T extends string> = T extends keyof CommandResults
 /** Protocol version these types were generated for. */
 export const PROTOCOL_VERSION = "1.7.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "df7ae6f7286ca1fc460f97ff5efdff8a234613fa926aee52104cd538f128997e";
+export const SCHEMA_HASH = "2589082f65271200d7592252edc1b64a984e02a932784f221fbadd5c57a7295f";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */
@@ -29,6 +33,10 @@ export const COMMAND_TYPES = [
   "list_agents",
   "modify_agent",
   "pause",
+  "playback.pause",
+  "playback.play",
+  "playback.seek",
+  "playback.speed",
   "resume",
   "set_tick_rate",
   "start",
@@ -39,6 +47,10 @@ export const COMMAND_TYPES = [
  * send them): `x-spine-scope: connection` in their schema. */
 export const CONNECTION_COMMAND_TYPES = [
   "cancel",
+  "playback.pause",
+  "playback.play",
+  "playback.seek",
+  "playback.speed",
   "subscribe",
 ] as const;
 /** Wire type of every event. */
@@ -49,6 +61,7 @@ export const EVENT_TYPES = [
   "batch",
   "command_ack",
   "error",
+  "playback",
   "progress",
   "resumed",
   "simulation_state",
