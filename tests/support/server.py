@@ -72,9 +72,11 @@ def run_server(
     env: dict[str, str] | None = None,
     executable: Path = SPINE_WS,
     cwd: Path = ROOT,
+    command: str = "serve",
 ) -> Iterator[Server]:
-    """Start `spine-ws serve --port 0 <flags>`, wait for its listening line, stop it after."""
-    argv: list[str | Path] = [executable, "serve", "--host", "127.0.0.1", "--port", "0", *flags]
+    """Start `spine-ws serve --port 0 <flags>` (or another `command`: `replay FILE`), wait
+    for its listening line, stop it after."""
+    argv: list[str | Path] = [executable, command, "--host", "127.0.0.1", "--port", "0", *flags]
     with spawn(argv, env=env, cwd=cwd) as child:
         try:
             match = child.wait_for(LISTENING, timeout=30)
