@@ -22,6 +22,8 @@ const LISTENING = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
 const NATS_LISTENING = /Listening for client connections on 127\.0\.0\.1:(\d+)/;
 
 export interface ServerOptions {
+  /** The `spine-ws` command (default `serve`; `replay` plays a recording: pass its file in `args`). */
+  command?: "serve" | "replay";
   /** Port to bind (default 0: any free port). */
   port?: number;
   /** Extra flags, e.g. `["--tick-rate", "50", "--autostart"]`. */
@@ -136,7 +138,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (!existsSync(SPINE_WS)) {
     throw new Error(`${SPINE_WS} is missing: run \`make test\` (or \`make run\`) at the repo root first`);
   }
-  const args = ["serve", "--host", "127.0.0.1", "--port", String(options.port ?? 0), ...(options.args ?? [])];
+  const args = [options.command ?? "serve", "--host", "127.0.0.1", "--port", String(options.port ?? 0), ...(options.args ?? [])];
   const server = await launch(SPINE_WS, args, LISTENING, options.env, options.startTimeoutMs ?? 20_000);
   const { port, signal } = server;
   return {
