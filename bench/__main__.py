@@ -30,6 +30,7 @@ SCENARIOS = {
     "slow": scenario.slow_consumer,
     "storm": scenario.join_storm,
     "resume": scenario.resumes,
+    "seek": scenario.seeks,
     "cluster": scenario.clustered,
     "delivery": scenario.delivered,
     "browser": scenario.browser,

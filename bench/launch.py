@@ -111,6 +111,11 @@ def start_server(kind: str, log_dir: Path, name: str, extra: list[str] | None = 
             *(["--profile", "jsonrpc"] if kind == "jsonrpc" else []),
             *(extra or []),
         ]  # fmt: skip
+    elif kind == "replay":  # `spine-ws replay FILE`: extra is the recording's file
+        argv = [
+            str(bin_dir / "spine-ws"), "replay", *(extra or []),
+            "--host", HOST, "--port", "0", "--log-level", "warning",
+        ]  # fmt: skip
     elif kind == "bare":
         argv = [sys.executable, "-m", "bench.bare", "--host", HOST, "--port", "0"]
     else:

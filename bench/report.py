@@ -98,6 +98,16 @@ def rows(results: dict[str, Any]) -> list[Row]:
         grew = last <= first + up["bytes"] / 2**20
         out.append(Row(section, f"RSS growth after 1 / {up['uploads']} uploads", last, first,
                        "MiB", "no growth per upload", grew))  # fmt: skip
+    sk = _get(results, "seek", "project")
+    if sk:
+        section = (
+            f"seek: replay of {sk['recorded_seconds'] / 60:.0f} min of the default world "
+            f"({sk['frames']} frames)"
+        )
+        out.append(Row(section, f"seek to its snapshot and reply, p95 of {sk['seeks']}",
+                       sk["p95_ms"], None, "ms", "<=100 ms", sk["max_ms"] <= 100))  # fmt: skip
+        out.append(Row(section, "the recording indexed, replay ready", sk["replay_ready_seconds"],
+                       None, "s"))  # fmt: skip
     mem = results.get("memory")
     if mem:
         row = Row("memory", f"RSS per idle connection K={mem['project']['clients']}",

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cluster, command, delivery, joinstorm, resume, upload
+from bench import cluster, command, delivery, joinstorm, resume, seek, upload
 from bench.launch import HOST, start_server
 from bench.session import Session, Step
 from bench.slow import SlowReader
@@ -29,6 +29,7 @@ __all__ = [
     "memory",
     "recording",
     "resumes",
+    "seeks",
     "slow_consumer",
     "uploads",
 ]
@@ -230,6 +231,20 @@ def uploads(plan: Plan, log_dir: Path) -> dict[str, Any]:
         f"upload routesim: {result['bytes'] / 2**20:.1f} MiB map.import p50 "
         f"{result['upload_p50_s'] * 1000:.0f} ms (export {result['export_p50_s'] * 1000:.0f} ms), "
         f"RSS +{last:.1f} MiB after {result['uploads']} uploads (+{first:.1f} MiB after the first)"
+    )
+    return {"project": result, "bare": None}
+
+
+def seeks(plan: Plan, log_dir: Path) -> dict[str, Any]:
+    """Seeks in a one-hour recording of the default world (`spine-ws replay`, bench.seek):
+    each answered within 100 ms is the target."""
+    quick = plan.sequential < 1000
+    result = seek.measure(log_dir, 15 if quick else 60, 300.0 if quick else 3600.0)
+    _say(
+        f"seek replay: {result['recorded_seconds'] / 60:.0f} min recorded "
+        f"({result['frames']} frames, {result['file_bytes'] / 2**20:.0f} MiB), ready in "
+        f"{result['replay_ready_seconds']:.1f} s; {result['seeks']} seeks p50 "
+        f"{result['p50_ms']:.0f} ms p95 {result['p95_ms']:.0f} ms max {result['max_ms']:.0f} ms"
     )
     return {"project": result, "bare": None}
 
