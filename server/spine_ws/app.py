@@ -34,6 +34,7 @@ from spine_ws.endpoint import WebSocketRoute
 from spine_ws.generated import PROTOCOL_VERSION
 from spine_ws.metrics import Metrics
 from spine_ws.recording import Recorder
+from spine_ws.recording.playback import Playback
 from spine_ws.runtime import ClusterLink, Runtime
 from spine_ws.settings import Settings
 from spine_ws.sim.boundary import Boundary, CommandQueue, EventSink
@@ -192,6 +193,8 @@ async def _start(
     log.info("simulation started (epoch %s)", hub.epoch)
     runtime = _runtime(settings, hub, simulation, commands, policy, link, metrics)
     runtime.recorder = recorder
+    if recorder is not None:  # each connection may go back in time, and return
+        runtime.playback = Playback(hub, recorder=recorder)
     return runtime
 
 
@@ -262,7 +265,6 @@ async def _start_gateway(settings: Settings, policy: Policy) -> Runtime:
 def _start_replay(settings: Settings, policy: Policy) -> Runtime:
     """`spine-ws replay FILE`: no simulation; every client is played the recording."""
     from spine_ws.recording.reader import Recording, RecordingError
-    from spine_ws.recording.replay import Replay
 
     try:
         recording = Recording(settings.replay)
@@ -291,7 +293,7 @@ def _start_replay(settings: Settings, policy: Policy) -> Runtime:
     )
     first = recording.checkpoint(recording.checkpoints[0])
     hub.reset(recording.epoch, (), _history(settings), first)
-    replay = Replay(recording, hub)
+    playback = Playback(hub, recording=recording)
     log.info(
         "replaying epoch %s: seq %d to %d, %.1f s, %d checkpoints",
         recording.epoch,
@@ -301,7 +303,7 @@ def _start_replay(settings: Settings, policy: Policy) -> Runtime:
         len(recording.checkpoints),
     )
     runtime = _runtime(settings, hub, _NoSimulation(), commands, policy, None, metrics)
-    runtime.replay = replay
+    runtime.playback = playback
     return runtime
 
 
@@ -370,6 +372,8 @@ def _capabilities(settings: Settings) -> list[str]:
         supported.append("resume")
     if settings.nats:
         supported.append("cluster")
+    if settings.record is not None:
+        supported.append("playback")
     return supported
 
 

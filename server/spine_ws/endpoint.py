@@ -147,7 +147,7 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
     # connection holds this frame for as long as it is open.
     try:
         # A recording played back takes no simulation command: every client watches.
-        role = "viewer" if runtime.replay is not None else verdict.role
+        role = "viewer" if settings.replay else verdict.role
         connection = Connection(
             hub.new_connection_id(),
             transport,
@@ -171,8 +171,8 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
         started = hub.join(connection, query.get("resume"), subscription)
         if refusal is not None:
             hub.reply(connection, refusal, None, "subscribe")
-        if runtime.replay is not None:
-            runtime.replay.attach(connection)
+        if runtime.playback is not None:
+            runtime.playback.attach(connection)
         runtime.metrics.accepted(role)
         opened = time.monotonic()
         context = {"connection_id": connection.id, "role": role, "address": address}
@@ -221,8 +221,8 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
             await websocket.close(code, "internal error")
         finally:
             hub.leave(connection)
-            if runtime.replay is not None:
-                await runtime.replay.detach(connection)
+            if runtime.playback is not None:
+                await runtime.playback.detach(connection)
             await connection.finish()
             if connection.closed_with is not None:  # this side closed it (shed, ...)
                 code = connection.closed_with

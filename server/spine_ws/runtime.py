@@ -10,7 +10,7 @@ from spine_ws.core.envelope import DeclaredEncoder, EnvelopeSpec
 from spine_ws.core.hub import Hub
 from spine_ws.metrics import Metrics
 from spine_ws.recording import Recorder
-from spine_ws.recording.replay import Replay
+from spine_ws.recording.playback import Playback
 from spine_ws.settings import Settings
 from spine_ws.sim.boundary import CommandQueue
 from spine_ws.sim.simulation import Simulation
@@ -58,5 +58,6 @@ class Runtime:
     declared: tuple[EnvelopeSpec, DeclaredEncoder] | None = None
     # --record: the MCAP recorder of every epoch, if it records.
     recorder: Recorder | None = None
-    # `spine-ws replay`: each connection's playback of the recording.
-    replay: Replay | None = None
+    # Each connection's playback of a recording: `spine-ws replay`, or time travel on a
+    # live server that records.
+    playback: Playback | None = None

@@ -35,7 +35,9 @@ async def live_frames(server: Server, count: int) -> dict[int, bytes]:
         while len(frames) < count:
             raw = await asyncio.wait_for(ws.recv(), 5)
             data = raw.encode() if isinstance(raw, str) else raw
-            frames[json.loads(data)["seq"]] = data
+            event = json.loads(data)
+            if "seq" in event:  # not the `playback` notice after the snapshot
+                frames[event["seq"]] = data
         await close_reading(ws)
     return frames
 

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 PROTOCOL_VERSION: Final = "1.7.0"
-SCHEMA_HASH: Final = "2589082f65271200d7592252edc1b64a984e02a932784f221fbadd5c57a7295f"
+SCHEMA_HASH: Final = "7e8195b1340f2c1793e4d172bb8178858aa5be3103290c3814fb7f6dbdfe8efa"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"
@@ -43,6 +43,7 @@ COMMAND_MODELS: Final[dict[str, type[BaseModel]]] = {
     "list_agents": models.ListAgentsCommand,
     "modify_agent": models.ModifyAgentCommand,
     "pause": models.PauseCommand,
+    "playback.live": models.PlaybackLiveCommand,
     "playback.pause": models.PlaybackPauseCommand,
     "playback.play": models.PlaybackPlayCommand,
     "playback.seek": models.PlaybackSeekCommand,
@@ -59,6 +60,7 @@ COMMAND_MODELS: Final[dict[str, type[BaseModel]]] = {
 CONNECTION_COMMAND_TYPES: Final = frozenset(
     {
         "cancel",
+        "playback.live",
         "playback.pause",
         "playback.play",
         "playback.seek",
@@ -72,6 +74,7 @@ CONNECTION_COMMAND_TYPES: Final = frozenset(
 RESULT_MODELS: Final[dict[str, Any]] = {  # a model, or an alias ($ref, oneOf)
     "describe_agent": models.DescribeAgentResult,
     "list_agents": models.ListAgentsResult,
+    "playback.live": models.PlaybackLiveResult,
     "playback.pause": models.PlaybackPauseResult,
     "playback.play": models.PlaybackPlayResult,
     "playback.seek": models.PlaybackSeekResult,

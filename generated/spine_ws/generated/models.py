@@ -172,12 +172,16 @@ Wire type of an event (the name of its schema file): lowercase words, or `<domai
 
 class PlaybackState(BaseModel):
     """
-    Where one connection's playback of a recording stands: a `spine-ws replay` server plays its recording to each connection on its own, from the recording's start; the connection's view is the recorded world as of `seq`.
+    Where one connection's playback of a recording stands: a `spine-ws replay` server plays its recording to each connection on its own, from the recording's start; a live server that records (--record) lets each connection go back into the recorded past of its epoch and return to live. The connection's view is the recorded world as of `seq`.
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
+    live: StrictBool
+    """
+    Whether this connection follows the live stream (a live server that records, until the connection seeks or pauses; never on a replay).
+    """
     playing: StrictBool
     """
     Whether frames are being sent at the recording's pace times speed (false: paused, or at the end).
@@ -709,6 +713,14 @@ class ListAgentsResult(BaseModel):
     """
 
 
+PlaybackLiveResult = TypeAliasType(
+    "PlaybackLiveResult", Annotated[PlaybackState, Field(title="PlaybackLiveResult")]
+)
+"""
+The result of playback.live: where this connection's playback stands now.
+"""
+
+
 PlaybackPauseResult = TypeAliasType(
     "PlaybackPauseResult", Annotated[PlaybackState, Field(title="PlaybackPauseResult")]
 )
@@ -911,9 +923,27 @@ class PauseCommand(BaseModel):
     """
 
 
+class PlaybackLiveCommand(BaseModel):
+    """
+    Return this connection from the recorded past to the live stream: it is sent the snapshot of now, then the live stream (a connection that is live already is answered as it is). A replay has no live stream: it answers invalid_state. Answered by a server that plays back a recording (`spine-ws replay`) or records one (`serve --record`): its snapshot lists the playback commands and its capabilities include playback; any other answers unsupported_command. About this connection only: the others play on.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["playback.live"] = "playback.live"
+    """
+    Message type: always "playback.live".
+    """
+    id: CommandId | MISSING = MISSING
+    """
+    Optional id chosen by the client; the reply echoes it as command_id.
+    """
+
+
 class PlaybackPauseCommand(BaseModel):
     """
-    Pause this connection's playback: no frame is sent until playback.play or a seek. Answered by a server that plays back a recording (`spine-ws replay`; its snapshot lists the playback commands and its capabilities include playback); any other answers unsupported_command. About this connection only: the others play on.
+    Pause this connection's playback: no frame is sent until playback.play or a seek. On a live connection it freezes the view where it is: the connection leaves the live stream, and playback.play plays on from there at its speed (behind live until playback.live). Answered by a server that plays back a recording (`spine-ws replay`) or records one (`serve --record`): its snapshot lists the playback commands and its capabilities include playback; any other answers unsupported_command. About this connection only: the others play on.
     """
 
     model_config = ConfigDict(
@@ -931,7 +961,7 @@ class PlaybackPauseCommand(BaseModel):
 
 class PlaybackPlayCommand(BaseModel):
     """
-    Play this connection's recording from where it stands, at its speed; at the end it stops. Answered by a server that plays back a recording (`spine-ws replay`; its snapshot lists the playback commands and its capabilities include playback); any other answers unsupported_command. About this connection only: the others play on.
+    Play this connection's recording from where it stands, at its speed; at the end it stops. Answered by a server that plays back a recording (`spine-ws replay`) or records one (`serve --record`): its snapshot lists the playback commands and its capabilities include playback; any other answers unsupported_command. About this connection only: the others play on.
     """
 
     model_config = ConfigDict(
@@ -949,7 +979,7 @@ class PlaybackPlayCommand(BaseModel):
 
 class PlaybackSeekCommand(BaseModel):
     """
-    Move this connection's playback to a moment of the recording, given by exactly one of seq, tick or time (a moment outside the recording is its first or last): it is sent a snapshot of that moment (the nearest checkpoint before it and the recorded frames after that), then the frames from there, if playing. Its reply follows the snapshot. Answered by a server that plays back a recording (`spine-ws replay`; its snapshot lists the playback commands and its capabilities include playback); any other answers unsupported_command. About this connection only: the others play on.
+    Move this connection's playback to a moment of the recording, given by exactly one of seq, tick or time (a moment outside the recording is its first or last): it is sent a snapshot of that moment (the nearest checkpoint before it and the recorded frames after that), then the frames from there, if playing. Its reply follows the snapshot. On a live server it leaves the live stream; playing on, it returns to live by itself when it catches up with it. Answered by a server that plays back a recording (`spine-ws replay`) or records one (`serve --record`): its snapshot lists the playback commands and its capabilities include playback; any other answers unsupported_command. About this connection only: the others play on.
     """
 
     model_config = ConfigDict(
@@ -979,7 +1009,7 @@ class PlaybackSeekCommand(BaseModel):
 
 class PlaybackSpeedCommand(BaseModel):
     """
-    Change how fast this connection's recording plays: recorded seconds a second, from 0.1 to 100. Answered by a server that plays back a recording (`spine-ws replay`; its snapshot lists the playback commands and its capabilities include playback); any other answers unsupported_command. About this connection only: the others play on.
+    Change how fast this connection's recording plays: recorded seconds a second, from 0.1 to 100. Answered by a server that plays back a recording (`spine-ws replay`) or records one (`serve --record`): its snapshot lists the playback commands and its capabilities include playback; any other answers unsupported_command. About this connection only: the others play on.
     """
 
     model_config = ConfigDict(
@@ -1286,6 +1316,7 @@ Command = TypeAliasType(
         | ListAgentsCommand
         | ModifyAgentCommand
         | PauseCommand
+        | PlaybackLiveCommand
         | PlaybackPauseCommand
         | PlaybackPlayCommand
         | PlaybackSeekCommand

@@ -212,6 +212,15 @@ class Hub:
     def leave(self, client: Outbox) -> None:
         self.fanout.leave(client)
 
+    def rejoin(self, client: Outbox) -> None:
+        """A client back to the stream from elsewhere (the recorded past): the snapshot
+        of now, superseding what was held for it, then the stream."""
+        shaping = client.shaping
+        filtered = shaping.subscription if shaping and shaping.subscription.filtered else None
+        body = self.stream.snapshot() if filtered is None else self.stream.snapshot_of(filtered)
+        client.restart((snapshot_head(client.id, client.role, None), memoryview(body)[1:]))
+        self.fanout.add(client)
+
     def snapshot(self) -> bytes:
         """The snapshot at the current seq, without a connection's own members."""
         return self.stream.snapshot()

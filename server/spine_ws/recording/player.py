@@ -158,10 +158,21 @@ class Player:
             self.playing = False
         return out
 
-    def state(self) -> dict[str, Any]:
+    def resume_reading(self) -> bool:
+        """At the end of what was read: read on from the position (the recording has
+        grown). Whether there was more; if so, it plays on."""
+        self._frames = self.recording.frames(self.seq)
+        self._next = next(self._frames, None)
+        if self._next is None:
+            return False
+        self.playing = True
+        return True
+
+    def state(self, *, live: bool = False) -> dict[str, Any]:
         """The playback's state, as `PlaybackState` has it."""
         recording = self.recording
         return {
+            "live": live,
             "playing": self.playing,
             "speed": self.speed,
             "seq": self.seq,

@@ -100,14 +100,32 @@ class Recording:
         self._ticks: list[int] = []
         self.last_seq = 0
         self.last_time = 0
-        for number, path in enumerate(self.paths):
-            self._scan(number, path)
+        # Per file: where its scan stopped (after its last whole record), and whether
+        # it is finished (its footer read).
+        self._scanned: list[int] = []
+        self._finished: list[bool] = []
+        for path in self.paths:
+            self._add(path)
         if not self.checkpoints:
             raise RecordingError(f"{self.paths[0]}: no checkpoint (not a spine-ws recording?)")
         first = self.checkpoints[0]
         self.first_seq, self.first_time, self.first_tick = first.seq, first.time, first.tick
         self.last_seq = max(self.last_seq, first.seq)
         self.last_time = max(self.last_time, first.time)
+        self._lookups()
+
+    def refresh(self, paths: Sequence[Path]) -> None:
+        """Read on where the files have grown since (a recording being written: the
+        live server's, for a connection travelling back in time), and the new ones."""
+        for number, path in enumerate(self.paths):
+            if not self._finished[number]:
+                self._scan(number, path)
+        for path in paths[len(self.paths) :]:
+            self.paths.append(path)
+            self._add(path)
+        self._lookups()
+
+    def _lookups(self) -> None:
         self._span_seqs = [span.first_seq for span in self._spans]
         self._checkpoint_seqs = [c.seq for c in self.checkpoints]
         self._checkpoint_times = [c.time for c in self.checkpoints]
@@ -180,30 +198,40 @@ class Recording:
             if isinstance(record, Message):
                 yield topics.get(record.channel_id, ""), record
 
-    def _scan(self, number: int, path: Path) -> None:
-        topics: dict[int, str] = {}
-        self._topics.append(topics)
+    def _add(self, path: Path) -> None:
+        self._topics.append({})
+        self._scanned.append(len(_MAGIC))
+        self._finished.append(False)
         try:
-            file = path.open("rb")
+            with path.open("rb") as file:
+                magic = file.read(len(_MAGIC))
         except OSError as exc:
             raise RecordingError(f"{path}: {exc.strerror}") from None
-        with file:
-            if file.read(len(_MAGIC)) != _MAGIC:
-                raise RecordingError(f"{path}: not an MCAP file")
+        if magic != _MAGIC:
+            raise RecordingError(f"{path}: not an MCAP file")
+        self._scan(len(self._scanned) - 1, path)
+
+    def _scan(self, number: int, path: Path) -> None:
+        """Read `path` on from where its scan stopped, to its end or its data's end."""
+        topics = self._topics[number]
+        with path.open("rb") as file:
+            file.seek(self._scanned[number])
             while True:
                 offset = file.tell()
                 head = file.read(_RECORD.size)
                 if len(head) < _RECORD.size:
-                    break  # cut short: everything before is whole
+                    break  # cut short, or still being written: everything before is whole
                 opcode, length = _RECORD.unpack(head)
                 if opcode == Opcode.FOOTER or opcode == Opcode.DATA_END:
+                    self._finished[number] = True
                     break
                 if opcode not in (Opcode.CHUNK, Opcode.METADATA):
                     file.seek(length, io.SEEK_CUR)
+                    self._scanned[number] = file.tell()
                     continue
                 body = file.read(length)
                 if len(body) < length:
-                    break  # the last record, cut short
+                    break  # the last record, cut short (or half written)
                 try:
                     if opcode == Opcode.METADATA:
                         self._metadata(path, Metadata.read(ReadDataStream(io.BytesIO(body))))
@@ -214,6 +242,7 @@ class Recording:
                     raise RecordingError(
                         f"{path}: a damaged record at byte {offset}: {exc}"
                     ) from exc
+                self._scanned[number] = file.tell()
 
     def _metadata(self, path: Path, record: Metadata) -> None:
         if record.name != PROFILE:

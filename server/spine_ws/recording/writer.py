@@ -124,12 +124,22 @@ class Recorder:
         if now - self._checkpoint_at >= self._checkpoint_seconds and self._recorded:
             self._checkpoint()
         if self._dirty and now - self._flushed_at >= FLUSH_SECONDS:
-            self._writer.flush()  # type: ignore[no-untyped-call]  # untyped in mcap 1.6
-            self._flushed_at, self._dirty = now, False
+            self.flush()
         assert self._file is not None
         if self._file.tell() > self._max_bytes or now - self._opened_at > self._max_seconds:
             self._close()
             self._open()
+
+    def flush(self) -> None:
+        """Write out the chunk in progress: the file then holds every frame so far (a
+        connection travelling back in time reads it)."""
+        if self._writer is not None and self._dirty:
+            self._writer.flush()  # type: ignore[no-untyped-call]  # untyped in mcap 1.6
+        self._flushed_at, self._dirty = self._clock(), False
+
+    def epoch_files(self) -> list[Path]:
+        """The files of the epoch being recorded, in order."""
+        return [path for path in self.files if path.name.startswith(f"{self._epoch}-")]
 
     def close(self) -> None:
         """Finish the file: summary, index and footer."""

@@ -1,11 +1,12 @@
 // GENERATED from schema/ by `make gen` (spine_ws.codegen) - do not edit.
 
-import type { Command, DescribeAgentResult, ListAgentsResult, PlaybackPauseResult, PlaybackPlayResult, PlaybackSeekResult, PlaybackSpeedResult, ServerEvent, SubscribeResult } from "./protocol.js";
+import type { Command, DescribeAgentResult, ListAgentsResult, PlaybackLiveResult, PlaybackPauseResult, PlaybackPlayResult, PlaybackSeekResult, PlaybackSpeedResult, ServerEvent, SubscribeResult } from "./protocol.js";
 
 /** The result type of each command that returns one (schema/results/<type>.json). */
 export type CommandResults = {
   describe_agent: DescribeAgentResult;
   list_agents: ListAgentsResult;
+  "playback.live": PlaybackLiveResult;
   "playback.pause": PlaybackPauseResult;
   "playback.play": PlaybackPlayResult;
   "playback.seek": PlaybackSeekResult;
@@ -19,7 +20,7 @@ export type ResultOf<T extends string> = T extends keyof CommandResults
 /** Protocol version these types were generated for. */
 export const PROTOCOL_VERSION = "1.7.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "2589082f65271200d7592252edc1b64a984e02a932784f221fbadd5c57a7295f";
+export const SCHEMA_HASH = "7e8195b1340f2c1793e4d172bb8178858aa5be3103290c3814fb7f6dbdfe8efa";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */
@@ -33,6 +34,7 @@ export const COMMAND_TYPES = [
   "list_agents",
   "modify_agent",
   "pause",
+  "playback.live",
   "playback.pause",
   "playback.play",
   "playback.seek",
@@ -47,6 +49,7 @@ export const COMMAND_TYPES = [
  * send them): `x-spine-scope: connection` in their schema. */
 export const CONNECTION_COMMAND_TYPES = [
   "cancel",
+  "playback.live",
   "playback.pause",
   "playback.play",
   "playback.seek",

@@ -35,6 +35,7 @@ export type CommandType =
   | "list_agents"
   | "modify_agent"
   | "pause"
+  | "playback.live"
   | "playback.pause"
   | "playback.play"
   | "playback.seek"
@@ -89,6 +90,10 @@ export type Tick = number;
  */
 export type TickRate = number;
 /**
+ * The result of playback.live: where this connection's playback stands now.
+ */
+export type PlaybackLiveResult = PlaybackState;
+/**
  * The result of playback.pause: where this connection's playback stands now.
  */
 export type PlaybackPauseResult = PlaybackState;
@@ -115,6 +120,7 @@ export type Command =
   | ListAgentsCommand
   | ModifyAgentCommand
   | PauseCommand
+  | PlaybackLiveCommand
   | PlaybackPauseCommand
   | PlaybackPlayCommand
   | PlaybackSeekCommand
@@ -283,7 +289,20 @@ export interface PauseCommand {
   id?: CommandId;
 }
 /**
- * Pause this connection's playback: no frame is sent until playback.play or a seek. Answered by a server that plays back a recording (`spine-ws replay`; its snapshot lists the playback commands and its capabilities include playback); any other answers unsupported_command. About this connection only: the others play on.
+ * Return this connection from the recorded past to the live stream: it is sent the snapshot of now, then the live stream (a connection that is live already is answered as it is). A replay has no live stream: it answers invalid_state. Answered by a server that plays back a recording (`spine-ws replay`) or records one (`serve --record`): its snapshot lists the playback commands and its capabilities include playback; any other answers unsupported_command. About this connection only: the others play on.
+ */
+export interface PlaybackLiveCommand {
+  /**
+   * Message type: always "playback.live".
+   */
+  type: "playback.live";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+}
+/**
+ * Pause this connection's playback: no frame is sent until playback.play or a seek. On a live connection it freezes the view where it is: the connection leaves the live stream, and playback.play plays on from there at its speed (behind live until playback.live). Answered by a server that plays back a recording (`spine-ws replay`) or records one (`serve --record`): its snapshot lists the playback commands and its capabilities include playback; any other answers unsupported_command. About this connection only: the others play on.
  */
 export interface PlaybackPauseCommand {
   /**
@@ -296,7 +315,7 @@ export interface PlaybackPauseCommand {
   id?: CommandId;
 }
 /**
- * Play this connection's recording from where it stands, at its speed; at the end it stops. Answered by a server that plays back a recording (`spine-ws replay`; its snapshot lists the playback commands and its capabilities include playback); any other answers unsupported_command. About this connection only: the others play on.
+ * Play this connection's recording from where it stands, at its speed; at the end it stops. Answered by a server that plays back a recording (`spine-ws replay`) or records one (`serve --record`): its snapshot lists the playback commands and its capabilities include playback; any other answers unsupported_command. About this connection only: the others play on.
  */
 export interface PlaybackPlayCommand {
   /**
@@ -309,7 +328,7 @@ export interface PlaybackPlayCommand {
   id?: CommandId;
 }
 /**
- * Move this connection's playback to a moment of the recording, given by exactly one of seq, tick or time (a moment outside the recording is its first or last): it is sent a snapshot of that moment (the nearest checkpoint before it and the recorded frames after that), then the frames from there, if playing. Its reply follows the snapshot. Answered by a server that plays back a recording (`spine-ws replay`; its snapshot lists the playback commands and its capabilities include playback); any other answers unsupported_command. About this connection only: the others play on.
+ * Move this connection's playback to a moment of the recording, given by exactly one of seq, tick or time (a moment outside the recording is its first or last): it is sent a snapshot of that moment (the nearest checkpoint before it and the recorded frames after that), then the frames from there, if playing. Its reply follows the snapshot. On a live server it leaves the live stream; playing on, it returns to live by itself when it catches up with it. Answered by a server that plays back a recording (`spine-ws replay`) or records one (`serve --record`): its snapshot lists the playback commands and its capabilities include playback; any other answers unsupported_command. About this connection only: the others play on.
  */
 export interface PlaybackSeekCommand {
   /**
@@ -334,7 +353,7 @@ export interface PlaybackSeekCommand {
   time?: number;
 }
 /**
- * Change how fast this connection's recording plays: recorded seconds a second, from 0.1 to 100. Answered by a server that plays back a recording (`spine-ws replay`; its snapshot lists the playback commands and its capabilities include playback); any other answers unsupported_command. About this connection only: the others play on.
+ * Change how fast this connection's recording plays: recorded seconds a second, from 0.1 to 100. Answered by a server that plays back a recording (`spine-ws replay`) or records one (`serve --record`): its snapshot lists the playback commands and its capabilities include playback; any other answers unsupported_command. About this connection only: the others play on.
  */
 export interface PlaybackSpeedCommand {
   /**
@@ -513,9 +532,13 @@ export interface ErrorDetail {
   message: string;
 }
 /**
- * Where one connection's playback of a recording stands: a `spine-ws replay` server plays its recording to each connection on its own, from the recording's start; the connection's view is the recorded world as of `seq`.
+ * Where one connection's playback of a recording stands: a `spine-ws replay` server plays its recording to each connection on its own, from the recording's start; a live server that records (--record) lets each connection go back into the recorded past of its epoch and return to live. The connection's view is the recorded world as of `seq`.
  */
 export interface PlaybackState {
+  /**
+   * Whether this connection follows the live stream (a live server that records, until the connection seeks or pauses; never on a replay).
+   */
+  live: boolean;
   /**
    * Whether frames are being sent at the recording's pace times speed (false: paused, or at the end).
    */
