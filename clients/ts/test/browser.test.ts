@@ -6,8 +6,9 @@
  */
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
@@ -581,6 +582,71 @@ function serverSeq(url: string): Promise<number> {
     ws.once("error", fail);
   });
 }
+
+describe("viewer page's timeline", () => {
+  const folder = mkdtempSync(join(tmpdir(), "spine-timeline-"));
+  let live: RunningServer | undefined;
+  let replay: RunningServer | undefined;
+  afterAll(async () => {
+    await live?.stop();
+    await replay?.stop();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it("on a live server that records: pause freezes the view, Live returns to the stream", async () => {
+    live = await startServer({
+      args: ["--tick-rate", "50", "--seed-agents", "5", "--autostart", "--record", folder, "--checkpoint-seconds", "0.3"],
+    });
+    const livePage = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+    await livePage.goto(live.httpUrl);
+    const timeline = livePage.getByTestId("timeline");
+    await timeline.waitFor({ state: "visible", timeout: 10_000 });
+    await expect.poll(() => timeline.getAttribute("data-live")).toBe("true");
+    expect(await livePage.getByTestId("timeline-live").isDisabled()).toBe(true);
+    await livePage.waitForTimeout(1_000); // some past to go back to
+    await livePage.getByTestId("timeline-play").click(); // "Pause": out of the live stream
+    await expect.poll(() => timeline.getAttribute("data-live")).toBe("false");
+    expect(await timeline.getAttribute("data-playing")).toBe("false");
+    const frozen = await livePage.getByTestId("tick").textContent();
+    await livePage.waitForTimeout(500);
+    expect(await livePage.getByTestId("tick").textContent()).toBe(frozen);
+    await livePage.getByTestId("timeline-live").click();
+    await expect.poll(() => timeline.getAttribute("data-live")).toBe("true");
+    await expect.poll(async () => Number(await livePage.getByTestId("tick").textContent())).toBeGreaterThan(Number(frozen) + 5);
+    await livePage.close();
+    await live.stop();
+    live = undefined;
+  });
+
+  it("on a replay: scrubbing seeks, and the world shows that moment", async () => {
+    const [name] = readdirSync(folder).filter((file) => file.endsWith(".mcap"));
+    replay = await startServer({ command: "replay", args: [join(folder, name as string)] });
+    const replayPage = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+    await replayPage.goto(replay.httpUrl);
+    const timeline = replayPage.getByTestId("timeline");
+    await timeline.waitFor({ state: "visible", timeout: 10_000 });
+    await expect.poll(() => timeline.getAttribute("data-playing")).toBe("true");
+    expect(await replayPage.getByTestId("timeline-live").isHidden()).toBe(true);
+    expect(await replayPage.getByTestId("role").textContent()).toContain("viewer");
+    await replayPage.getByTestId("timeline-play").click(); // "Pause"
+    await expect.poll(() => timeline.getAttribute("data-playing")).toBe("false");
+    const scrub = replayPage.getByTestId("timeline-scrub");
+    await scrub.evaluate((input: HTMLInputElement) => {
+      input.value = "0.5";
+      input.dispatchEvent(new Event("input"));
+      input.dispatchEvent(new Event("change"));
+    });
+    await expect.poll(async () => Number(await timeline.getAttribute("data-time"))).toBeCloseTo(0.5, 1);
+    // 50 ticks a second: half a second in is about tick 25 of the recording's first.
+    const tick = Number(await replayPage.getByTestId("tick").textContent());
+    expect(await replayPage.getByTestId("timeline-position").textContent()).toContain(`tick ${tick}`);
+    await replayPage.getByTestId("timeline-speed").selectOption("10");
+    await replayPage.getByTestId("timeline-play").click(); // "Play"
+    await expect.poll(async () => Number(await replayPage.getByTestId("tick").textContent())).toBeGreaterThan(tick + 10);
+    await shot(replayPage, "viewer-timeline");
+    await replayPage.close();
+  });
+});
 
 describe("viewer page with 1,000 agents", () => {
   let busy: RunningServer | undefined;

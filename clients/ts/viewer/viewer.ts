@@ -32,6 +32,7 @@ import { EventLog, type LogEntry } from "./log.js";
 import { FrameMeter, StreamMeter } from "./meters.js";
 import { Palette } from "./palette.js";
 import { Stage } from "./stage.js";
+import { Timeline } from "./timeline.js";
 
 const MIN_RATE = 0.1;
 const MAX_RATE = 100;
@@ -123,6 +124,23 @@ const inspector = new Inspector({
   state: byId("inspector-state"),
   data: byId("inspector-data"),
 });
+const timeline = new Timeline(
+  {
+    root: byId("timeline"),
+    play: byId("timeline-play"),
+    scrub: byId("timeline-scrub"),
+    position: byId("timeline-position"),
+    speed: byId("timeline-speed"),
+    live: byId("timeline-live"),
+  },
+  {
+    play: () => playback({ type: "playback.play" }),
+    pause: () => playback({ type: "playback.pause" }),
+    seek: (time) => playback({ type: "playback.seek", time }),
+    speed: (speed) => playback({ type: "playback.speed", speed }),
+    live: () => playback({ type: "playback.live" }),
+  },
+);
 const agentList = new AgentList({ list: ui.agents, search: byId("agent-search"), count: byId("agent-count") });
 const legend = new Legend(byId("legend"), setKindVisible);
 
@@ -219,6 +237,19 @@ function send(command: Command): void {
 
 // --- connection ------------------------------------------------------------------------
 
+type PlaybackCommand = Extract<Command, { type: `playback.${string}` }>;
+
+/** A playback command; its reply is the playback's state, for the timeline. */
+function playback(command: PlaybackCommand): void {
+  client
+    ?.send(command)
+    .then((ack) => timeline.update(ack.result, performance.now()))
+    .catch((error: unknown) => {
+      // A refusal also arrives as an `error` event (shown there).
+      if (!(error instanceof CommandError)) showError(error instanceof Error ? error.message : String(error));
+    });
+}
+
 function setNotice(text: string): void {
   ui.notice.hidden = false;
   ui.notice.textContent = `${new Date().toLocaleTimeString()} ${text}`;
@@ -256,6 +287,7 @@ function connect(): void {
     role = snapshot.role;
     capabilities = snapshot.capabilities;
     commands = new Set(snapshot.commands);
+    timeline.show(capabilities.includes("playback"));
     // Colours go to kinds in the order the world has them, whatever draws first.
     for (const agent of snapshot.agents) palette.colour(agent.agent_kind);
     if (knownEpoch !== undefined && snapshot.epoch !== knownEpoch) {
@@ -274,6 +306,7 @@ function connect(): void {
     role = resumed.role;
     capabilities = resumed.capabilities;
   });
+  client.on("playback", (notice) => timeline.update(notice.state, performance.now()));
   client.on("tick_start", (event) => stream.tick(event.tick, performance.now()));
   client.on("simulation_state", (event) => {
     if (event.status !== "running") stream.interrupt();
@@ -552,6 +585,7 @@ function draw(): void {
 
   const agents = world?.agents ?? new Map();
   setText(ui.agentTotal, world ? String(agents.size) : "–");
+  timeline.draw(begin, simulation?.tick);
   const deletable = role !== "viewer" && (commands === undefined || commands.has("delete_agent"));
   agentList.render(agents, agentsVersion, { colour, selected: inspector.selected, deletable });
   legend.render(agents, agentsVersion, colour, hiddenKinds);
