@@ -244,7 +244,8 @@ def seeks(plan: Plan, log_dir: Path) -> dict[str, Any]:
         f"seek replay: {result['recorded_seconds'] / 60:.0f} min recorded "
         f"({result['frames']} frames, {result['file_bytes'] / 2**20:.0f} MiB), ready in "
         f"{result['replay_ready_seconds']:.1f} s; {result['seeks']} seeks p50 "
-        f"{result['p50_ms']:.0f} ms p95 {result['p95_ms']:.0f} ms max {result['max_ms']:.0f} ms"
+        f"{result['p50_ms']:.0f} ms p99 {result['p99_ms']:.0f} ms max {result['max_ms']:.0f} ms; "
+        f"{result['replay_speed_at_100x']:.0f}x played at 100x"
     )
     return {"project": result, "bare": None}
 

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
 
 from bench.launch import start_server
 from spine_ws.core.catalog import CORE
@@ -89,6 +89,28 @@ def write_recording(folder: Path, seconds: float, tick_rate: float = 20.0) -> Pa
     return path
 
 
+def _play_fast(ws: ClientConnection, tick_rate: float, wall: float = 5.0) -> float:
+    """Play from the start at 100x for `wall` seconds: recorded seconds played a second
+    (ticks taken over the recording's tick rate), by a client that reads all of it."""
+    ws.send(json.dumps({"type": "playback.seek", "id": "z", "seq": 0}))
+    while json.loads(ws.recv(timeout=10)).get("command_id") != "z":
+        pass
+    ws.send(json.dumps({"type": "playback.speed", "id": "f", "speed": 100}))
+    ws.send(json.dumps({"type": "playback.play", "id": "g"}))
+    first = last = None
+    started = time.perf_counter()
+    while time.perf_counter() - started < wall:
+        event = json.loads(ws.recv(timeout=10))
+        if event.get("type") == "tick_start":
+            first = event["tick"] if first is None else first
+            last = event["tick"]
+        elif event.get("type") == "playback" and not event["state"]["playing"]:
+            break  # the end of the recording
+    assert first is not None
+    assert last is not None
+    return (last - first) / tick_rate / (time.perf_counter() - started)
+
+
 def measure(log_dir: Path, seeks: int, seconds: float = 3600.0) -> dict[str, Any]:
     folder = log_dir / "seek-recording"
     for old in folder.glob("*.mcap"):
@@ -124,6 +146,7 @@ def measure(log_dir: Path, seeks: int, seconds: float = 3600.0) -> dict[str, Any
                         break
                 assert reply["type"] == "command_ack", reply
                 times[by].append(time.perf_counter() - sent)
+            speed = _play_fast(ws, tick_rate=20.0)
         rss = server.rss()
     finally:
         server.stop()
@@ -136,8 +159,11 @@ def measure(log_dir: Path, seeks: int, seconds: float = 3600.0) -> dict[str, Any
         "replay_ready_seconds": ready,
         "replay_rss": rss,
         "seeks": len(every),
+        "megabytes_per_hour": path.stat().st_size / 1e6 * 3600 / seconds,
+        "replay_speed_at_100x": speed,
         "p50_ms": float(np.percentile(every, 50)),
         "p95_ms": float(np.percentile(every, 95)),
+        "p99_ms": float(np.percentile(every, 99)),
         "max_ms": float(every.max()),
         "by": {by: float(np.percentile(np.array(ts) * 1000, 50)) for by, ts in times.items()},
     }
