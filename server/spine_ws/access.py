@@ -51,6 +51,9 @@ PROFILE_SUBPROTOCOLS: dict[str, Profile] = {
     MSGPACK_SUBPROTOCOL: "msgpack",
     SUBPROTOCOL: "spine",
 }
+# Foxglove's own protocol (spine_ws.foxglove): selected, but not a profile of ours.
+FOXGLOVE_SUBPROTOCOL = "foxglove.websocket.v1"
+_SELECTABLE = (*PROFILE_SUBPROTOCOLS, FOXGLOVE_SUBPROTOCOL)
 MIN_TOKEN_LENGTH = 16
 DEFAULT_ORIGINS = "self,http://localhost:*,http://127.0.0.1:*,http://[::1]:*"
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -287,7 +290,7 @@ class Policy:
             handshake.origin, handshake.host, handshake.secure
         ):
             return Denial(403, f"origin not allowed: {handshake.origin[:200]}")
-        subprotocol = next((p for p in PROFILE_SUBPROTOCOLS if p in handshake.subprotocols), None)
+        subprotocol = next((p for p in _SELECTABLE if p in handshake.subprotocols), None)
         if not self.tokens:
             return Grant("controller", subprotocol)
         presented = _presented_token(handshake)

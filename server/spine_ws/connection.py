@@ -181,6 +181,12 @@ class Connection:
         else:
             self._write(message)
 
+    def send_text(self, message: bytes) -> None:
+        """A text message on any profile's connection (Foxglove's JSON operations on a
+        connection whose data is binary); `flush` sends it."""
+        if not self._closing:
+            self._transport.send(message)
+
     def send_snapshot(self, parts: Sequence[bytes | memoryview]) -> None:
         """Stream the snapshot (`parts` joined) ahead of everything sent after it."""
         if self.envelope is not None:
@@ -309,7 +315,8 @@ class Connection:
         frames, skipped = shaping.take(now, hold=shaping.pressured)
         self.coalesced += skipped
         if self.envelope is not None:  # its own: this client's selection, batches, notices
-            frames = [self.envelope.frame(frame) for frame in frames]
+            # (b"": nothing of it for this client, e.g. a Foxglove channel not subscribed)
+            frames = [encoded for frame in frames if (encoded := self.envelope.frame(frame))]
         for frame in frames:
             self.send(frame)
         if self._streaming is not None:

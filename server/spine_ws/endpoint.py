@@ -12,7 +12,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from spine_ws.access import PROFILE_SUBPROTOCOLS, Denial, Handshake
+from spine_ws.access import FOXGLOVE_SUBPROTOCOL, PROFILE_SUBPROTOCOLS, Denial, Handshake
 from spine_ws.connection import Connection
 from spine_ws.core.catalog import Catalog
 from spine_ws.core.codec import Envelope, envelope_for
@@ -28,6 +28,7 @@ from spine_ws.core.status import (
     WS_1011_INTERNAL_ERROR,
     WS_1013_TRY_AGAIN_LATER,
 )
+from spine_ws.foxglove import FoxgloveSession
 from spine_ws.generated import SUBPROTOCOL
 from spine_ws.logs import COLLAPSE
 from spine_ws.runtime import Runtime
@@ -168,7 +169,13 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
                 subscription = hub.subscription_of(query["subscribe"])
             except ProtocolError as error:  # told after the snapshot; it gets everything
                 refusal = error
-        started = hub.join(connection, query.get("resume"), subscription)
+        if isinstance(envelope, FoxgloveSession):  # Foxglove's protocol: no snapshot
+            for opening in envelope.start(connection, hub, f"spine-ws ({hub.catalog.name})"):
+                connection.send_text(opening)
+            connection.flush()
+            started = "foxglove.websocket.v1"
+        else:
+            started = hub.join(connection, query.get("resume"), subscription)
         if refusal is not None:
             hub.reply(connection, refusal, None, "subscribe")
         if runtime.playback is not None:
@@ -292,5 +299,7 @@ def _profile(
             return own, DeclaredEnvelope(spec, encoder)
         if granted is None:
             return None, DeclaredEnvelope(spec, encoder)
+    if granted == FOXGLOVE_SUBPROTOCOL:
+        return granted, FoxgloveSession(runtime.hub.catalog)
     profile = PROFILE_SUBPROTOCOLS.get(granted or "", runtime.settings.profile)
     return granted, envelope_for(profile)

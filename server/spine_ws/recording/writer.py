@@ -37,7 +37,7 @@ from spine_ws.core.codec import snapshot_head
 from spine_ws.core.history import Trimmed
 from spine_ws.core.stream import Stream
 
-__all__ = ["CHECKPOINT_TOPIC", "Recorder"]
+__all__ = ["CHECKPOINT_TOPIC", "Recorder", "event_schemas"]
 
 log = logging.getLogger("spine_ws.recording")
 
@@ -74,7 +74,7 @@ class Recorder:
         self._clock = clock
         self._wall_ns = wall_ns
         self._version = version
-        self._schemas = _schemas(catalog)
+        self._schemas = event_schemas(catalog)
         self._file: IO[bytes] | None = None
         self._writer: Writer | None = None
         self._channels: dict[str, int] = {}
@@ -208,7 +208,7 @@ def _type_of(frame: bytes) -> str:
     return kind if isinstance(kind, str) else "unknown"
 
 
-def _schemas(catalog: Catalog) -> dict[str, tuple[str, bytes]]:
+def event_schemas(catalog: Catalog) -> dict[str, tuple[str, bytes]]:
     """Each event type's title and JSON Schema: its definition in the bundle, with every
     definition it refers to, as one self-contained document."""
     bundle: dict[str, Any] = json.loads((catalog.home / "protocol.schema.json").read_text())
