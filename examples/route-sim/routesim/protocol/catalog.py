@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 PROTOCOL_VERSION: Final = "1.7.0"
-SCHEMA_HASH: Final = "3485204385b0362a33208dee32a826c82cb82e62a13b024ef6f9107875e55a47"
+SCHEMA_HASH: Final = "39622dbd6a762e01ac7cc648c3d9a0d3d30a4bfb573c417c28390c1072d68910"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"
@@ -55,6 +55,11 @@ COMMAND_MODELS: Final[dict[str, type[BaseModel]]] = {
     "map.import": models.MapImportCommand,
     "modify_agent": models.ModifyAgentCommand,
     "pause": models.PauseCommand,
+    "playback.live": models.PlaybackLiveCommand,
+    "playback.pause": models.PlaybackPauseCommand,
+    "playback.play": models.PlaybackPlayCommand,
+    "playback.seek": models.PlaybackSeekCommand,
+    "playback.speed": models.PlaybackSpeedCommand,
     "resume": models.ResumeCommand,
     "set_tick_rate": models.SetTickRateCommand,
     "simulation.export_state": models.SimulationExportStateCommand,
@@ -74,6 +79,11 @@ COMMAND_MODELS: Final[dict[str, type[BaseModel]]] = {
 CONNECTION_COMMAND_TYPES: Final = frozenset(
     {
         "cancel",
+        "playback.live",
+        "playback.pause",
+        "playback.play",
+        "playback.seek",
+        "playback.speed",
         "subscribe",
     }
 )
@@ -92,6 +102,11 @@ RESULT_MODELS: Final[dict[str, Any]] = {  # a model, or an alias ($ref, oneOf)
     "map.create": models.MapCreateResult,
     "map.export": models.MapExportResult,
     "map.import": models.MapImportResult,
+    "playback.live": models.PlaybackLiveResult,
+    "playback.pause": models.PlaybackPauseResult,
+    "playback.play": models.PlaybackPlayResult,
+    "playback.seek": models.PlaybackSeekResult,
+    "playback.speed": models.PlaybackSpeedResult,
     "simulation.export_state": models.SimulationExportStateResult,
     "simulation.import_state": models.SimulationImportStateResult,
     "simulation.start": models.SimulationStartResult,
@@ -157,6 +172,7 @@ EVENT_MODELS: Final[dict[str, type[BaseModel]]] = {
     "package.delivered": models.PackageDeliveredEvent,
     "package.expired": models.PackageExpiredEvent,
     "package.picked_up": models.PackagePickedUpEvent,
+    "playback": models.PlaybackEvent,
     "progress": models.ProgressEvent,
     "resumed": models.ResumedEvent,
     "simulation.paused": models.SimulationPausedEvent,

@@ -44,6 +44,18 @@ from spine_ws.generated.models import (  # the core's, re-exported
     ListAgentsResult,
     ModifyAgentCommand,
     PauseCommand,
+    PlaybackEvent,
+    PlaybackLiveCommand,
+    PlaybackLiveResult,
+    PlaybackPauseCommand,
+    PlaybackPauseResult,
+    PlaybackPlayCommand,
+    PlaybackPlayResult,
+    PlaybackSeekCommand,
+    PlaybackSeekResult,
+    PlaybackSpeedCommand,
+    PlaybackSpeedResult,
+    PlaybackState,
     ProgressEvent,
     ProtocolVersion,
     ResumeCommand,
@@ -2072,6 +2084,11 @@ Command = TypeAliasType(
         | MapImportCommand
         | ModifyAgentCommand
         | PauseCommand
+        | PlaybackLiveCommand
+        | PlaybackPauseCommand
+        | PlaybackPlayCommand
+        | PlaybackSeekCommand
+        | PlaybackSpeedCommand
         | ResumeCommand
         | SetTickRateCommand
         | SimulationExportStateCommand
@@ -2111,6 +2128,7 @@ ServerEvent = TypeAliasType(
         | PackageDeliveredEvent
         | PackageExpiredEvent
         | PackagePickedUpEvent
+        | PlaybackEvent
         | ProgressEvent
         | ResumedEvent
         | SimulationPausedEvent
@@ -2200,6 +2218,18 @@ __all__ = [
     "PackageExpiredEvent",
     "PackagePickedUpEvent",
     "PauseCommand",
+    "PlaybackEvent",
+    "PlaybackLiveCommand",
+    "PlaybackLiveResult",
+    "PlaybackPauseCommand",
+    "PlaybackPauseResult",
+    "PlaybackPlayCommand",
+    "PlaybackPlayResult",
+    "PlaybackSeekCommand",
+    "PlaybackSeekResult",
+    "PlaybackSpeedCommand",
+    "PlaybackSpeedResult",
+    "PlaybackState",
     "ProgressEvent",
     "ProtocolVersion",
     "ResumeCommand",

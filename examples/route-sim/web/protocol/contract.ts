@@ -1,6 +1,6 @@
 // GENERATED from schema/ by `spine-ws gen` (spine_ws.codegen) - do not edit.
 
-import type { AddAgentCommand, AgentAddedEvent, AgentCreateCommand, AgentCreateResult, AgentDeleteCommand, AgentDeleteResult, AgentDeletedEvent, AgentDescribeCommand, AgentDescribeResult, AgentListCommand, AgentListResult, AgentRemovedEvent, AgentUpdateCommand, AgentUpdateEvent, AgentUpdateResult, AgentUpdatedEvent, BatchEvent, BuildingCreateCommand, BuildingCreateResult, BuildingCreatedEvent, BuildingUpdatedEvent, CancelCommand, ClockTickEndEvent, ClockTickStartEvent, Command, CommandAckEvent, DeleteAgentCommand, DescribeAgentCommand, DescribeAgentResult, ErrorEvent, ListAgentsCommand, ListAgentsResult, MapCreateCommand, MapCreateResult, MapCreatedEvent, MapExportCommand, MapExportResult, MapImportCommand, MapImportResult, MapImportedEvent, ModifyAgentCommand, PackageCreatedEvent, PackageDeliveredEvent, PackageExpiredEvent, PackagePickedUpEvent, PauseCommand, ProgressEvent, ResumeCommand, ResumedEvent, ServerEvent, SetTickRateCommand, SimulationExportStateCommand, SimulationExportStateResult, SimulationImportStateCommand, SimulationImportStateResult, SimulationPauseCommand, SimulationPausedEvent, SimulationResumeCommand, SimulationResumedEvent, SimulationStartCommand, SimulationStartResult, SimulationStartedEvent, SimulationStateEvent, SimulationStateImportedEvent, SimulationStopCommand, SimulationStoppedEvent, SimulationUpdateCommand, SimulationUpdateResult, SimulationUpdatedEvent, SkippedEvent, SnapshotEvent, StartCommand, StopCommand, SubscribeCommand, SubscribeResult, TickEndEvent, TickStartEvent, WorldEventEvent } from "./protocol.js";
+import type { AddAgentCommand, AgentAddedEvent, AgentCreateCommand, AgentCreateResult, AgentDeleteCommand, AgentDeleteResult, AgentDeletedEvent, AgentDescribeCommand, AgentDescribeResult, AgentListCommand, AgentListResult, AgentRemovedEvent, AgentUpdateCommand, AgentUpdateEvent, AgentUpdateResult, AgentUpdatedEvent, BatchEvent, BuildingCreateCommand, BuildingCreateResult, BuildingCreatedEvent, BuildingUpdatedEvent, CancelCommand, ClockTickEndEvent, ClockTickStartEvent, Command, CommandAckEvent, DeleteAgentCommand, DescribeAgentCommand, DescribeAgentResult, ErrorEvent, ListAgentsCommand, ListAgentsResult, MapCreateCommand, MapCreateResult, MapCreatedEvent, MapExportCommand, MapExportResult, MapImportCommand, MapImportResult, MapImportedEvent, ModifyAgentCommand, PackageCreatedEvent, PackageDeliveredEvent, PackageExpiredEvent, PackagePickedUpEvent, PauseCommand, PlaybackEvent, PlaybackLiveCommand, PlaybackLiveResult, PlaybackPauseCommand, PlaybackPauseResult, PlaybackPlayCommand, PlaybackPlayResult, PlaybackSeekCommand, PlaybackSeekResult, PlaybackSpeedCommand, PlaybackSpeedResult, ProgressEvent, ResumeCommand, ResumedEvent, ServerEvent, SetTickRateCommand, SimulationExportStateCommand, SimulationExportStateResult, SimulationImportStateCommand, SimulationImportStateResult, SimulationPauseCommand, SimulationPausedEvent, SimulationResumeCommand, SimulationResumedEvent, SimulationStartCommand, SimulationStartResult, SimulationStartedEvent, SimulationStateEvent, SimulationStateImportedEvent, SimulationStopCommand, SimulationStoppedEvent, SimulationUpdateCommand, SimulationUpdateResult, SimulationUpdatedEvent, SkippedEvent, SnapshotEvent, StartCommand, StopCommand, SubscribeCommand, SubscribeResult, TickEndEvent, TickStartEvent, WorldEventEvent } from "./protocol.js";
 
 /** The result type of each command that returns one (schema/results/<type>.json). */
 export type CommandResults = {
@@ -15,6 +15,11 @@ export type CommandResults = {
   "map.create": MapCreateResult;
   "map.export": MapExportResult;
   "map.import": MapImportResult;
+  "playback.live": PlaybackLiveResult;
+  "playback.pause": PlaybackPauseResult;
+  "playback.play": PlaybackPlayResult;
+  "playback.seek": PlaybackSeekResult;
+  "playback.speed": PlaybackSpeedResult;
   "simulation.export_state": SimulationExportStateResult;
   "simulation.import_state": SimulationImportStateResult;
   "simulation.start": SimulationStartResult;
@@ -28,7 +33,7 @@ export type ResultOf<T extends string> = T extends keyof CommandResults
 /** Protocol version these types were generated for. */
 export const PROTOCOL_VERSION = "1.7.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "3485204385b0362a33208dee32a826c82cb82e62a13b024ef6f9107875e55a47";
+export const SCHEMA_HASH = "39622dbd6a762e01ac7cc648c3d9a0d3d30a4bfb573c417c28390c1072d68910";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */
@@ -51,6 +56,11 @@ export const COMMAND_TYPES = [
   "map.import",
   "modify_agent",
   "pause",
+  "playback.live",
+  "playback.pause",
+  "playback.play",
+  "playback.seek",
+  "playback.speed",
   "resume",
   "set_tick_rate",
   "simulation.export_state",
@@ -68,6 +78,11 @@ export const COMMAND_TYPES = [
  * send them): `x-spine-scope: connection` in their schema. */
 export const CONNECTION_COMMAND_TYPES = [
   "cancel",
+  "playback.live",
+  "playback.pause",
+  "playback.play",
+  "playback.seek",
+  "playback.speed",
   "subscribe",
 ] as const;
 /** Wire type of every event. */
@@ -88,6 +103,7 @@ export const EVENT_TYPES = [
   "package.delivered",
   "package.expired",
   "package.picked_up",
+  "playback",
   "progress",
   "resumed",
   "simulation.paused",
@@ -205,6 +221,11 @@ export type WireCommands = {
   "map.import": Omit<MapImportCommand, "type" | "id">;
   modify_agent: Omit<ModifyAgentCommand, "type" | "id">;
   pause: Omit<PauseCommand, "type" | "id">;
+  "playback.live": Omit<PlaybackLiveCommand, "type" | "id">;
+  "playback.pause": Omit<PlaybackPauseCommand, "type" | "id">;
+  "playback.play": Omit<PlaybackPlayCommand, "type" | "id">;
+  "playback.seek": Omit<PlaybackSeekCommand, "type" | "id">;
+  "playback.speed": Omit<PlaybackSpeedCommand, "type" | "id">;
   resume: Omit<ResumeCommand, "type" | "id">;
   set_tick_rate: Omit<SetTickRateCommand, "type" | "id">;
   "simulation.export_state": Omit<SimulationExportStateCommand, "type" | "id">;
@@ -240,6 +261,7 @@ export type WireEvents = {
   "package.delivered": Omit<PackageDeliveredEvent, "type" | "seq">;
   "package.expired": Omit<PackageExpiredEvent, "type" | "seq">;
   "package.picked_up": Omit<PackagePickedUpEvent, "type" | "seq">;
+  playback: Omit<PlaybackEvent, "type" | "seq">;
   progress: Omit<ProgressEvent, "type" | "seq">;
   resumed: Omit<ResumedEvent, "type" | "seq">;
   "simulation.paused": Omit<SimulationPausedEvent, "type" | "seq"> | Record<string, never>;
@@ -271,6 +293,11 @@ export type WireResults = {
   "map.create": MapCreateResult;
   "map.export": MapExportResult;
   "map.import": MapImportResult;
+  "playback.live": PlaybackLiveResult;
+  "playback.pause": PlaybackPauseResult;
+  "playback.play": PlaybackPlayResult;
+  "playback.seek": PlaybackSeekResult;
+  "playback.speed": PlaybackSpeedResult;
   "simulation.export_state": SimulationExportStateResult;
   "simulation.import_state": SimulationImportStateResult;
   "simulation.start": SimulationStartResult;

@@ -17,7 +17,7 @@ export type AgentId = string;
  */
 export type AgentKind = string;
 /**
- * A feature this server supports, for clients to check instead of versions: resume (/ws?resume= replays from the history), subscribe (the subscribe command and /ws?subscribe=), batch (batch frames), cluster (a gateway or host of a NATS cluster). A client ignores names it does not know: newer servers may add some. Constraints: matches `^[a-z][a-z0-9_]{0,31}$`.
+ * A feature this server supports, for clients to check instead of versions: resume (/ws?resume= replays from the history), subscribe (the subscribe command and /ws?subscribe=), batch (batch frames), cluster (a gateway or host of a NATS cluster), playback (a recording played back: the playback commands). A client ignores names it does not know: newer servers may add some. Constraints: matches `^[a-z][a-z0-9_]{0,31}$`.
  */
 export type Capability = string;
 /**
@@ -44,6 +44,11 @@ export type CommandType =
   | "map.import"
   | "modify_agent"
   | "pause"
+  | "playback.live"
+  | "playback.pause"
+  | "playback.play"
+  | "playback.seek"
+  | "playback.speed"
   | "resume"
   | "set_tick_rate"
   | "simulation.export_state"
@@ -129,6 +134,26 @@ export type MapExportResult = RouteFile;
  */
 export type MapImportResult = RouteFileName;
 /**
+ * The result of playback.live: where this connection's playback stands now.
+ */
+export type PlaybackLiveResult = PlaybackState;
+/**
+ * The result of playback.pause: where this connection's playback stands now.
+ */
+export type PlaybackPauseResult = PlaybackState;
+/**
+ * The result of playback.play: where this connection's playback stands now.
+ */
+export type PlaybackPlayResult = PlaybackState;
+/**
+ * The result of playback.seek: where this connection's playback stands now.
+ */
+export type PlaybackSeekResult = PlaybackState;
+/**
+ * The result of playback.speed: where this connection's playback stands now.
+ */
+export type PlaybackSpeedResult = PlaybackState;
+/**
  * The state file.
  */
 export type SimulationExportStateResult = RouteFile;
@@ -164,6 +189,11 @@ export type Command =
   | MapImportCommand
   | ModifyAgentCommand
   | PauseCommand
+  | PlaybackLiveCommand
+  | PlaybackPauseCommand
+  | PlaybackPlayCommand
+  | PlaybackSeekCommand
+  | PlaybackSpeedCommand
   | ResumeCommand
   | SetTickRateCommand
   | SimulationExportStateCommand
@@ -196,6 +226,7 @@ export type ServerEvent =
   | PackageDeliveredEvent
   | PackageExpiredEvent
   | PackagePickedUpEvent
+  | PlaybackEvent
   | ProgressEvent
   | ResumedEvent
   | SimulationPausedEvent
@@ -661,6 +692,87 @@ export interface PauseCommand {
   id?: CommandId;
 }
 /**
+ * Return this connection from the recorded past to the live stream: it is sent the snapshot of now, then the live stream (a connection that is live already is answered as it is). A replay has no live stream: it answers invalid_state. Answered by a server that plays back a recording (`spine-ws replay`) or records one (`serve --record`): its snapshot lists the playback commands and its capabilities include playback; any other answers unsupported_command. About this connection only: the others play on.
+ */
+export interface PlaybackLiveCommand {
+  /**
+   * Message type: always "playback.live".
+   */
+  type: "playback.live";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+}
+/**
+ * Pause this connection's playback: no frame is sent until playback.play or a seek. On a live connection it freezes the view where it is: the connection leaves the live stream, and playback.play plays on from there at its speed (behind live until playback.live). Answered by a server that plays back a recording (`spine-ws replay`) or records one (`serve --record`): its snapshot lists the playback commands and its capabilities include playback; any other answers unsupported_command. About this connection only: the others play on.
+ */
+export interface PlaybackPauseCommand {
+  /**
+   * Message type: always "playback.pause".
+   */
+  type: "playback.pause";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+}
+/**
+ * Play this connection's recording from where it stands, at its speed; at the end it stops. Answered by a server that plays back a recording (`spine-ws replay`) or records one (`serve --record`): its snapshot lists the playback commands and its capabilities include playback; any other answers unsupported_command. About this connection only: the others play on.
+ */
+export interface PlaybackPlayCommand {
+  /**
+   * Message type: always "playback.play".
+   */
+  type: "playback.play";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+}
+/**
+ * Move this connection's playback to a moment of the recording, given by exactly one of seq, tick or time (a moment outside the recording is its first or last): it is sent a snapshot of that moment (the nearest checkpoint before it and the recorded frames after that), then the frames from there, if playing. Its reply follows the snapshot. On a live server it leaves the live stream; playing on, it returns to live by itself when it catches up with it. Answered by a server that plays back a recording (`spine-ws replay`) or records one (`serve --record`): its snapshot lists the playback commands and its capabilities include playback; any other answers unsupported_command. About this connection only: the others play on.
+ */
+export interface PlaybackSeekCommand {
+  /**
+   * Message type: always "playback.seek".
+   */
+  type: "playback.seek";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * The moment after this frame. Constraints: at least 0.
+   */
+  seq?: number;
+  /**
+   * The moment after this tick's last frame. Constraints: at least 0.
+   */
+  tick?: number;
+  /**
+   * The moment this many seconds of recorded time after the recording's start. Constraints: at least 0.
+   */
+  time?: number;
+}
+/**
+ * Change how fast this connection's recording plays: recorded seconds a second, from 0.1 to 100. Answered by a server that plays back a recording (`spine-ws replay`) or records one (`serve --record`): its snapshot lists the playback commands and its capabilities include playback; any other answers unsupported_command. About this connection only: the others play on.
+ */
+export interface PlaybackSpeedCommand {
+  /**
+   * Message type: always "playback.speed".
+   */
+  type: "playback.speed";
+  /**
+   * Optional id chosen by the client; the reply echoes it as command_id.
+   */
+  id?: CommandId;
+  /**
+   * Recorded seconds played a second. Constraints: at least 0.1; at most 100.
+   */
+  speed: number;
+}
+/**
  * Resume the simulation: paused -> running.
  */
 export interface ResumeCommand {
@@ -1014,6 +1126,55 @@ export interface ErrorDetail {
    * What is wrong there, for humans.
    */
   message: string;
+}
+/**
+ * Where one connection's playback of a recording stands: a `spine-ws replay` server plays its recording to each connection on its own, from the recording's start; a live server that records (--record) lets each connection go back into the recorded past of its epoch and return to live. The connection's view is the recorded world as of `seq`.
+ */
+export interface PlaybackState {
+  /**
+   * Whether this connection follows the live stream (a live server that records, until the connection seeks or pauses; never on a replay).
+   */
+  live: boolean;
+  /**
+   * Whether frames are being sent at the recording's pace times speed (false: paused, or at the end).
+   */
+  playing: boolean;
+  /**
+   * How many recorded seconds are played in a second. Constraints: at least 0.1; at most 100.
+   */
+  speed: number;
+  /**
+   * The last frame this connection was sent (or the seq of the snapshot it was sent last, after a seek). Constraints: at least 0.
+   */
+  seq: number;
+  /**
+   * The simulation's tick as of seq. Constraints: at least 0.
+   */
+  tick: number;
+  /**
+   * Seconds from the recording's start to seq's frame, in recorded time. Constraints: at least 0.
+   */
+  time: number;
+  /**
+   * The seq the recording starts at (its first snapshot's). Constraints: at least 0.
+   */
+  first_seq: number;
+  /**
+   * The recording's last frame. Constraints: at least 0.
+   */
+  last_seq: number;
+  /**
+   * The tick at first_seq. Constraints: at least 0.
+   */
+  first_tick: number;
+  /**
+   * The tick at last_seq. Constraints: at least 0.
+   */
+  last_tick: number;
+  /**
+   * Seconds from the recording's start to its last frame, in recorded time. Constraints: at least 0.
+   */
+  duration: number;
 }
 /**
  * Why a connection that asked to resume (/ws?resume=<epoch>:<seq>) got a snapshot instead.
@@ -2132,6 +2293,19 @@ export interface PackagePickedUpEvent {
    * When.
    */
   tick: Tick;
+}
+/**
+ * Sent to this client only, by a server that plays back a recording: where its playback stands, after its snapshot (so a viewer knows it watches a recording, and its span) and whenever that changes by itself (it reached the end). Not a broadcast: it has no seq.
+ */
+export interface PlaybackEvent {
+  /**
+   * Message type: always "playback".
+   */
+  type: "playback";
+  /**
+   * Where this connection's playback stands.
+   */
+  state: PlaybackState;
 }
 /**
  * Sent to the sender only, while a long-running command (its schema's x-spine-long-running) works: how far it got. Any number of these may come; exactly one reply (command_ack or error) ends the command.
