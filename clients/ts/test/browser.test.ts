@@ -631,6 +631,11 @@ describe("viewer page's timeline", () => {
     await replayPage.getByTestId("timeline-play").click(); // "Pause"
     await expect.poll(() => timeline.getAttribute("data-playing")).toBe("false");
     const scrub = replayPage.getByTestId("timeline-scrub");
+    // The time under the cursor: a quarter of the way along is a quarter of the span.
+    const box = await scrub.boundingBox();
+    const span = Number(await scrub.getAttribute("max"));
+    if (box) await replayPage.mouse.move(box.x + box.width / 4, box.y + box.height / 2);
+    await expect.poll(async () => Number(await timeline.getAttribute("data-hover"))).toBeCloseTo(span / 4, 0);
     await scrub.evaluate((input: HTMLInputElement) => {
       input.value = "0.5";
       input.dispatchEvent(new Event("input"));

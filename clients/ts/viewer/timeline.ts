@@ -58,6 +58,14 @@ export class Timeline {
       this.#dragging = false;
       commands.seek(Number(ui.scrub.value));
     });
+    // The time under the cursor, before any drag: where a click or a release would go.
+    ui.scrub.addEventListener("pointermove", (event) => {
+      const box = ui.scrub.getBoundingClientRect();
+      const fraction = Math.min(Math.max((event.clientX - box.left) / box.width, 0), 1);
+      const at = fraction * Number(ui.scrub.max);
+      ui.scrub.title = seconds(at);
+      ui.root.dataset["hover"] = at.toFixed(3);
+    });
     ui.speed.addEventListener("change", () => commands.speed(Number(ui.speed.value)));
     ui.live.addEventListener("click", () => commands.live());
   }
