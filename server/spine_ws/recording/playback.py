@@ -156,7 +156,7 @@ class Playback:
             self._hub.rejoin(client)
         else:
             self._hub.fanout.add(client)
-        self._notice(client, self._live_state(client))
+        self._notice(client, self._live_state(client, current=False))
 
     async def _run(self, playing: _Playing) -> None:
         """Write the frames as they fall due, until the connection goes (or is live)."""
@@ -221,8 +221,8 @@ class Playback:
 
     def _answered(self, client: Outbox) -> tuple[int, Any]:
         playing = self._playing.get(client.id)
-        if playing is None:
-            return self._hub.stream.mirror.simulation.tick, self._live_state(client)
+        if playing is None:  # the span as last read: a command of a live one flushes nothing
+            return self._hub.stream.mirror.simulation.tick, self._live_state(client, current=False)
         playing.wake.set()
         return playing.player.tick, playing.player.state(live=False)
 
