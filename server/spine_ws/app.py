@@ -288,7 +288,8 @@ def _start_replay(settings: Settings, policy: Policy) -> Runtime:
         max_agent_data_bytes=settings.max_agent_data_bytes,
         history=_history(settings),
         simulation_name="a recording",
-        capabilities=["subscribe", "batch", "playback"],  # no resume: each plays its own
+        # resume: a client back at a seq of the recording plays on from there
+        capabilities=["subscribe", "batch", "resume", "playback"],
         meter=metrics,
     )
     first = recording.checkpoint(recording.checkpoints[0])

@@ -174,12 +174,12 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
                 connection.send_text(opening)
             connection.flush()
             started = "foxglove.websocket.v1"
+        elif runtime.playback is not None:  # a recording's: it may play this client its own
+            started = runtime.playback.join(connection, query.get("resume"), subscription)
         else:
             started = hub.join(connection, query.get("resume"), subscription)
         if refusal is not None:
             hub.reply(connection, refusal, None, "subscribe")
-        if runtime.playback is not None:
-            runtime.playback.attach(connection)
         runtime.metrics.accepted(role)
         opened = time.monotonic()
         context = {"connection_id": connection.id, "role": role, "address": address}

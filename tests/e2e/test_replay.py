@@ -114,7 +114,7 @@ async def test_a_replay_plays_the_recorded_frames_byte_for_byte(
 ) -> None:
     viewer, snapshot, notice = await join(replay)
     # The same contract, read-only: a viewer, and the playback commands listed.
-    assert snapshot["role"] == "viewer" and "playback" in snapshot["capabilities"]
+    assert snapshot["role"] == "viewer" and {"playback", "resume"} <= set(snapshot["capabilities"])
     assert {"playback.seek", "playback.speed"} <= set(snapshot["commands"])
     assert "add_agent" not in snapshot["commands"]
     state = notice["state"]
@@ -182,6 +182,35 @@ async def test_each_connection_plays_on_its_own(replay: Server) -> None:
         got += "seq" in event
     await close_reading(paused.ws)
     await close_reading(playing.ws)
+
+
+async def test_a_client_back_at_a_seq_of_the_recording_resumes_its_playback_there(
+    replay: Server, recorded: Recorded
+) -> None:
+    viewer, snapshot, _ = await join(replay)
+    await viewer.command({"type": "playback.speed", "speed": 5})
+    while len(viewer.frames) < 100:
+        await viewer.next()
+    last = max(viewer.frames)
+    await viewer.ws.close()
+    back = Viewer(
+        await websockets.connect(
+            f"{replay.ws_url}?resume={snapshot['epoch']}:{last}", open_timeout=5
+        )
+    )
+    _, resumed = await back.next()
+    assert resumed["type"] == "resumed" and resumed["seq"] == last and resumed["replayed"] == 0
+    _, notice = await back.next()
+    assert notice["type"] == "playback" and notice["state"]["seq"] == last
+    data, event = await back.next()
+    assert event["seq"] == last + 1 and data == recorded.frames[last + 1]
+    await close_reading(back.ws)
+    # A seq the recording does not hold: its start, and why.
+    away = Viewer(await websockets.connect(f"{replay.ws_url}?resume={snapshot['epoch']}:999999999"))
+    _, fresh = await away.next()
+    assert fresh["type"] == "snapshot" and fresh["seq"] == snapshot["seq"]
+    assert fresh["resume"]["reason"] == "ahead"
+    await close_reading(away.ws)
 
 
 async def test_what_a_recording_cannot_do_is_refused_and_the_connection_stays(

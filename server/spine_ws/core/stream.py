@@ -24,13 +24,19 @@ from spine_ws.core.messages import to_json
 from spine_ws.core.mirror import Mirror
 from spine_ws.generated import SimulationInfo, SnapshotEvent
 
-__all__ = ["RESUME_MAX", "SMALL_REPLAY", "GapError", "Stream"]
+__all__ = ["RESUME_MAX", "SMALL_REPLAY", "GapError", "Stream", "parse_resume"]
 
 # `resume=<epoch>:<seq>`: the epoch as the snapshot gave it, the seq in decimal.
 _RESUME = re.compile(r"(?P<epoch>[^:]{1,64}):(?P<seq>[0-9]{1,16})")
 RESUME_MAX = 128  # characters of a refused value echoed back
 # A replay up to this size is sent without weighing it against the snapshot.
 SMALL_REPLAY = 16 * 1024
+
+
+def parse_resume(value: str) -> tuple[str, int] | None:
+    """`<epoch>:<seq>` as a client asks to resume, or None if it is not that."""
+    match = _RESUME.fullmatch(value)
+    return (match["epoch"], int(match["seq"])) if match is not None else None
 
 
 class GapError(Exception):

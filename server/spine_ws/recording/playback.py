@@ -30,12 +30,13 @@ from typing import Any
 import orjson
 from pydantic import MISSING, BaseModel
 
-from spine_ws.core.codec import snapshot_head
+from spine_ws.core.codec import resumed_frame, snapshot_head
+from spine_ws.core.delivery import Subscription
 from spine_ws.core.errors import Busy, InvalidMessage, InvalidState
 from spine_ws.core.fanout import Fanout
 from spine_ws.core.hub import Hub
 from spine_ws.core.outbox import Outbox
-from spine_ws.core.stream import Stream
+from spine_ws.core.stream import Stream, parse_resume
 from spine_ws.recording.player import Player, moment
 from spine_ws.recording.reader import Recording
 from spine_ws.recording.writer import Recorder
@@ -91,15 +92,45 @@ class Playback:
         """Time travel on a live server (not a replay)."""
         return self._recorder is not None
 
-    def attach(self, client: Outbox) -> None:
-        """A client joined: a replay plays it the recording from its start; a live
-        server tells it where the recorded past begins."""
+    def join(self, client: Outbox, resume: str | None, subscription: Subscription | None) -> str:
+        """A client joins (`Hub.join`'s part, for the log line what it got). On a live
+        server it joins live and is told where the recorded past begins. On a replay it
+        is played the recording from its start, or, asking to resume at a seq of the
+        recording, `resumed` there (it has that world) and played on from there."""
+        hub = self._hub
         if self.live:
+            started = hub.join(client, resume, subscription)
             self._notice(client, self._live_state(current=False))
-            return
+            return started
         recording = self.recording()
-        player = Player(recording, self._clock(), self._hub.stream.mirror.agents)
+        asked = parse_resume(resume) if resume is not None else None
+        inside = asked is not None and recording.first_seq <= asked[1] <= recording.last_seq
+        if asked is None or asked[0] != recording.epoch or not inside:
+            started = hub.join(client, resume, subscription)
+            self._travel(client, Player(recording, self._clock(), hub.stream.mirror.agents))
+            return started
+        if subscription is not None:
+            client.subscribe(subscription)
+        stream, log_time = moment(recording, hub.catalog, seq=asked[1], **self._listing())
+        head = resumed_frame(
+            {
+                "epoch": recording.epoch,
+                "seq": stream.seq,
+                "connection_id": client.id,
+                "role": client.role,
+                "capabilities": hub.stream.capabilities,
+                "protocol_version": hub.catalog.protocol_version,
+                "schema_hash": hub.catalog.schema_hash,
+                "replayed": 0,
+            }
+        )
+        client.send_replay(head, iter(()), 0)  # nothing to replay: the playback goes on
+        hub.fanout.add(client)  # counted among the connections; a replay broadcasts nothing
+        player = Player(recording, self._clock(), {})
+        player.start_at(stream.seq, stream.mirror.simulation.tick, log_time, stream.mirror.agents)
+        player.anchor(self._clock())
         self._travel(client, player)
+        return f"resumed {recording.epoch}:{stream.seq} (its playback from there)"
 
     async def detach(self, client: Outbox) -> None:
         self._speeds.pop(client.id, None)
