@@ -101,6 +101,19 @@ async def test_commands_and_floats_travel_as_msgpack(server: Server) -> None:
     await close_reading(ws)
 
 
+async def test_a_subscribed_client_gets_its_replies_in_msgpack_among_its_events(
+    server: Server,
+) -> None:
+    """A shaped connection holds its replies among its events: each is encoded once."""
+    ws = await packed(server)
+    await read(ws)  # the snapshot
+    reply = await command(ws, {"type": "subscribe", "id": "s", "batch": True})
+    assert reply["type"] == "command_ack" and reply["command_id"] == "s"
+    reply = await command(ws, {"type": "list_agents", "id": "l"})
+    assert reply["type"] == "command_ack" and len(reply["result"]["agents"]) == 3
+    await close_reading(ws)
+
+
 @pytest.mark.parametrize(
     ("frame", "says", "path"),
     [

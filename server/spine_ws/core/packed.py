@@ -59,7 +59,9 @@ class PackedSession:
         return encode(message)
 
     def frame(self, message: bytes) -> bytes:
-        return encode(message)
+        # A reply encoded by `reply` is held among a shaped client's events and passes
+        # here again: a spine frame is a JSON object, a MessagePack map never opens with {.
+        return message if not message.startswith(b"{") else encode(message)
 
     def snapshot(self, parts: Sequence[bytes | memoryview]) -> bytes:
         return encode(b"".join(parts))
