@@ -159,6 +159,18 @@ class Connection:
             message = encoded
         self.send_response(message)
 
+    def send_notice(self, message: bytes) -> None:
+        """A message to this client alone that answers no command (a playback notice):
+        in order among what it holds, in its profile's shape."""
+        if self._shaping is not None and not self._closing:
+            self._shaping.reply(message)  # its profile's shape when written, as events
+        elif self.envelope is not None:
+            encoded = self.envelope.frame(message)
+            if encoded:
+                self.send(encoded)
+        else:
+            self.send(message)
+
     def send_response(self, message: bytes) -> None:
         """A reply already in this connection's profile, in order as `send_reply`'s."""
         if self._shaping is not None and not self._closing:

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgpack
 import pytest
 import websockets
 from mcap.reader import make_reader
 from websockets.asyncio.client import ClientConnection
+from websockets.typing import Subprotocol
 
+from spine_ws.generated import SUBPROTOCOL
 from tests.support.server import SPINE_WS, Server, close_reading, run_server, validate_event
 
 pytestmark = pytest.mark.anyio
@@ -252,3 +255,44 @@ def test_what_is_not_a_recording_is_refused_in_one_line(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert f"spine-ws: cannot start: {notes}: not an MCAP file\n" in done.stderr
+
+
+@pytest.mark.parametrize("profile", ["jsonrpc", "msgpack"])
+async def test_other_profiles_get_the_playback_notice_in_their_shape_and_can_seek(
+    replay: Server, recorded: Recorded, profile: str
+) -> None:
+    """The notice answers no command: a JSON-RPC client gets it as a notification (not
+    an error response), a MessagePack one as a map; each seeks in its own shape."""
+    ws = await websockets.connect(
+        replay.ws_url, subprotocols=[Subprotocol(f"{SUBPROTOCOL}.{profile}")], open_timeout=5
+    )
+
+    async def read() -> Any:
+        raw = await asyncio.wait_for(ws.recv(), 5)
+        if profile == "msgpack":
+            assert isinstance(raw, bytes)
+            return msgpack.unpackb(raw)
+        return json.loads(raw)
+
+    if profile == "jsonrpc":
+        assert (await read())["method"] == "snapshot"
+        notice = await read()
+        assert notice["method"] == "playback" and "id" not in notice
+        assert notice["params"]["state"]["first_seq"] == min(recorded.frames) - 1
+        await ws.send(
+            json.dumps(
+                {"jsonrpc": "2.0", "method": "playback.seek", "params": {"seq": 40}, "id": 7}
+            )
+        )
+        while "id" not in (reply := await read()):
+            pass
+        assert reply["id"] == 7 and reply["result"]["seq"] == 40
+    else:
+        assert (await read())["type"] == "snapshot"
+        notice = await read()
+        assert notice["type"] == "playback" and notice["state"]["playing"]
+        await ws.send(msgpack.packb({"type": "playback.seek", "id": "s", "seq": 40}))
+        while (reply := await read()).get("command_id") != "s":
+            pass
+        assert reply["type"] == "command_ack" and reply["result"]["seq"] == 40
+    await close_reading(ws)

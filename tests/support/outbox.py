@@ -51,6 +51,9 @@ class FakeOutbox:
         else:
             self.send(message)
 
+    def send_notice(self, message: bytes) -> None:
+        self.send_reply(message)
+
     def send_snapshot(self, parts: Sequence[bytes | memoryview]) -> None:
         self.snapshots.append(b"".join(parts))
         self.send(self.snapshots[-1])

@@ -56,6 +56,10 @@ class Outbox(Sender, Protocol):
     def send(self, message: bytes) -> None:
         """Queue one text message (UTF-8 JSON); never blocks, never raises."""
 
+    def send_notice(self, message: bytes) -> None:
+        """A spine message to this client alone that answers no command (a playback
+        notice): in order among what it holds, in its profile's shape."""
+
     @property
     def shaping(self) -> Shaping | None:
         """Its subscription and coalescing state, if it is shaped."""

@@ -228,7 +228,7 @@ class Playback:
     # The notices and the states.
 
     def _notice(self, client: Outbox, state: dict[str, Any]) -> None:
-        client.send_reply(orjson.dumps({"type": "playback", "state": state}))
+        client.send_notice(orjson.dumps({"type": "playback", "state": state}))
         client.flush()
 
     def _live_state(self, client: Outbox | None = None, *, current: bool = True) -> dict[str, Any]:
