@@ -92,8 +92,10 @@ async def test_back_in_time_and_live_again_by_itself_with_no_gap(server: Server)
 
 async def test_a_pause_freezes_the_view_and_live_returns_with_a_snapshot(server: Server) -> None:
     viewer, _, _ = await live(server)
+    await asyncio.sleep(1.5)  # a server just started has nothing on disk for a second
     await frames(viewer, 20)
     reply, _ = await viewer.command({"type": "playback.pause"})
+    assert reply["type"] == "command_ack", reply
     assert not reply["result"]["live"] and not reply["result"]["playing"]
     paused_at = reply["result"]["seq"]
     with pytest.raises(TimeoutError):

@@ -31,14 +31,14 @@ import orjson
 from pydantic import MISSING, BaseModel
 
 from spine_ws.core.codec import resumed_frame, snapshot_head
-from spine_ws.core.delivery import Subscription
+from spine_ws.core.delivery import Subscription, Tag, tag_of
 from spine_ws.core.errors import Busy, InvalidMessage, InvalidState
 from spine_ws.core.fanout import Fanout
 from spine_ws.core.hub import Hub
 from spine_ws.core.outbox import Outbox
 from spine_ws.core.stream import Stream, parse_resume
 from spine_ws.recording.player import Player, moment
-from spine_ws.recording.reader import Recording
+from spine_ws.recording.reader import Recording, RecordingError
 from spine_ws.recording.writer import Recorder
 
 __all__ = ["COMMANDS", "Playback"]
@@ -46,6 +46,11 @@ __all__ = ["COMMANDS", "Playback"]
 log = logging.getLogger("spine_ws.playback")
 
 COMMANDS = ("playback.play", "playback.pause", "playback.seek", "playback.speed", "playback.live")
+# How long a live connection's playback at the end of the files looks for more to be
+# recorded before it rejoins the live stream (it finds it at once: the recorder writes
+# out what it holds when asked), and how often it looks.
+CATCH_UP_SECONDS = 1.5
+CATCH_UP_POLL = 0.05
 # Bytes waiting for a client past which its playback waits for it (and then goes on at
 # the recorded pace from where it got to).
 BEHIND_BYTES = 256 * 1024
@@ -137,9 +142,10 @@ class Playback:
         await self._stop(client)
 
     def recording(self, *, current: bool = True) -> Recording:
-        """The recording; if live, read on to the last frame (the recorder flushed
-        first) unless `current` is false and some of it was read already (a join's
-        notice: the recorded span as last read, no flush per join)."""
+        """The recording; if live, read on to what the files hold now (asking for the
+        chunk in progress) unless `current` is false and some of it was read already
+        (a join's notice: the span as last read). `InvalidState` while a live server has
+        nothing of its epoch on disk yet (the first second)."""
         recorder = self._recorder
         if recorder is None:
             assert self._recording is not None
@@ -148,10 +154,14 @@ class Playback:
             return self._recording
         recorder.flush()
         files = recorder.epoch_files()
-        if self._recording is None or self._recording.paths[0] != files[0]:
-            self._recording = Recording(files)  # the first, or a new epoch's
-        else:
-            self._recording.refresh(files)
+        try:
+            if self._recording is None or not files or self._recording.paths[0] != files[0]:
+                self._recording = Recording(files)  # the first, or a new epoch's
+            else:
+                self._recording.refresh(files)
+        except RecordingError as exc:
+            why = f"nothing of this run is recorded yet ({exc}): retry in a second"
+            raise InvalidState(why) from None
         return self._recording
 
     # The connection's two ways: travelling (its own task) and live (the hub's fan-out).
@@ -177,7 +187,7 @@ class Playback:
 
     def _rejoin(self, playing: _Playing, *, snapshot: bool) -> None:
         """Back to the live stream: with a snapshot of now, or (a playback that caught
-        up with it: it has every frame up to the stream's seq) without."""
+        up with it) with the frames after its seq from the stream's history, then on."""
         client = playing.client
         self._playing.pop(client.id, None)
         if playing.task is not None and playing.task is not asyncio.current_task():
@@ -186,6 +196,12 @@ class Playback:
         if snapshot:
             self._hub.rejoin(client)
         else:
+            stream, after = self._hub.stream, playing.player.seq
+            if after < stream.seq:  # what the files did not hold yet, as it was sent
+                writing = playing.fanout.burst()
+                for offset, frame in enumerate(stream.history.frames_after(after, stream.seq)):
+                    writing.send(after + 1 + offset, self._tag(frame, playing), frame)
+                writing.end()
             self._hub.fanout.add(client)
         self._notice(client, self._live_state(client, current=False))
 
@@ -206,11 +222,11 @@ class Playback:
                     writing.send(seq, tag, frame)
                 writing.end()
             if was_playing and player.ended:
-                if self.live and self._caught_up(player):
-                    self._rejoin(playing, snapshot=False)
-                    return
-                if player.ended:  # the end of a replay (a live one read on, if it could)
-                    self._notice(client, player.state(live=False))
+                if self.live:
+                    if await self._catch_up(playing):
+                        return  # live again
+                    continue  # more was recorded meanwhile: played on
+                self._notice(client, player.state(live=False))  # the end of a replay
             wait = player.wait(now)
             if wait == 0.0:
                 await asyncio.sleep(0)  # more due now: let the others go first
@@ -219,11 +235,27 @@ class Playback:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(playing.wake.wait(), wait)
 
-    def _caught_up(self, player: Player) -> bool:
-        """A live server's playback at the end of what was read: whether it stands at
-        the live stream's seq; if not, it reads on (and plays on, if there is more)."""
-        self.recording()
-        return not player.resume_reading() and player.seq == self._hub.stream.seq
+    async def _catch_up(self, playing: _Playing) -> bool:
+        """A live connection's playback at the end of what the files hold: it plays on
+        if more was recorded (it stays behind live, as it chose); if not, it is at the
+        live stream's edge and rejoins it, sent any frames it lacks from the stream's
+        history (seamless), or a snapshot if the history no longer holds them. Whether
+        it rejoined."""
+        player, stream = playing.player, self._hub.stream
+        deadline = self._clock() + CATCH_UP_SECONDS
+        while self._clock() < deadline:
+            if player.seq >= stream.seq:
+                break
+            with contextlib.suppress(InvalidState):
+                self.recording()  # asks for the chunk in progress, reads on
+            if player.resume_reading():
+                return False
+            await asyncio.sleep(CATCH_UP_POLL)
+        if player.seq >= stream.seq or stream.history.holds_after(player.seq, self._clock()):
+            self._rejoin(playing, snapshot=False)
+        else:
+            self._rejoin(playing, snapshot=True)
+        return True
 
     # The notices and the states.
 
@@ -232,23 +264,25 @@ class Playback:
         client.flush()
 
     def _live_state(self, client: Outbox | None = None, *, current: bool = True) -> dict[str, Any]:
-        """A live connection's state: at the stream's seq, and the recorded span."""
-        recording = self.recording(current=current)
+        """A live connection's state: at the stream's seq, and the recorded span (none
+        yet in the first second: from here)."""
         stream = self._hub.stream
+        seq, tick = stream.seq, stream.mirror.simulation.tick
+        try:
+            recording = self.recording(current=current)
+            span = {
+                "first_seq": recording.first_seq,
+                "last_seq": recording.last_seq,
+                "first_tick": recording.first_tick,
+                "last_tick": recording.last_tick,
+                "duration": round(recording.duration, 6),
+            }
+        except InvalidState:
+            span = {"first_seq": seq, "last_seq": seq, "first_tick": tick, "last_tick": tick}
+            span["duration"] = 0.0
         speed = self._speeds.get(client.id, 1.0) if client is not None else 1.0
-        return {
-            "live": True,
-            "playing": True,
-            "speed": speed,
-            "seq": stream.seq,
-            "tick": stream.mirror.simulation.tick,
-            "time": round(recording.duration, 6),
-            "first_seq": recording.first_seq,
-            "last_seq": recording.last_seq,
-            "first_tick": recording.first_tick,
-            "last_tick": recording.last_tick,
-            "duration": round(recording.duration, 6),
-        }
+        state = {"live": True, "playing": True, "speed": speed, "seq": seq, "tick": tick}
+        return {**state, "time": span["duration"], **span}
 
     def _answered(self, client: Outbox) -> tuple[int, Any]:
         playing = self._playing.get(client.id)
@@ -336,6 +370,14 @@ class Playback:
         player = playing.player
         player.start_at(stream.seq, stream.mirror.simulation.tick, log_time, stream.mirror.agents)
         player.anchor(self._clock())
+
+    def _tag(self, frame: bytes, playing: _Playing) -> Tag | None:
+        """A frame's tag, for a shaped client (the stream's mirror knows the kinds)."""
+        if playing.client.shaping is None:
+            return None
+        event = orjson.loads(frame)
+        agents = self._hub.stream.mirror.agents
+        return tag_of(event.get("type"), event.get("agent_id"), event.get("agent_kind"), agents)
 
     def _listing(self) -> dict[str, Any]:
         """What a moment's snapshot lists: this server's commands and capabilities."""
