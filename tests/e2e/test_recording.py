@@ -60,12 +60,12 @@ def read_finished(folder: Path) -> tuple[dict[int, bytes], list[dict[str, Any]]]
             assert schema is not None and schema.encoding == "jsonschema"
             event = json.loads(message.data)
             jsonschema.validate(event, json.loads(schema.data))  # its channel's schema
-            if channel.topic == "snapshot":
-                assert message.sequence == event["seq"]  # the last frame it reflects
+            if channel.topic == "snapshot":  # its seq: the last frame it reflects
                 checkpoints.append(event)
                 continue
-            assert channel.topic == event["type"] and message.sequence == event["seq"]
-            recorded[message.sequence] = message.data
+            assert channel.topic == event["type"]
+            assert event["seq"] not in recorded
+            recorded[event["seq"]] = message.data
     return recorded, checkpoints
 
 
@@ -78,7 +78,7 @@ def read_records(path: Path, seqs: list[int]) -> None:
             if isinstance(record, Channel):
                 topics[record.id] = record.topic
             elif isinstance(record, Message) and topics[record.channel_id] != "snapshot":
-                seqs.append(record.sequence)
+                seqs.append(json.loads(record.data)["seq"])
 
 
 def recordings(folder: Path) -> list[Path]:
@@ -88,7 +88,7 @@ def recordings(folder: Path) -> list[Path]:
 
 def sequences(path: Path) -> list[tuple[str, int]]:
     with path.open("rb") as f:
-        return [(c.topic, m.sequence) for _, c, m in make_reader(f).iter_messages()]
+        return [(c.topic, json.loads(m.data)["seq"]) for _, c, m in make_reader(f).iter_messages()]
 
 
 def stop(server: Server, how: signal.Signals) -> None:

@@ -63,7 +63,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     with path.open("rb") as f:
         for _, channel, message in make_reader(f).iter_messages():
             if channel.topic != "snapshot":
-                frames[message.sequence] = message.data
+                frames[json.loads(message.data)["seq"]] = message.data
     return Recorded(path, frames, joined)
 
 

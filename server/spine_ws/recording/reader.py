@@ -33,13 +33,16 @@ from mcap.stream_reader import breakup_chunk
 
 from spine_ws.recording.writer import CHECKPOINT_TOPIC, PROFILE
 
-__all__ = ["Checkpoint", "Frame", "Recording", "RecordingError", "tick_of"]
+__all__ = ["Checkpoint", "Frame", "Recording", "RecordingError", "seq_of", "tick_of"]
 
 _MAGIC = b"\x89MCAP0\r\n"
 _RECORD = struct.Struct("<BQ")  # opcode, length
 # A stamped frame whose third member is its tick (`{"seq":..,"type":..,"tick":..`): how
 # the index learns the ticks without parsing every frame.
 _TICK = re.compile(rb'^\{"seq":\d+,"type":"[^"]{1,64}","tick":(\d+)')
+# Every broadcast frame opens with its seq (core/codec.py's `stamp`): a frame's place in
+# the stream is in it (the MCAP sequence number is the writer's count per channel).
+_SEQ = re.compile(rb'^\{"seq":(\d+)')
 
 
 class RecordingError(ValueError):
@@ -75,6 +78,14 @@ class _Span:
     last_seq: int
     first_time: int
     last_time: int
+
+
+def seq_of(frame: bytes) -> int:
+    """The seq a stamped frame opens with."""
+    match = _SEQ.match(frame)
+    if match is None:
+        raise RecordingError(f"a recorded frame without its seq: {frame[:60]!r}")
+    return int(match.group(1))
 
 
 def tick_of(frame: bytes) -> int | None:
@@ -172,9 +183,10 @@ class Recording:
     def checkpoint(self, point: Checkpoint) -> dict[str, Any]:
         """The snapshot a checkpoint kept, as members."""
         for topic, message in self._messages(self._spans[point.chunk]):
-            if topic == CHECKPOINT_TOPIC and message.sequence == point.seq:
+            if topic == CHECKPOINT_TOPIC and message.log_time == point.time:
                 snapshot: dict[str, Any] = orjson.loads(message.data)
-                return snapshot
+                if snapshot.get("seq") == point.seq:
+                    return snapshot
         raise RecordingError(f"checkpoint {point.seq} is gone from its chunk")
 
     def frames(self, after: int) -> Iterator[Frame]:
@@ -184,8 +196,8 @@ class Recording:
             if span.last_seq <= after:
                 continue
             for topic, message in self._messages(span):
-                if topic != CHECKPOINT_TOPIC and message.sequence > after:
-                    yield Frame(message.sequence, message.log_time, message.data)
+                if topic != CHECKPOINT_TOPIC and (seq := seq_of(message.data)) > after:
+                    yield Frame(seq, message.log_time, message.data)
 
     def _messages(self, span: _Span) -> Iterator[tuple[str, Message]]:
         topics = self._topics[span.file]
@@ -262,15 +274,16 @@ class Recording:
                 continue
             if not isinstance(record, Message):
                 continue
-            seq = record.sequence
             if topics.get(record.channel_id) == CHECKPOINT_TOPIC:
                 snapshot = orjson.loads(record.data)
+                seq = int(snapshot["seq"])
                 tick = int(snapshot.get("simulation", {}).get("tick", 0))
                 chunk = len(self._spans)
                 self.checkpoints.append(Checkpoint(seq, record.log_time, tick, chunk))
                 if not self.last_seq:  # the first: the frames follow on from it
                     self.last_seq, self.last_time = seq, record.log_time
                 continue
+            seq = seq_of(record.data)
             if seq != self.last_seq + 1 and self.last_seq:
                 raise RecordingError(
                     f"frame {seq} follows {self.last_seq}: the recording has a gap"
