@@ -43,6 +43,8 @@ _TICK = re.compile(rb'^\{"seq":\d+,"type":"[^"]{1,64}","tick":(\d+)')
 # Every broadcast frame opens with its seq (core/codec.py's `stamp`): a frame's place in
 # the stream is in it (the MCAP sequence number is the writer's count per channel).
 _SEQ = re.compile(rb'^\{"seq":(\d+)')
+# Both at once, for the index (a frame's seq, and its tick if third).
+_SEQ_TICK = re.compile(rb'^\{"seq":(\d+)(?:,"type":"[^"]{1,64}","tick":(\d+))?')
 
 
 class RecordingError(ValueError):
@@ -283,7 +285,10 @@ class Recording:
                 if not self.last_seq:  # the first: the frames follow on from it
                     self.last_seq, self.last_time = seq, record.log_time
                 continue
-            seq = seq_of(record.data)
+            head = _SEQ_TICK.match(record.data)
+            if head is None:
+                raise RecordingError(f"a recorded frame without its seq: {record.data[:60]!r}")
+            seq = int(head.group(1))
             if seq != self.last_seq + 1 and self.last_seq:
                 raise RecordingError(
                     f"frame {seq} follows {self.last_seq}: the recording has a gap"
@@ -292,7 +297,7 @@ class Recording:
             first_time = first_time or record.log_time
             last, last_time = seq, record.log_time
             self.last_seq, self.last_time = seq, record.log_time
-            carried = tick_of(record.data)
+            carried = int(head.group(2)) if head.group(2) is not None else None
             if carried is not None and (not self._ticks or carried != self._ticks[-1]):
                 self._tick_seqs.append(seq)
                 self._ticks.append(carried)
