@@ -72,6 +72,7 @@ def write_recording(folder: Path, seconds: float, tick_rate: float = 20.0) -> Pa
             stream.append(seq, frame, event, now_ns / 1e9)
         sink.events.clear()
         recorder.recorded()
+        recorder.tick()  # the server's timer: checkpoints every 10 s, flushes
 
     for n in range(1, 9):  # what `World.start` seeds, without its thread
         world._add(AddAgentCommand(agent_id=f"agent-{n}", agent_kind="walker"))

@@ -91,6 +91,7 @@ class Recorded:
                 self.frames[seq] = frame
                 self.tick_of[seq] = tick
             recorder.recorded()
+            recorder.tick()  # the server's timer: checkpoints, flushes
             self.live[stream.seq] = stream.snapshot()
             clocks.advance(TICK_SECONDS)
         recorder.close()

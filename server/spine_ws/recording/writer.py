@@ -118,12 +118,12 @@ class Recorder:
         for frame in frames:
             channel(_type_of(frame)).log(frame, log_time=now_ns)
         self._recorded = stream.seq
-        self._dirty = True
-        self.tick()
+        self._dirty = True  # flushed, checkpointed and rotated by `tick`, on a timer
 
     def tick(self) -> None:
-        """Also called every second without events: the periodic flush, checkpoint and
-        rotation."""
+        """Called on a timer (twice a second), events or none: the periodic flush,
+        checkpoint and rotation. Not after each burst: a burst may be one event, and the
+        per-burst path stays a loop of writes."""
         if self._writer is None:
             return
         now = self._clock()
