@@ -182,9 +182,6 @@ class Playback:
             with contextlib.suppress(asyncio.CancelledError):
                 await playing.task
 
-    def _leave_live(self, client: Outbox) -> None:
-        self._hub.leave(client)
-
     def _rejoin(self, playing: _Playing, *, snapshot: bool) -> None:
         """Back to the live stream: with a snapshot of now, or (a playback that caught
         up with it) with the frames after its seq from the stream's history, then on."""
@@ -305,7 +302,7 @@ class Playback:
         playing = self._playing.get(client.id)
         if playing is None:  # live: freeze the view where it stands (it has that world)
             stream = self._hub.stream
-            self._leave_live(client)
+            self._hub.leave(client)  # out of the live fan-out
             recording = self.recording()
             player = Player(recording, self._clock(), stream.mirror.agents)
             player.start_at(
@@ -342,7 +339,7 @@ class Playback:
         at = moment(self.recording(), self._hub.catalog, **target, **self._listing())
         playing = self._playing.get(client.id)
         if playing is None:  # from live into the recorded past
-            self._leave_live(client)
+            self._hub.leave(client)  # out of the live fan-out
             player = Player(self.recording(), self._clock(), {})
             player.speed = self._speeds.pop(client.id, 1.0)
             playing = self._travel(client, player)
