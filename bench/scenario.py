@@ -169,13 +169,65 @@ def profiles(plan: Plan, log_dir: Path) -> dict[str, Any]:
 
 
 def recording(plan: Plan, log_dir: Path) -> dict[str, Any]:
-    """Fan-out with every frame recorded (--record) against without, per K > 1: the
-    recorder writes each burst after it is sent, so the rate should hardly move."""
+    """Fan-out with every frame recorded (--record) against without, per K > 1.
+
+    The rate search's bracket (25 %) is coarser than the 10 % being tested, so after the
+    project server's search both servers climb one ladder of rates 5 % apart, in turns at
+    each rate (the machine's drift hits both alike), each until it fails a rate twice."""
     out: dict[str, Any] = {"project": {}, "recording": {}}
     for k in plan.clients[1:3]:
-        for kind in out:
-            out[kind][str(k)] = _fanout_one(kind, k, plan, log_dir)
+        coarse = _fanout_one("project", k, plan, log_dir)
+        base = coarse["sustained_rate"] or coarse["failed_rate"] or plan.fixed_rate
+        rates = [round(base * (0.85 + 0.05 * i), -2) for i in range(2 * plan.search_steps)]
+        for kind, climbed in _ladder(rates, k, plan, log_dir).items():
+            out[kind][str(k)] = climbed
+        _say(
+            f"recording K={k}: ladder from {rates[0]:.0f} ev/s, sustained "
+            f"{out['recording'][str(k)]['sustained_rate']:.0f} recording vs "
+            f"{out['project'][str(k)]['sustained_rate']:.0f} not"
+        )
     return out
+
+
+def _ladder(rates: list[float], k: int, plan: Plan, log_dir: Path) -> dict[str, Any]:
+    """Both kinds up `rates` in turns (who goes first alternates); a kind stops at a rate
+    it fails twice. Each kind's `sustained_rate` is the last rate it sustained."""
+    kinds = ("project", "recording")
+    sessions = {
+        kind: Session(kind, k, log_dir, processes=plan.processes, name=f"ladder-{kind}-k{k}")
+        for kind in kinds
+    }
+    climbed: dict[str, dict[str, Any]] = {
+        kind: {"clients": k, "steps": [], "sustained_rate": 0.0, "failed_rate": None}
+        for kind in kinds
+    }
+    try:
+        for session in sessions.values():
+            session.open()
+        for index, rate in enumerate(rates):
+            for kind in kinds[::-1] if index % 2 else kinds:
+                result = climbed[kind]
+                if result["failed_rate"] is not None:
+                    continue
+                session = sessions[kind]
+                for _ in range(2):
+                    step = session.step(rate, plan.step_seconds, drain=plan.drain)
+                    result["steps"].append(step.summary())
+                    _say(f"  ladder {kind:9} {_brief(step)}")
+                    if step.sustained:
+                        result["sustained_rate"] = rate
+                        break
+                    if not session.intact():
+                        session.close()
+                        session.open()
+                else:
+                    result["failed_rate"] = rate
+            if all(r["failed_rate"] is not None for r in climbed.values()):
+                break
+    finally:
+        for session in sessions.values():
+            session.close()
+    return climbed
 
 
 def memory(plan: Plan, log_dir: Path) -> dict[str, Any]:
