@@ -163,36 +163,43 @@ def profiles(plan: Plan, log_dir: Path) -> dict[str, Any]:
     each broadcast is encoded once more per burst, so the cost per client should not move."""
     out: dict[str, Any] = {"project": {}, "jsonrpc": {}}
     for k in plan.clients[1:]:
-        for kind in out:
-            out[kind][str(k)] = _fanout_one(kind, k, plan, log_dir)
+        for kind, climbed in _compared(("project", "jsonrpc"), k, plan, log_dir).items():
+            out[kind][str(k)] = climbed
     return out
 
 
 def recording(plan: Plan, log_dir: Path) -> dict[str, Any]:
-    """Fan-out with every frame recorded (--record) against without, per K > 1.
-
-    The rate search's bracket (25 %) is coarser than the 10 % being tested, so after the
-    project server's search both servers climb one ladder of rates 5 % apart, in turns at
-    each rate (the machine's drift hits both alike), each until it fails a rate twice."""
+    """Fan-out with every frame recorded (--record) against without, per K > 1: the
+    recorder writes each burst after it is sent, so the rate should hardly move."""
     out: dict[str, Any] = {"project": {}, "recording": {}}
     for k in plan.clients[1:3]:
-        coarse = _fanout_one("project", k, plan, log_dir)
-        base = coarse["sustained_rate"] or coarse["failed_rate"] or plan.fixed_rate
-        rates = [round(base * (0.85 + 0.05 * i), -2) for i in range(2 * plan.search_steps)]
-        for kind, climbed in _ladder(rates, k, plan, log_dir).items():
+        for kind, climbed in _compared(("project", "recording"), k, plan, log_dir).items():
             out[kind][str(k)] = climbed
-        _say(
-            f"recording K={k}: ladder from {rates[0]:.0f} ev/s, sustained "
-            f"{out['recording'][str(k)]['sustained_rate']:.0f} recording vs "
-            f"{out['project'][str(k)]['sustained_rate']:.0f} not"
-        )
     return out
 
 
-def _ladder(rates: list[float], k: int, plan: Plan, log_dir: Path) -> dict[str, Any]:
+def _compared(
+    kinds: tuple[str, str], k: int, plan: Plan, log_dir: Path
+) -> dict[str, dict[str, Any]]:
+    """Two servers' sustained fan-out at K, to a 10 % target: the rate search's bracket
+    (25 %) is coarser than that, so after the first kind's search both climb one ladder of
+    rates 5 % apart, in turns at each rate (the machine's drift hits both alike)."""
+    coarse = _fanout_one(kinds[0], k, plan, log_dir)
+    base = coarse["sustained_rate"] or coarse["failed_rate"] or plan.fixed_rate
+    rates = [round(base * (0.85 + 0.05 * i), -2) for i in range(2 * plan.search_steps)]
+    climbed = _ladder(kinds, rates, k, plan, log_dir)
+    _say(
+        f"{kinds[1]} vs {kinds[0]} K={k}: ladder from {rates[0]:.0f} ev/s, sustained "
+        + " vs ".join(f"{climbed[kind]['sustained_rate']:.0f}" for kind in kinds[::-1])
+    )
+    return climbed
+
+
+def _ladder(
+    kinds: tuple[str, str], rates: list[float], k: int, plan: Plan, log_dir: Path
+) -> dict[str, dict[str, Any]]:
     """Both kinds up `rates` in turns (who goes first alternates); a kind stops at a rate
     it fails twice. Each kind's `sustained_rate` is the last rate it sustained."""
-    kinds = ("project", "recording")
     sessions = {
         kind: Session(kind, k, log_dir, processes=plan.processes, name=f"ladder-{kind}-k{k}")
         for kind in kinds
