@@ -86,6 +86,9 @@ def rows(results: dict[str, Any]) -> list[Row]:
                       ">=0.9x")  # fmt: skip
             row.passed = row.ratio is not None and row.ratio >= 0.9
             out.append(row)
+        if "recorder_per_frame_us" in rec:
+            out.append(Row("recording vs not", "recorder, per frame on the loop",
+                           rec["recorder_per_frame_us"], None, "us"))  # fmt: skip
     up = _get(results, "upload", "project")
     if up:
         section = f"upload: a {up['bytes'] / 2**20:.1f} MiB command (route-sim map.import)"

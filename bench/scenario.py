@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cluster, command, delivery, joinstorm, resume, seek, upload
+from bench import cluster, command, delivery, joinstorm, recorder, resume, seek, upload
 from bench.launch import HOST, start_server
 from bench.session import Session, Step
 from bench.slow import SlowReader
@@ -175,6 +175,8 @@ def recording(plan: Plan, log_dir: Path) -> dict[str, Any]:
     for k in plan.clients[1:3]:
         for kind, climbed in _compared(("project", "recording"), k, plan, log_dir).items():
             out[kind][str(k)] = climbed
+    out["recorder_per_frame_us"] = recorder.per_frame() * 1e6
+    _say(f"recorder: {out['recorder_per_frame_us']:.2f} us a frame on the loop")
     return out
 
 
@@ -183,10 +185,12 @@ def _compared(
 ) -> dict[str, dict[str, Any]]:
     """Two servers' sustained fan-out at K, to a 10 % target: the rate search's bracket
     (25 %) is coarser than that, so after the first kind's search both climb one ladder of
-    rates 5 % apart, in turns at each rate (the machine's drift hits both alike)."""
+    rates 5 % apart from 0.7x its rate, in turns at each rate (the machine's drift hits
+    both alike)."""
     coarse = _fanout_one(kinds[0], k, plan, log_dir)
     base = coarse["sustained_rate"] or coarse["failed_rate"] or plan.fixed_rate
-    rates = [round(base * (0.85 + 0.05 * i), -2) for i in range(2 * plan.search_steps)]
+    rungs = 2 * plan.search_steps + 3
+    rates = [float(f"{base * (0.7 + 0.05 * i):.3g}") for i in range(rungs)]
     climbed = _ladder(kinds, rates, k, plan, log_dir)
     _say(
         f"{kinds[1]} vs {kinds[0]} K={k}: ladder from {rates[0]:.0f} ev/s, sustained "

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import Any
+
+import numpy
 
 from spine_ws.sim import (
     AddAgentCommand,
+    AgentAddedEvent,
     AgentUpdateEvent,
     Boundary,
     DeleteAgentCommand,
@@ -139,3 +143,55 @@ class Sparse(World):
 
 def sparse(boundary: Boundary) -> Sparse:
     return Sparse(boundary, seed_agents=0, tick_rate=100)
+
+
+SWARM = 50
+
+
+class Swarm(TickingSimulation):
+    """`SWARM` agents, every one moving each tick, published as columns
+    (`broadcast_updates`): float64, float32, integer, boolean and string columns."""
+
+    def start(self) -> None:
+        for n in range(SWARM):
+            self.events.broadcast(
+                AgentAddedEvent, tick=0, agent_id=f"s{n}", agent_kind="walker", data={}
+            )
+        super().start()
+
+    def columns(self) -> dict[str, Any]:
+        n = numpy.arange(SWARM)
+        return {
+            "x": n * 0.5 + self.tick / 3,
+            "y": (n / 7 - self.tick).astype(numpy.float32),
+            "k": n * self.tick,
+            "up": (n + self.tick) % 2 == 0,
+            "label": [f"t{self.tick}" if i % 3 else None for i in range(SWARM)],
+        }
+
+    def on_tick(self) -> None:
+        ids = [f"s{n}" for n in range(SWARM)]
+        self.events.broadcast_updates(self.tick, ids, self.columns())
+
+
+class SwarmEach(Swarm):
+    """The same world, one `broadcast(AgentUpdateEvent, ...)` per agent."""
+
+    def on_tick(self) -> None:
+        columns = {name: list(column) for name, column in self.columns().items()}
+        for n in range(SWARM):
+            data = {name: _plain(column[n]) for name, column in columns.items()}
+            self.events.broadcast(AgentUpdateEvent, tick=self.tick, agent_id=f"s{n}", data=data)
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it stands for."""
+    return value.item() if isinstance(value, numpy.generic) else value
+
+
+def swarm(boundary: Boundary) -> Swarm:
+    return Swarm(boundary, tick_rate=50)
+
+
+def swarm_each(boundary: Boundary) -> SwarmEach:
+    return SwarmEach(boundary, tick_rate=50)

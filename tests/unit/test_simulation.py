@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, cast
 
 import orjson
@@ -13,6 +13,7 @@ import pytest
 from pydantic import MISSING, BaseModel, ValidationError
 
 from spine_ws.core.errors import AgentNotFound
+from spine_ws.core.items import Published
 from spine_ws.generated import (
     COMMAND_MODELS,
     RESULT_MODELS,
@@ -64,10 +65,21 @@ def test_command_queue_get_wakes_on_put_and_on_close() -> None:
     assert not thread.is_alive() and got[1] is None
 
 
+def into(delivered: list[EventItem]) -> Callable[[Sequence[Published]], None]:
+    """A sink's deliver that keeps its events (none of these tests publishes columns)."""
+
+    def deliver(items: Sequence[Published]) -> None:
+        for item in items:
+            assert isinstance(item, EventItem)
+            delivered.append(item)
+
+    return deliver
+
+
 async def test_event_sink_delivers_in_order_from_another_thread() -> None:
     """Events published on a thread reach the loop in publication order, none lost."""
     delivered: list[EventItem] = []
-    sink = EventSink(asyncio.get_running_loop(), delivered.extend)
+    sink = EventSink(asyncio.get_running_loop(), into(delivered))
 
     def publish() -> None:
         for tick in range(1, 2001):
@@ -99,7 +111,7 @@ class Harness:
     def __init__(self, world_kwargs: dict[str, Any]) -> None:
         self.events: list[EventItem] = []
         self.commands = CommandQueue(64)
-        sink = EventSink(asyncio.get_running_loop(), self.events.extend)
+        sink = EventSink(asyncio.get_running_loop(), into(self.events))
         self.world = World(Boundary(self.commands, sink), **world_kwargs)
 
     async def send(self, wire: str, **fields: Any) -> Any:
@@ -218,7 +230,7 @@ async def test_events_published_before_the_sink_is_connected_are_delivered_in_or
     sink.broadcast(TickStartEvent, tick=1)
     await asyncio.sleep(0.01)
     delivered: list[EventItem] = []
-    sink.connect(delivered.extend)
+    sink.connect(into(delivered))
     sink.broadcast(TickStartEvent, tick=2)
     for _ in range(100):
         if len(delivered) == 2:
@@ -253,7 +265,7 @@ async def test_an_ack_carries_the_result_its_schema_declares_and_only_that() -> 
     """A valid result rides on the ack; a missing, wrong or undeclared one becomes a
     simulation_error reply (nothing raises on the simulation's thread)."""
     delivered: list[EventItem] = []
-    sink = EventSink(asyncio.get_running_loop(), delivered.extend)
+    sink = EventSink(asyncio.get_running_loop(), into(delivered))
     describe = item("describe_agent", command_id="d", agent_id="a")
     sink.ack(describe, 1, {"agent_id": "a", "agent_kind": "k", "data": {}})
     sink.ack(describe, 1, None)

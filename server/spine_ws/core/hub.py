@@ -24,10 +24,10 @@ from spine_ws.core.catalog import CORE, Catalog
 from spine_ws.core.codec import resumed_frame, snapshot_head
 from spine_ws.core.delivery import Subscription, Tag, tag_of
 from spine_ws.core.errors import ProtocolError
-from spine_ws.core.fanout import Fanout
+from spine_ws.core.fanout import Fanout, Writing
 from spine_ws.core.history import Log
 from spine_ws.core.intake import Answer, CommandSink, Intake, LongCommands, Meter
-from spine_ws.core.items import CommandItem, EventItem
+from spine_ws.core.items import AgentUpdates, CommandItem, EventItem, Published
 from spine_ws.core.messages import wire_type
 from spine_ws.core.mirror import Mirror
 from spine_ws.core.outbox import Outbox, Sender
@@ -275,11 +275,15 @@ class Hub:
 
     # Events out.
 
-    def deliver(self, items: Sequence[EventItem]) -> None:
+    def deliver(self, items: Sequence[Published]) -> None:
         """Called on the loop with each burst of events of the simulation, in order."""
         stream, writing = self.stream, self.fanout.burst()
         now = self._clock() if any(item.to is None for item in items) else 0.0
         for item in items:
+            if type(item) is AgentUpdates:
+                self._updates(item, writing, now)
+                continue
+            assert isinstance(item, EventItem)
             if item.to is not None:
                 if item.ticket is not None:
                     self.intake.answered(item.ticket, item.event)
@@ -298,6 +302,19 @@ class Hub:
             stream.append(seq, frame, event, now)
             writing.send(seq, tag, frame)
         writing.end()
+
+    def _updates(self, updates: AgentUpdates, writing: Writing, now: float) -> None:
+        """A tick's `agent_update`s published at once: each one as `deliver` does an
+        event, with no model (their columns were validated whole)."""
+        stream, tick = self.stream, updates.tick
+        agents = stream.mirror.agents if writing.tagging is not None else None
+        for agent_id, data, body in zip(
+            updates.agent_ids, updates.data, updates.bodies, strict=True
+        ):
+            tag = None if agents is None else tag_of("agent_update", agent_id, None, agents)
+            seq, frame = stream.next_frame(body)
+            stream.append_update(seq, frame, agent_id, data, tick, now)
+            writing.send(seq, tag, frame)
 
     def relay(self, frames: Sequence[bytes]) -> None:
         """Deliver broadcast frames stamped elsewhere (a cluster gateway: the host's,

@@ -5,13 +5,13 @@ a reply) on its way out. Plain values; the thread bridge that carries them is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
 from spine_ws.core.messages import wire_type
 
-__all__ = ["CommandItem", "EventItem", "Running"]
+__all__ = ["AgentUpdates", "CommandItem", "EventItem", "Published", "Running"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +48,23 @@ class EventItem:
     to: str | None = None
     # The ticket of the command this replies to (an ack or an error), if any.
     ticket: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentUpdates:
+    """A tick's `agent_update`s published at once (`EventSink.broadcast_updates`): each
+    agent's id, its whole data, and its event's JSON body (without `seq`), in order. No
+    model per agent: the columns they came from were validated whole."""
+
+    tick: int
+    agent_ids: list[str]
+    data: list[dict[str, Any]]
+    bodies: list[bytes]
+    to: ClassVar[None] = None  # broadcasts, as an `EventItem` with no `to`
+
+
+# What a simulation publishes, in order: an event (or a reply), or a tick's updates.
+Published = EventItem | AgentUpdates
 
 
 @dataclass(frozen=True, slots=True)

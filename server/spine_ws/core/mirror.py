@@ -58,6 +58,13 @@ class Mirror:
         # of its own (`TickingSimulation.tick_events`).
         self.tick_at = now
 
+    def update(self, agent_id: str, data: dict[str, Any], tick: int, now: float) -> None:
+        """An `agent_update` published without a model (`AgentUpdates`): as `apply`."""
+        self._update(agent_id, data)
+        if tick > self.simulation.tick:
+            self.simulation.tick = tick
+        self.tick_at = now
+
     def agent_states(self) -> list[AgentState]:
         return [AgentState.model_validate(agent) for agent in self.agents.values()]
 
@@ -77,12 +84,15 @@ class Mirror:
         }
 
     def _updated(self, event: AgentUpdateEvent) -> None:
+        self._update(event.agent_id, event.data)
+
+    def _update(self, agent_id: str, data: dict[str, Any]) -> None:
         # An update for an agent the stream never added is dropped, as clients do
         # (clients/ts/src/world.ts): its kind is unknown, and inventing one would put
         # an agent in the snapshot that no client following the stream has.
-        current = self.agents.get(event.agent_id)
+        current = self.agents.get(agent_id)
         if current is not None:
-            self.agents[event.agent_id] = {**current, "data": event.data}
+            self.agents[agent_id] = {**current, "data": data}
 
     def _removed(self, event: AgentRemovedEvent) -> None:
         self.agents.pop(event.agent_id, None)

@@ -92,6 +92,17 @@ class Stream:
         if event is not None:
             self.mirror.apply(event, now)
 
+    def append_update(
+        self, seq: int, frame: bytes, agent_id: str, data: dict[str, Any], tick: int, now: float
+    ) -> None:
+        """An `agent_update` published without a model (`AgentUpdates`): as `append`."""
+        if seq != self.seq + 1:
+            raise GapError(f"event {seq} follows {self.seq}: {seq - self.seq - 1} missing", seq)
+        self.seq = seq
+        self.broadcasts += 1
+        self.history.append(seq, frame, now)
+        self.mirror.update(agent_id, data, tick, now)
+
     def reset(
         self,
         epoch: str,

@@ -22,17 +22,19 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypeVar
 
+from orjson import dumps
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from spine_ws.core.errors import ProtocolError, SimulationError
-from spine_ws.core.items import CommandItem, EventItem
+from spine_ws.core.items import AgentUpdates, CommandItem, EventItem, Published
 from spine_ws.core.messages import to_json, wire_type
 from spine_ws.generated import CommandAckEvent
+from spine_ws.sim.columns import Column, rows
 from spine_ws.sim.jobs import Jobs
 
 __all__ = [
@@ -128,11 +130,11 @@ class EventSink:
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
-        deliver: Callable[[Sequence[EventItem]], None] | None = None,
+        deliver: Callable[[Sequence[Published]], None] | None = None,
     ):
         self._loop = loop
         self._deliver = deliver
-        self._pending: list[EventItem] = []
+        self._pending: list[Published] = []
         self._lock = threading.Lock()
         self._wake_scheduled = False
 
@@ -147,6 +149,25 @@ class EventSink:
         fields["seq"] = 1  # a placeholder the schema wants: the hub stamps the real one
         event = model.model_validate(fields)
         self._put(EventItem(event, to_json(event, exclude=_NO_SEQ)))
+
+    def broadcast_updates(
+        self, tick: int, agent_ids: Sequence[str], columns: Mapping[str, Column]
+    ) -> None:
+        """Publish a tick's `agent_update`s at once, as columns: agent i's whole data is
+        `{name: column[i]}` (numpy arrays or sequences of JSON scalars). The same frames
+        as one `broadcast(AgentUpdateEvent, ...)` per agent, in order, without a model
+        per agent: the ids and each column are validated whole (`spine_ws.sim.columns`),
+        and a bad one raises ValueError here, before anything is published."""
+        if type(tick) is not int or tick < 0:
+            raise ValueError(f"tick: {tick!r} is not a tick (an integer >= 0)")
+        data = rows(agent_ids, columns)
+        head = b'{"type":"agent_update","tick":%d,"agent_id":"' % tick
+        # An agent id is [A-Za-z0-9._:-] (checked in `rows`): nothing in it to escape.
+        bodies = [
+            b'%s%s","data":%s}' % (head, agent_id.encode(), dumps(members))
+            for agent_id, members in zip(agent_ids, data, strict=True)
+        ]
+        self._put(AgentUpdates(tick, list(agent_ids), data, bodies))
 
     def reply(self, connection_id: str, event: BaseModel) -> None:
         """Send one event to one connection only (acks and errors); no `seq`."""
@@ -181,7 +202,7 @@ class EventSink:
         """Reply `error` to the command's sender."""
         self._answer(item, error.to_event(item.command_id, item.command_type))
 
-    def _put(self, item: EventItem) -> None:
+    def _put(self, item: Published) -> None:
         with self._lock:
             self._pending.append(item)
             if self._wake_scheduled:
@@ -191,7 +212,7 @@ class EventSink:
         with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(self._drain)
 
-    def connect(self, deliver: Callable[[Sequence[EventItem]], None]) -> None:
+    def connect(self, deliver: Callable[[Sequence[Published]], None]) -> None:
         """Where events go (the hub): the server connects it once the simulation is
         built; what was published meanwhile is delivered then."""
         self._deliver = deliver
