@@ -24,6 +24,7 @@ SCENARIOS = {
     "fanout": scenario.fanout,
     "profiles": scenario.profiles,
     "recording": scenario.recording,
+    "publishing": scenario.publishing,
     "memory": scenario.memory,
     "commands": scenario.commands,
     "upload": scenario.uploads,

@@ -89,6 +89,11 @@ def rows(results: dict[str, Any]) -> list[Row]:
         if "recorder_per_frame_us" in rec:
             out.append(Row("recording vs not", "recorder, per frame on the loop",
                            rec["recorder_per_frame_us"], None, "us"))  # fmt: skip
+    pub = _get(results, "publishing", "project")
+    if pub:
+        section = f"publishing: a tick of {pub['agents']:,} agents, on the simulation's thread"
+        out.append(Row(section, "per update, as columns / one broadcast each",
+                       pub["columns"] * 1e6, pub["each"] * 1e6, "us"))  # fmt: skip
     up = _get(results, "upload", "project")
     if up:
         section = f"upload: a {up['bytes'] / 2**20:.1f} MiB command (route-sim map.import)"

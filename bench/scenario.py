@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cluster, command, delivery, joinstorm, recorder, resume, seek, upload
+from bench import cluster, command, delivery, joinstorm, publish, recorder, resume, seek, upload
 from bench.launch import HOST, start_server
 from bench.session import Session, Step
 from bench.slow import SlowReader
@@ -27,6 +27,7 @@ __all__ = [
     "fanout",
     "join_storm",
     "memory",
+    "publishing",
     "recording",
     "resumes",
     "seeks",
@@ -239,6 +240,17 @@ def _ladder(
         for session in sessions.values():
             session.close()
     return climbed
+
+
+def publishing(plan: Plan, log_dir: Path) -> dict[str, Any]:
+    """A tick's agent updates published as columns against one broadcast each, on the
+    simulation's thread (bench.publish)."""
+    result = publish.measure(ticks=20 if plan.sequential >= 1000 else 3)
+    _say(
+        f"publishing {result['agents']} agents a tick: {result['each'] * 1e6:.2f} us an "
+        f"update one broadcast each, {result['columns'] * 1e6:.2f} us as columns"
+    )
+    return {"project": result, "bare": None}
 
 
 def memory(plan: Plan, log_dir: Path) -> dict[str, Any]:
