@@ -25,6 +25,7 @@ SCENARIOS = {
     "profiles": scenario.profiles,
     "recording": scenario.recording,
     "publishing": scenario.publishing,
+    "bigworld": scenario.big_worlds,
     "memory": scenario.memory,
     "commands": scenario.commands,
     "upload": scenario.uploads,

@@ -94,6 +94,25 @@ def rows(results: dict[str, Any]) -> list[Row]:
         section = f"publishing: a tick of {pub['agents']:,} agents, on the simulation's thread"
         out.append(Row(section, "per update, as columns / one broadcast each",
                        pub["columns"] * 1e6, pub["each"] * 1e6, "us"))  # fmt: skip
+    for agents, world in (_get(results, "bigworld", "project") or {}).items():
+        section = (
+            f"big world: {int(agents):,} agents moving at {world['tick_rate']:g} ticks/s, "
+            f"{world['clients']} clients, MessagePack / JSON"
+        )
+        packed, plain = world["spine.v1.msgpack"], world["spine.v1"]
+        out.append(Row(section, "bytes per agent update", packed["bytes_per_update"],
+                       plain["bytes_per_update"], "B", "<=0.2x",
+                       packed["bytes_per_update"] <= 0.2 * plain["bytes_per_update"]))  # fmt: skip
+        out.append(Row(section, "updates delivered, share of published",
+                       packed["delivered_share"] * 100, plain["delivered_share"] * 100,
+                       "%"))  # fmt: skip
+        out.append(Row(section, "server CPU", packed["server_cpu"], plain["server_cpu"],
+                       "cores", "<1, whole", packed["server_cpu"] < 1 and not packed["closed"]
+                       and packed["delivered_share"] >= 0.999))  # fmt: skip
+        out.append(Row(section, "clients shed (of 10)", packed["closed"], plain["closed"], ""))
+        out.append(Row(section, "server CPU per update delivered",
+                       packed["server_cpu_per_update_us"], plain["server_cpu_per_update_us"],
+                       "us"))  # fmt: skip
     up = _get(results, "upload", "project")
     if up:
         section = f"upload: a {up['bytes'] / 2**20:.1f} MiB command (route-sim map.import)"

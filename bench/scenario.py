@@ -13,13 +13,25 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cluster, command, delivery, joinstorm, publish, recorder, resume, seek, upload
+from bench import (
+    bigworld,
+    cluster,
+    command,
+    delivery,
+    joinstorm,
+    publish,
+    recorder,
+    resume,
+    seek,
+    upload,
+)
 from bench.launch import HOST, start_server
 from bench.session import Session, Step
 from bench.slow import SlowReader
 
 __all__ = [
     "Plan",
+    "big_worlds",
     "browser",
     "clustered",
     "commands",
@@ -251,6 +263,28 @@ def publishing(plan: Plan, log_dir: Path) -> dict[str, Any]:
         f"update one broadcast each, {result['columns'] * 1e6:.2f} us as columns"
     )
     return {"project": result, "bare": None}
+
+
+def big_worlds(plan: Plan, log_dir: Path) -> dict[str, Any]:
+    """Swarms whose every agent moves each tick, at 10 ticks/s, to 10 clients in JSON and
+    in MessagePack (bench.bigworld): 2,000 agents (20,000 updates/s a client) and 10,000
+    (100,000 a client: past what a frame per update carries here)."""
+    quick = plan.sequential < 1000
+    out: dict[str, Any] = {}
+    for agents in (2_000,) if quick else (2_000, 10_000):
+        result = bigworld.measure(log_dir, agents, 10.0, 10, window=2.0 if quick else 5.0)
+        for encoding in bigworld.ENCODINGS:
+            seen = result[encoding]
+            _say(
+                f"big world {agents} agents x 10 ticks/s, 10 {encoding} clients: "
+                f"{seen['bytes_per_update']:.0f} B an update, delivered "
+                f"{seen['delivered_share']:.1%} (accounted {seen['accounted_share']:.1%}), "
+                f"server {seen['server_cpu']:.2f} cores, "
+                f"{seen['server_cpu_per_update_us']:.2f} us an update delivered, "
+                f"{seen['closed']} of 10 shed"
+            )
+        out[str(agents)] = result
+    return {"project": out, "bare": None}
 
 
 def memory(plan: Plan, log_dir: Path) -> dict[str, Any]:

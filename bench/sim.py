@@ -17,6 +17,8 @@ import os
 import time
 from typing import Any
 
+import numpy as np
+
 from spine_ws.sim import (
     AddAgentCommand,
     AgentAddedEvent,
@@ -169,3 +171,54 @@ ATLAS_AGENTS = int(os.environ.get("SPINE_BENCH_ATLAS", "10000"))
 def atlas(boundary: Boundary) -> Atlas:
     """`--simulation bench.sim:atlas` (SPINE_BENCH_ATLAS agents, default 10,000)."""
     return Atlas(boundary)
+
+
+class Swarm(BenchSimulation):
+    """A big world for the big-world rows: `SPINE_BENCH_SWARM` agents (default 10,000),
+    every one moving each tick at `SPINE_BENCH_SWARM_RATE` ticks/s (default 10), their
+    data the default world's movers' (x, y, vx, vy), bouncing off the walls of a
+    1,000 x 1,000 world, published a tick at a time as columns (`broadcast_updates`)."""
+
+    def start(self) -> None:
+        agents = int(os.environ.get("SPINE_BENCH_SWARM", "10000"))
+        rng = np.random.default_rng(7)
+        self._ids = [f"s{n}" for n in range(agents)]
+        self._position = rng.uniform(0, SWARM_SIZE, (agents, 2)).round(3)
+        self._velocity = rng.uniform(-1.5, 1.5, (agents, 2)).round(3)
+        for n, agent_id in enumerate(self._ids):
+            self.events.broadcast(
+                AgentAddedEvent,
+                tick=0,
+                agent_id=agent_id,
+                agent_kind="walker",
+                data=self._data(n),
+            )
+        self.status = "running"
+        self.tick_rate = float(os.environ.get("SPINE_BENCH_SWARM_RATE", "10"))
+        super().start()
+
+    def _data(self, n: int) -> dict[str, float]:
+        (x, y), (vx, vy) = self._position[n].tolist(), self._velocity[n].tolist()
+        return {"x": x, "y": y, "vx": vx, "vy": vy}
+
+    def on_tick(self) -> None:
+        position, velocity = self._position, self._velocity
+        position += velocity
+        out = (position < 0) | (position > SWARM_SIZE)
+        velocity[out] = -velocity[out]
+        np.clip(position, 0, SWARM_SIZE, out=position)
+        columns = {
+            "x": position[:, 0],
+            "y": position[:, 1],
+            "vx": velocity[:, 0],
+            "vy": velocity[:, 1],
+        }
+        self.events.broadcast_updates(self.tick, self._ids, columns)
+
+
+SWARM_SIZE = 1000.0
+
+
+def swarm(boundary: Boundary) -> Swarm:
+    """`--simulation bench.sim:swarm` (SPINE_BENCH_SWARM agents, SPINE_BENCH_SWARM_RATE)."""
+    return Swarm(boundary)

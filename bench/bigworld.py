@@ -1,0 +1,178 @@
+"""Big worlds: a swarm whose every agent moves each tick (`bench.sim:swarm`, published a
+tick at a time as columns), watched by K clients in JSON (`spine.v1`) and in MessagePack
+(`spine.v1.msgpack`), one encoding after the other on the same server.
+
+Per encoding: the bytes per agent update a client receives, the server's CPU per update
+delivered, and the share of the published updates each client got: a client that cannot
+keep up is thinned (its updates coalesced, told with `skipped`), never silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import time
+from multiprocessing.connection import Connection as Pipe
+from pathlib import Path
+from typing import Any
+
+import msgpack
+import orjson
+import uvloop
+from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
+
+from bench.launch import start_server
+
+__all__ = ["ENCODINGS", "measure"]
+
+ENCODINGS = ("spine.v1", "spine.v1.msgpack")
+_COUNTED = ("frames", "bytes", "updates", "ticks", "skipped", "closed")
+
+
+class Watcher(WSListener):
+    """One client: decodes every frame as a client must, and counts what it got."""
+
+    def __init__(self, binary: bool) -> None:
+        super().__init__()
+        self.binary = binary
+        self.counting = False
+        self.joined = asyncio.Event()
+        self.tally = dict.fromkeys(_COUNTED, 0)
+        self.parts: list[bytes] = []
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        if frame.msg_type == WSMsgType.CLOSE:
+            transport.disconnect()
+            return
+        # A large message (the snapshot) comes in fragments: picows hands each over.
+        if frame.msg_type == WSMsgType.CONTINUATION:
+            self.parts.append(frame.get_payload_as_bytes())
+            if not frame.fin:
+                return
+            payload, self.parts = b"".join(self.parts), []
+        elif frame.msg_type in (WSMsgType.TEXT, WSMsgType.BINARY):
+            payload = frame.get_payload_as_bytes()
+            if not frame.fin:
+                self.parts = [payload]
+                return
+        else:
+            return
+        event = msgpack.unpackb(payload) if self.binary else orjson.loads(payload)
+        self.joined.set()
+        if not self.counting:
+            return
+        tally = self.tally
+        tally["frames"] += 1
+        tally["bytes"] += len(payload)
+        kind = event.get("type")
+        if kind == "agent_update":
+            tally["updates"] += 1
+        elif kind == "tick_end":
+            tally["ticks"] += 1
+        elif kind == "skipped":
+            tally["skipped"] += event["count"]
+
+    def on_ws_disconnected(self, transport: WSTransport) -> None:
+        self.joined.set()  # shed before or after its snapshot: it is done waiting
+        if not self.tally["closed"]:
+            self.tally["closed"] += 1
+
+
+def _watch(pipe: Pipe, url: str, encoding: str, size: int, warmup: float, window: float) -> None:
+    async def run() -> dict[str, Any]:
+        binary = encoding.endswith("msgpack")
+        watchers: list[Watcher] = []
+        for _ in range(size):
+            _, watcher = await ws_connect(
+                lambda: Watcher(binary),
+                url,
+                extra_headers={"Sec-WebSocket-Protocol": encoding},
+                max_frame_size=1 << 30,
+                websocket_handshake_timeout=60,
+            )
+            assert isinstance(watcher, Watcher)
+            watchers.append(watcher)
+        await asyncio.wait_for(asyncio.gather(*(w.joined.wait() for w in watchers)), 120)
+        await asyncio.sleep(warmup)
+        pipe.send(("counting",))
+        for watcher in watchers:
+            watcher.counting = True
+        await asyncio.sleep(window)
+        for watcher in watchers:
+            watcher.counting = False
+        pipe.send(("counted",))
+        total = dict.fromkeys(_COUNTED, 0)
+        for watcher in watchers:
+            for key in _COUNTED:
+                total[key] += watcher.tally[key]
+        return total
+
+    pipe.send(("result", uvloop.run(run())))
+
+
+def _clients(
+    url: str, encoding: str, clients: int, processes: int, window: float, cpu: Any
+) -> dict[str, Any]:
+    """K clients over `processes` processes; their counts over `window` seconds, and the
+    server's CPU seconds over the same window."""
+    context = multiprocessing.get_context("spawn")
+    pipes, workers = [], []
+    sizes = [clients // processes + (i < clients % processes) for i in range(processes)]
+    for size in sizes:
+        parent, child = context.Pipe()
+        worker = context.Process(
+            target=_watch, args=(child, url, encoding, size, 1.0, window), daemon=True
+        )
+        worker.start()
+        pipes.append(parent)
+        workers.append(worker)
+    try:
+        for pipe in pipes:
+            if not pipe.poll(180) or pipe.recv()[0] != "counting":
+                raise RuntimeError(f"bigworld {encoding}: a client process did not join")
+        cpu0, started = cpu(), time.monotonic()
+        for pipe in pipes:
+            pipe.poll(window + 60)
+            pipe.recv()
+        server_cpu = (cpu() - cpu0) / (time.monotonic() - started)
+        total = dict.fromkeys(_COUNTED, 0)
+        for pipe in pipes:
+            if not pipe.poll(60):
+                raise RuntimeError(f"bigworld {encoding}: a client process did not report")
+            result = pipe.recv()[1]
+            for key in _COUNTED:
+                total[key] += result[key]
+    finally:
+        for worker in workers:
+            worker.join(10)
+            if worker.is_alive():
+                worker.kill()
+    return {**total, "server_cpu": server_cpu}
+
+
+def measure(
+    log_dir: Path, agents: int, tick_rate: float, clients: int, window: float = 5.0
+) -> dict[str, Any]:
+    """One swarm server; per encoding, `clients` clients watching it for `window` s."""
+    os.environ["SPINE_BENCH_SWARM"] = str(agents)
+    os.environ["SPINE_BENCH_SWARM_RATE"] = str(tick_rate)
+    name = f"bigworld-{agents}"
+    server = start_server("project", log_dir, name, ["--simulation", "bench.sim:swarm"])
+    out: dict[str, Any] = {"agents": agents, "tick_rate": tick_rate, "clients": clients}
+    try:
+        time.sleep(1.0 + agents / 50_000)  # the swarm is added before the first tick
+        for encoding in ENCODINGS:
+            seen = _clients(server.url, encoding, clients, 2, window, server.cpu_seconds)
+            published = agents * seen["ticks"] / clients  # each client saw every tick_end
+            delivered = seen["updates"] + seen["skipped"]
+            seen["delivered_share"] = seen["updates"] / max(1.0, published * clients)
+            seen["accounted_share"] = delivered / max(1.0, published * clients)
+            seen["bytes_per_update"] = seen["bytes"] / max(1, seen["frames"])
+            seen["server_cpu_per_update_us"] = (
+                seen["server_cpu"] * window / max(1, seen["updates"]) * 1e6
+            )
+            out[encoding] = seen
+    finally:
+        server.stop()
+    return out
