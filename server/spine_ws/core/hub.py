@@ -280,10 +280,9 @@ class Hub:
         stream, writing = self.stream, self.fanout.burst()
         now = self._clock() if any(item.to is None for item in items) else 0.0
         for item in items:
-            if type(item) is AgentUpdates:
+            if isinstance(item, AgentUpdates):
                 self._updates(item, writing, now)
                 continue
-            assert isinstance(item, EventItem)
             if item.to is not None:
                 if item.ticket is not None:
                     self.intake.answered(item.ticket, item.event)
