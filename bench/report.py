@@ -294,12 +294,22 @@ def _delivery_rows(result: dict[str, Any]) -> list[Row]:
 def _browser_rows(result: dict[str, Any]) -> list[Row]:
     batched, plain = result["batched"], result["unbatched"]
     section = "a Chromium tab: batched vs one frame per event"
-    return [
+    rows = [
         Row(section, "sustained into world", batched["sustained_events_per_s"],
             plain["sustained_events_per_s"], "ev/s"),
         Row(section, "main thread per 1,000 events", batched["main_thread_ms_per_1000"],
             plain["main_thread_ms_per_1000"], "ms"),
     ]  # fmt: skip
+    packed = result.get("batched_msgpack")
+    if packed:
+        section = "a Chromium tab, batched: MessagePack vs JSON"
+        rows += [
+            Row(section, "sustained into world", packed["sustained_events_per_s"],
+                batched["sustained_events_per_s"], "ev/s"),
+            Row(section, "main thread per 1,000 events", packed["main_thread_ms_per_1000"],
+                batched["main_thread_ms_per_1000"], "ms"),
+        ]  # fmt: skip
+    return rows
 
 
 def _resume_rows(result: dict[str, Any]) -> list[Row]:

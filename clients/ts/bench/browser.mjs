@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * How fast a browser tab takes the stream into `world`: batched vs one frame per event.
+ * How fast a browser tab takes the stream into `world`: batched vs one frame per event,
+ * and batched in MessagePack (`spine.v1.msgpack`) vs in JSON.
  *
  *     node clients/ts/bench/browser.mjs        (after `npm run build`; about 60-80 s)
  *
@@ -92,7 +93,7 @@ async function clientBundle() {
  * Runs in the page: a client into `world`, with counters the steps read. `tick_start`
  * handlers estimate latency from the tick clock; nothing else is done per event.
  */
-function pageSetup({ url, batched }) {
+function pageSetup({ url, batched, encoding }) {
   const state = { events: 0, skipped: 0, gaps: 0, starts: 0, ticks: [], lastSeq: 0 };
   const options = {
     onGap: () => state.gaps++,
@@ -100,6 +101,7 @@ function pageSetup({ url, batched }) {
     reconnect: false,
   };
   if (batched) options.subscribe = { batch: true };
+  if (encoding) options.encoding = encoding;
   const client = new globalThis.Spine.SpineClient(url, options);
   client.onAny(() => state.events++);
   client.on("skipped", (event) => (state.skipped += event.count));
@@ -141,15 +143,15 @@ function latencies(ticks, rate) {
 
 const mean = (values) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 
-async function runMode(browser, httpUrl, wsUrl, bundle, batched) {
-  const name = batched ? "batched" : "unbatched";
+async function runMode(browser, httpUrl, wsUrl, bundle, { batched, encoding }) {
+  const name = `${batched ? "batched" : "unbatched"}${encoding ? ` ${encoding}` : ""}`;
   const page = await browser.newPage();
   const errors = [];
   page.on("pageerror", (error) => errors.push(String(error)));
   await page.goto(`${httpUrl}health`); // the server's origin, for its WebSocket
   await page.setContent("<!doctype html><title>spine-ws bench</title>");
   await page.addScriptTag({ content: bundle });
-  await page.evaluate(pageSetup, { url: wsUrl, batched });
+  await page.evaluate(pageSetup, { url: wsUrl, batched, encoding });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Performance.enable");
   const taskSeconds = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration")?.value ?? 0;
@@ -227,9 +229,10 @@ async function main() {
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
-    const unbatched = await runMode(browser, httpUrl, wsUrl, bundle, false);
-    const batched = await runMode(browser, httpUrl, wsUrl, bundle, true);
-    const report = { agents: AGENTS, unbatched, batched, seconds: Math.round((Date.now() - began) / 1000) };
+    const unbatched = await runMode(browser, httpUrl, wsUrl, bundle, { batched: false });
+    const batched = await runMode(browser, httpUrl, wsUrl, bundle, { batched: true });
+    const msgpack = await runMode(browser, httpUrl, wsUrl, bundle, { batched: true, encoding: "msgpack" });
+    const report = { agents: AGENTS, unbatched, batched, batched_msgpack: msgpack, seconds: Math.round((Date.now() - began) / 1000) };
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     await browser?.close();
