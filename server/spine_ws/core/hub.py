@@ -27,7 +27,7 @@ from spine_ws.core.errors import ProtocolError
 from spine_ws.core.fanout import Fanout, Writing
 from spine_ws.core.history import Log
 from spine_ws.core.intake import Answer, CommandSink, Intake, LongCommands, Meter
-from spine_ws.core.items import AgentUpdates, CommandItem, EventItem, Published
+from spine_ws.core.items import AgentUpdates, CommandItem, Published
 from spine_ws.core.messages import wire_type
 from spine_ws.core.mirror import Mirror
 from spine_ws.core.outbox import Outbox, Sender
