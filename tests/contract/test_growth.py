@@ -103,6 +103,9 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(str(cwd / p) for p in ("server", "generated", ".")),
+        # The copy's pytest writes its summary lines whole (an error's message was cut
+        # to "Syst..." in one run under load).
+        "COLUMNS": "400",
     }
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
