@@ -24,7 +24,7 @@ from websockets.typing import Subprotocol
 
 from spine_ws.generated import SUBPROTOCOL
 from tests.support.nats import Nats, run_nats
-from tests.support.net import free_port
+from tests.support.net import free_port, free_ports
 from tests.support.process import busy_cores, spawn
 from tests.support.server import Server, run_server, validate_event
 
@@ -460,7 +460,8 @@ def test_make_cluster_runs_three_processes_and_stops_them_all() -> None:
     import httpx
     import psutil
 
-    argv = [sys.executable, "-m", "spine_ws.cluster.local", "--port", str(free_port())]
+    # The host's port and the gateways' (+1, +2): all three free.
+    argv = [sys.executable, "-m", "spine_ws.cluster.local", "--port", str(free_ports(3))]
     with spawn(argv, stop_signal=signal.SIGINT) as launcher:
         launcher.wait_for("Ctrl-C stops them all", timeout=90)
         urls = re.findall(r"^\s+(?:host|gateway \d)\s+(http://\S+)/", launcher.output(), re.M)
