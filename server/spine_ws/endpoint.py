@@ -166,7 +166,7 @@ async def serve(websocket: WebSocket, transport: Transport, runtime: Runtime) ->
         subscription, refusal = None, None
         if "subscribe" in query:
             try:
-                subscription = hub.subscription_of(query["subscribe"])
+                subscription = hub.subscription_of(query["subscribe"], connection.encoding)
             except ProtocolError as error:  # told after the snapshot; it gets everything
                 refusal = error
         if isinstance(envelope, FoxgloveSession):  # Foxglove's protocol: no snapshot

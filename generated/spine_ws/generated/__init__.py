@@ -19,8 +19,10 @@ from .catalog import (
 from .models import (
     AddAgentCommand,
     AgentAddedEvent,
+    AgentColumnsEvent,
     AgentDataPatch,
     AgentId,
+    AgentIndexEvent,
     AgentKind,
     AgentRemovedEvent,
     AgentState,
@@ -87,8 +89,10 @@ from .models import (
 __all__ = [
     "AddAgentCommand",
     "AgentAddedEvent",
+    "AgentColumnsEvent",
     "AgentDataPatch",
     "AgentId",
+    "AgentIndexEvent",
     "AgentKind",
     "AgentRemovedEvent",
     "AgentState",

@@ -26,8 +26,8 @@ __all__ = [
     "Registrar",
 ]
 
-PROTOCOL_VERSION: Final = "1.7.0"
-SCHEMA_HASH: Final = "7e8195b1340f2c1793e4d172bb8178858aa5be3103290c3814fb7f6dbdfe8efa"
+PROTOCOL_VERSION: Final = "1.8.0"
+SCHEMA_HASH: Final = "4ee522e923baf8fe17a1552b3db499952db90ee50d7dfc13b30a5c9a43c39510"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"
@@ -96,6 +96,8 @@ ENVELOPE: Final[dict[str, Any] | None] = None
 # Wire type -> model of every event (schema/events/<type>.json).
 EVENT_MODELS: Final[dict[str, type[BaseModel]]] = {
     "agent_added": models.AgentAddedEvent,
+    "agent_columns": models.AgentColumnsEvent,
+    "agent_index": models.AgentIndexEvent,
     "agent_removed": models.AgentRemovedEvent,
     "agent_update": models.AgentUpdateEvent,
     "batch": models.BatchEvent,

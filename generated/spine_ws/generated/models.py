@@ -20,7 +20,7 @@ SpineProtocol = TypeAliasType(
     "SpineProtocol", Annotated[Any, Field(title="SpineProtocol")]
 )
 """
-spine-ws protocol 1.7.0, bundled from schema/.
+spine-ws protocol 1.8.0, bundled from schema/.
 """
 
 
@@ -225,7 +225,7 @@ class PlaybackState(BaseModel):
 
 
 ProtocolVersion = TypeAliasType(
-    "ProtocolVersion", Annotated[Literal["1.7.0"], Field(title="ProtocolVersion")]
+    "ProtocolVersion", Annotated[Literal["1.8.0"], Field(title="ProtocolVersion")]
 )
 """
 Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).
@@ -318,6 +318,74 @@ class AgentAddedEvent(BaseModel):
     data: Data
     """
     Its full data.
+    """
+
+
+class AgentColumnsEvent(BaseModel):
+    """
+    Sent, in MessagePack only, to a client that subscribed with columns: true, in place of the agent_update events of one tick that the simulation published at once (EventSink.broadcast_updates): count of them, with the consecutive seqs first_seq to last_seq, row i being seq first_seq + i. Row i is the agent whose index (agent_index) is the i-th uint32 of index; its whole data is, for each member of columns, the i-th float64 of that column, and for each member of values, the i-th item of that array. Decoded row by row it is, member for member, the agent_update events it replaces. Layout version 1: every byte string is little-endian, with no padding or header.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["agent_columns"] = "agent_columns"
+    """
+    Message type: always "agent_columns".
+    """
+    layout: Literal[1] = 1
+    """
+    The byte layout's version: 1 (uint32 indices, float64 columns, little-endian).
+    """
+    tick: Tick
+    """
+    The tick of every row (each agent_update's tick).
+    """
+    first_seq: Seq
+    """
+    The seq of row 0.
+    """
+    last_seq: Seq
+    """
+    The seq of the last row: first_seq + count - 1.
+    """
+    count: Annotated[StrictInt, Field(ge=1)]
+    """
+    How many rows (agent updates).
+    """
+    index: Any
+    """
+    A MessagePack binary string of count little-endian uint32: each row's agent, as its index in the table agent_index frames build.
+    """
+    columns: dict[str, Any]
+    """
+    The numeric members of the agents' data: member name -> a MessagePack binary string of count little-endian float64 (an integer member's values are exact: the wire carries none beyond 2^53).
+    """
+    values: dict[str, list[Any]]
+    """
+    The other members of the agents' data: member name -> an array of count values (strings, booleans, null, or numbers of a member that is not numeric in every row).
+    """
+
+
+class AgentIndexEvent(BaseModel):
+    """
+    Sent, in MessagePack only, to a client that subscribed with columns: true, before the first agent_columns frame that names an agent it has no index for: agent_ids[i] is the agent of index start + i. The table belongs to the epoch: it only grows (an index is never reused, an agent keeps its index), and start 0 begins it anew (after a snapshot, a resume or a new subscription the server sends it whole again).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["agent_index"] = "agent_index"
+    """
+    Message type: always "agent_index".
+    """
+    start: Annotated[StrictInt, Field(ge=0)]
+    """
+    The index of agent_ids[0].
+    """
+    agent_ids: Annotated[list[AgentId], Field(min_length=1)]
+    """
+    The agents of indices start, start + 1, ...
     """
 
 
@@ -1145,6 +1213,10 @@ class SubscribeCommand(BaseModel):
     """
     At most this many deliveries a second: each brings every event since the last in order, with each agent's agent_update coalesced to the latest (a skipped notice counts the ones left out). Left out: every event as it comes.
     """
+    columns: StrictBool | MISSING = MISSING
+    """
+    true (a spine.v1.msgpack connection only): each tick's agent updates that the simulation published at once come as one agent_columns frame (typed arrays; the agents named by index, the table sent in agent_index frames) instead of an agent_update frame each; under max_rate, a filter or backpressure they come one by one as without it (default false).
+    """
 
 
 class AgentState(BaseModel):
@@ -1338,6 +1410,8 @@ ServerEvent = TypeAliasType(
     "ServerEvent",
     Annotated[
         AgentAddedEvent
+        | AgentColumnsEvent
+        | AgentIndexEvent
         | AgentRemovedEvent
         | AgentUpdateEvent
         | BatchEvent

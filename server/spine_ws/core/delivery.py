@@ -13,6 +13,9 @@ frames to write now:
   for a `skipped` notice that precedes what follows them;
 * `batch` puts each run of broadcast events in one `batch` frame, joined from the
   serialised bodies (no event is serialised again);
+* `columns` sends each tick published at once as its one `agent_columns` frame, made
+  once for all such clients (core/columnar.py), while nothing thins the client (under
+  a filter, `max_rate` or backpressure the updates go one by one, coalescible);
 * `max_rate` holds everything until the next delivery is due, then sends it all in
   seq order (a reply is never held: it brings the delivery forward).
 """
@@ -27,6 +30,7 @@ import orjson
 from pydantic import MISSING
 
 from spine_ws.core.codec import batch_frame, skipped_frame
+from spine_ws.core.columnar import ColumnsRun, Indexing
 from spine_ws.generated import SubscribeCommand
 
 __all__ = ["ALWAYS", "Burst", "Shaping", "Subscription", "Tag", "filtered_replay", "tag_of"]
@@ -47,6 +51,7 @@ class Subscription:
     agent_kinds: frozenset[str] | None = None
     batch: bool = False
     max_rate: float | None = None
+    columns: bool = False
 
     @classmethod
     def of(cls, command: SubscribeCommand) -> Subscription:
@@ -59,6 +64,7 @@ class Subscription:
             agent_kinds=members(command.agent_kinds),
             batch=command.batch is True,
             max_rate=None if command.max_rate is MISSING else float(command.max_rate),
+            columns=command.columns is True,
         )
 
     @property
@@ -133,10 +139,13 @@ class Burst:
     their batch frame, joined once for all the clients that take the whole burst as it
     is (the same bytes object for each: framed once on the fast path too)."""
 
-    __slots__ = ("_batch", "events")
+    __slots__ = ("_batch", "events", "runs")
 
     def __init__(self) -> None:
         self.events: list[tuple[int, Tag, bytes]] = []
+        # The ticks published at once among the events, for the columns clients (only
+        # when there are some).
+        self.runs: list[ColumnsRun] = []
         # (how many events it holds, the frame): the burst may grow after a reply.
         self._batch: tuple[int, bytes] | None = None
 
@@ -155,6 +164,7 @@ class Shaping:
         "_due",
         "_entries",
         "_fixed_bytes",
+        "_indexing",
         "_latest",
         "_replies",
         "_skipped",
@@ -181,6 +191,8 @@ class Shaping:
         self.pressured = False
         # agent_updates left out since start, for /metrics.
         self.coalesced = 0
+        # How much of the agent index table the client has (columns clients).
+        self._indexing = Indexing()
 
     @property
     def fixed_bytes(self) -> int:
@@ -211,7 +223,32 @@ class Shaping:
             self._entries.append((-1, frame, None))
             self._fixed_bytes += len(frame)
             return
+        if (
+            burst.runs
+            and subscription.columns
+            and not self.pressured
+            and _only_columns(subscription)
+        ):
+            self._offer_columns(burst, start, end)
+            return
         for seq, tag, message in burst.events[start:end]:
+            self.offer(seq, tag, message)
+
+    def _offer_columns(self, burst: Burst, start: int, end: int) -> None:
+        """The burst's events, each tick published at once as its one shared frame (after
+        the part of the agent index table the client lacks, if any)."""
+        events, position = burst.events, start
+        for run in burst.runs:
+            if run.end <= start or run.start >= end:
+                continue
+            for seq, tag, message in events[position : run.start]:
+                self.offer(seq, tag, message)
+            for frame in (self._indexing.frame(run.table, run.needed), run.frame()):
+                if frame is not None:
+                    self._entries.append((-1, frame, None))
+                    self._fixed_bytes += len(frame)
+            position = run.end
+        for seq, tag, message in events[position:end]:
             self.offer(seq, tag, message)
 
     def offer(self, seq: int, tag: Tag, message: bytes) -> None:
@@ -250,6 +287,7 @@ class Shaping:
         self._fixed_bytes = sum(len(e[1]) for e in self._entries if e is not None)
         self._latest = {}
         self._skipped = [0, 0, 0]
+        self._indexing = Indexing()  # the table is sent whole again, from the start
 
     def take(self, now: float, *, hold: bool = False) -> tuple[list[bytes], int]:
         """The frames to write now, and how many agent_updates they leave out (the
@@ -306,4 +344,9 @@ class Shaping:
 
 def _onlybatch_frame(subscription: Subscription) -> bool:
     """Every event as it comes, batched: what a shared batch frame is."""
+    return not subscription.filtered and subscription.max_rate is None and not subscription.columns
+
+
+def _only_columns(subscription: Subscription) -> bool:
+    """Every event as it comes: what a shared columns frame is."""
     return not subscription.filtered and subscription.max_rate is None

@@ -85,6 +85,7 @@ class Writing:
         "_replied",
         "_shaped",
         "broadcast",
+        "columnar",
         "tagging",
     )
 
@@ -108,6 +109,10 @@ class Writing:
         # The shaped clients need each frame's tag (computed once, before the mirror
         # forgets a removed agent's kind); None when there are none.
         self.tagging: Burst | None = Burst() if shaped else None
+        # Whether a client takes ticks as columns (the hub then notes them in the burst).
+        self.columnar = any(
+            client.shaping.subscription.columns for client in shaped if client.shaping
+        )
         self._offered: dict[str, int] = {}
         self._replied: list[Sender] = []
         self.broadcast = False

@@ -21,7 +21,8 @@ from typing import Any
 import orjson
 
 from spine_ws.core.catalog import CORE, Catalog
-from spine_ws.core.codec import resumed_frame, snapshot_head
+from spine_ws.core.codec import SPINE, resumed_frame, snapshot_head
+from spine_ws.core.columnar import ColumnsRun
 from spine_ws.core.delivery import Subscription, Tag, tag_of
 from spine_ws.core.errors import ProtocolError
 from spine_ws.core.fanout import Fanout, Writing
@@ -253,9 +254,10 @@ class Hub:
         """A command frame from a sender elsewhere (a cluster gateway's client)."""
         self.intake.submit_from(sender, text)
 
-    def subscription_of(self, text: str) -> Subscription:
-        """A connect-time `/ws?subscribe=` value (raises the `ProtocolError` to reply)."""
-        return self.intake.subscription_of(text)
+    def subscription_of(self, text: str, encoding: str = SPINE) -> Subscription:
+        """A connect-time `/ws?subscribe=` value for a connection of `encoding` (raises
+        the `ProtocolError` to reply)."""
+        return self.intake.subscription_of(text, encoding)
 
     def reply(
         self,
@@ -305,8 +307,9 @@ class Hub:
     def _updates(self, updates: AgentUpdates, writing: Writing, now: float) -> None:
         """A tick's `agent_update`s published at once: each one as `deliver` does an
         event, with no model (their columns were validated whole)."""
-        stream, tick = self.stream, updates.tick
-        agents = stream.mirror.agents if writing.tagging is not None else None
+        stream, tick, burst = self.stream, updates.tick, writing.tagging
+        agents = stream.mirror.agents if burst is not None else None
+        start, first_seq = len(burst.events) if burst is not None else 0, stream.seq + 1
         for agent_id, data, body in zip(
             updates.agent_ids, updates.data, updates.bodies, strict=True
         ):
@@ -314,6 +317,21 @@ class Hub:
             seq, frame = stream.next_frame(body)
             stream.append_update(seq, frame, agent_id, data, tick, now)
             writing.send(seq, tag, frame)
+        if burst is not None and writing.columnar and updates.agent_ids:
+            table = stream.agent_index
+            index = table.indices(updates.agent_ids)
+            burst.runs.append(
+                ColumnsRun(
+                    start,
+                    len(burst.events),
+                    first_seq,
+                    tick,
+                    updates.columns,
+                    table,
+                    index,
+                    len(table.ids),
+                )
+            )
 
     def relay(self, frames: Sequence[bytes]) -> None:
         """Deliver broadcast frames stamped elsewhere (a cluster gateway: the host's,

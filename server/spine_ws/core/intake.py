@@ -15,7 +15,9 @@ from typing import Any, Protocol
 import orjson
 from pydantic import MISSING, BaseModel
 
+from spine_ws.core import packed
 from spine_ws.core.catalog import Catalog
+from spine_ws.core.codec import SPINE
 from spine_ws.core.delivery import Subscription
 from spine_ws.core.errors import (
     Busy,
@@ -235,9 +237,10 @@ class Intake:
             outcome = getattr(reply, "code", "ack")
             self.meter.command(item.command_type, outcome, self._clock() - item.received)
 
-    def subscription_of(self, text: str) -> Subscription:
-        """A connect-time `/ws?subscribe=` value: the JSON of subscribe's members.
-        Raises the `ProtocolError` to reply (the connection then gets everything)."""
+    def subscription_of(self, text: str, encoding: str = SPINE) -> Subscription:
+        """A connect-time `/ws?subscribe=` value (the JSON of subscribe's members) for a
+        connection of `encoding`. Raises the `ProtocolError` to reply (the connection
+        then gets everything)."""
         try:
             members = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
@@ -250,13 +253,13 @@ class Intake:
             command = parse_command(framed, self._limits, self.catalog.commands)
         except ParseFailure as failure:
             raise failure.error from None
-        return Subscription.of(_subscribe_command(command))
+        return _encodable(Subscription.of(_subscribe_command(command)), encoding)
 
     def _subscribe(
         self, client: Outbox, command: BaseModel, command_id: str | None, received: float
     ) -> None:
         """`subscribe`, answered here: from the next seq on, the client gets what it asked."""
-        subscription = Subscription.of(_subscribe_command(command))
+        subscription = _encodable(Subscription.of(_subscribe_command(command)), client.encoding)
         client.subscribe(subscription)
         stream = self.stream_of(client)
         agents = [a for a in stream.mirror.agents.values() if subscription.covers(a)]
@@ -361,6 +364,16 @@ class Intake:
             raise LimitExceeded(
                 f"agent_data is {size} bytes; the limit is {self._max_agent_data_bytes}"
             )
+
+
+def _encodable(subscription: Subscription, encoding: str) -> Subscription:
+    """`subscription`, if a connection of `encoding` can be sent what it asks."""
+    if subscription.columns and encoding != packed.ENCODING:
+        raise InvalidMessage(
+            "columns: true is for a spine.v1.msgpack connection (columns travel as "
+            "MessagePack binary strings); this one is not"
+        )
+    return subscription
 
 
 def _subscribe_command(command: BaseModel) -> SubscribeCommand:

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
+from spine_ws.core.columnar import TickColumns
 from spine_ws.core.messages import wire_type
 
 __all__ = ["AgentUpdates", "CommandItem", "EventItem", "Published", "Running"]
@@ -60,6 +61,8 @@ class AgentUpdates:
     agent_ids: list[str]
     data: list[dict[str, Any]]
     bodies: list[bytes]
+    # The same, as columns: for the clients that take a tick as one frame.
+    columns: TickColumns
     to: ClassVar[None] = None  # broadcasts, as an `EventItem` with no `to`
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from spine_ws.core.catalog import Catalog
 from spine_ws.core.codec import stamp
+from spine_ws.core.columnar import AgentIndex
 from spine_ws.core.delivery import Subscription, filtered_replay
 from spine_ws.core.history import History, Log
 from spine_ws.core.messages import to_json
@@ -68,6 +69,8 @@ class Stream:
         # Broadcasts appended since start (seq starts over with each epoch).
         self.broadcasts = 0
         self.mirror = Mirror(clock())
+        # The epoch's agent index table, for columnar frames.
+        self.agent_index = AgentIndex()
         # The connection commands answered beyond the server's own (`Hub.answer`).
         self.answered: set[str] = set()
         # The command types the snapshot lists: the simulation's and the server's own.
@@ -115,6 +118,7 @@ class Stream:
         self.epoch = epoch
         self.seq = 0
         self.mirror = Mirror(self._clock())
+        self.agent_index = AgentIndex()
         self.history = history
         self.supported = sorted({*supported, *self.catalog.own_commands, *self.answered})
         self._snapshot = None

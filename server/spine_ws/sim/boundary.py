@@ -30,11 +30,12 @@ from typing import Any, TypeVar
 from orjson import dumps
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from spine_ws.core.columnar import TickColumns, split
 from spine_ws.core.errors import ProtocolError, SimulationError
 from spine_ws.core.items import AgentUpdates, CommandItem, EventItem, Published
 from spine_ws.core.messages import to_json, wire_type
 from spine_ws.generated import CommandAckEvent
-from spine_ws.sim.columns import Column, rows
+from spine_ws.sim.columns import Column, checked
 from spine_ws.sim.jobs import Jobs
 
 __all__ = [
@@ -160,14 +161,17 @@ class EventSink:
         and a bad one raises ValueError here, before anything is published."""
         if type(tick) is not int or tick < 0:
             raise ValueError(f"tick: {tick!r} is not a tick (an integer >= 0)")
-        data = rows(agent_ids, columns)
+        names, values = checked(agent_ids, columns)
+        data = [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
         head = b'{"type":"agent_update","tick":%d,"agent_id":"' % tick
-        # An agent id is [A-Za-z0-9._:-] (checked in `rows`): nothing in it to escape.
+        # An agent id is [A-Za-z0-9._:-] (checked in `checked`): nothing in it to escape.
         bodies = [
             b'%s%s","data":%s}' % (head, agent_id.encode(), dumps(members))
             for agent_id, members in zip(agent_ids, data, strict=True)
         ]
-        self._put(AgentUpdates(tick, list(agent_ids), data, bodies))
+        # The same tick as columns, for the clients that take it so (core/columnar.py).
+        numeric, other = split(names, values)
+        self._put(AgentUpdates(tick, list(agent_ids), data, bodies, TickColumns(numeric, other)))
 
     def reply(self, connection_id: str, event: BaseModel) -> None:
         """Send one event to one connection only (acks and errors); no `seq`."""

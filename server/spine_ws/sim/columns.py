@@ -16,7 +16,7 @@ from pydantic import Field, StrictBool, StrictInt, StrictStr, TypeAdapter, Valid
 
 from spine_ws.generated.models import AgentId
 
-__all__ = ["Column", "rows"]
+__all__ = ["Column", "checked", "rows"]
 
 
 @runtime_checkable
@@ -52,6 +52,14 @@ _NUMERIC = "biuf"
 def rows(agent_ids: Sequence[str], columns: Mapping[str, Column]) -> list[dict[str, Any]]:
     """Each agent's data, in the order of `agent_ids`; ValueError names the first column
     (and index) that is not as the contract wants."""
+    names, values = checked(agent_ids, columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def checked(
+    agent_ids: Sequence[str], columns: Mapping[str, Column]
+) -> tuple[list[str], list[list[Any]]]:
+    """The columns' names and values (as lists), checked as `rows` says."""
     ids = list(agent_ids)
     try:
         _IDS.validate_python(ids)
@@ -63,8 +71,7 @@ def rows(agent_ids: Sequence[str], columns: Mapping[str, Column]) -> list[dict[s
     if not columns:
         raise ValueError("columns: at least one (an agent's data is its columns)")
     names = list(columns)
-    values = [_column(name, columns[name], len(ids)) for name in names]
-    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+    return names, [_column(name, columns[name], len(ids)) for name in names]
 
 
 def _column(name: object, column: Column, length: int) -> list[Any]:

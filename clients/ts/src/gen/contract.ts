@@ -18,9 +18,9 @@ export type ResultOf<T extends string> = T extends keyof CommandResults
   ? CommandResults[T]
   : undefined;
 /** Protocol version these types were generated for. */
-export const PROTOCOL_VERSION = "1.7.0" as const;
+export const PROTOCOL_VERSION = "1.8.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "7e8195b1340f2c1793e4d172bb8178858aa5be3103290c3814fb7f6dbdfe8efa";
+export const SCHEMA_HASH = "4ee522e923baf8fe17a1552b3db499952db90ee50d7dfc13b30a5c9a43c39510";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */
@@ -59,6 +59,8 @@ export const CONNECTION_COMMAND_TYPES = [
 /** Wire type of every event. */
 export const EVENT_TYPES = [
   "agent_added",
+  "agent_columns",
+  "agent_index",
   "agent_removed",
   "agent_update",
   "batch",

@@ -1,0 +1,174 @@
+"""Columnar tick frames (`agent_columns`, layout 1) and the agent index table they name
+agents by (`agent_index`). Sans-I/O.
+
+A client that subscribed with `columns: true` (MessagePack only) gets each tick the
+simulation published at once (`EventSink.broadcast_updates`) as one frame: the agents
+as uint32 indices, each numeric member as one float64 array, the other members as
+arrays. The frame is made once per tick for every such client; what is the client's own
+is only the part of the table it has not been sent yet (`Indexing`).
+
+The table is the epoch's: an agent keeps its index, an index is never reused, so it
+only grows (by the agents ever published in the epoch).
+"""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgpack
+
+__all__ = ["LAYOUT", "AgentIndex", "ColumnsRun", "Indexing", "TickColumns", "decode", "split"]
+
+LAYOUT = 1
+# The largest integer a float64 (and a JavaScript number) holds exactly.
+_EXACT = 2**53
+_LITTLE = sys.byteorder == "little"
+
+
+def split(
+    names: Sequence[str], values: Sequence[list[Any]]
+) -> tuple[dict[str, bytes], dict[str, list[Any]]]:
+    """A tick's columns (validated, as lists) as layout 1 has them: the numeric ones as
+    float64 bytes, the others as they are. A column is numeric when every value is an
+    int or a float (not a bool) that a float64 holds exactly."""
+    numeric: dict[str, bytes] = {}
+    other: dict[str, list[Any]] = {}
+    for name, column in zip(names, values, strict=True):
+        packed = _float64(column)
+        if packed is None:
+            other[name] = column
+        else:
+            numeric[name] = packed
+    return numeric, other
+
+
+def _float64(column: list[Any]) -> bytes | None:
+    for value in column:
+        kind = type(value)
+        if kind is float or (kind is int and -_EXACT <= value <= _EXACT):
+            continue
+        return None
+    packed = array("d", column)
+    if not _LITTLE:
+        packed.byteswap()
+    return packed.tobytes()
+
+
+@dataclass(frozen=True, slots=True)
+class TickColumns:
+    """One tick's updates as columns (made on the simulation's thread)."""
+
+    numeric: dict[str, bytes]
+    other: dict[str, list[Any]]
+
+
+class AgentIndex:
+    """The epoch's table: agent id -> index, in the order agents were first published."""
+
+    __slots__ = ("_of", "ids")
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self._of: dict[str, int] = {}
+
+    def indices(self, agent_ids: Sequence[str]) -> bytes:
+        """The agents' indices (new ones join the table) as little-endian uint32."""
+        of, ids = self._of, self.ids
+        found = array("I")
+        for agent_id in agent_ids:
+            index = of.get(agent_id)
+            if index is None:
+                index = of[agent_id] = len(ids)
+                ids.append(agent_id)
+            found.append(index)
+        if not _LITTLE:
+            found.byteswap()
+        return found.tobytes()
+
+
+@dataclass(slots=True)
+class Indexing:
+    """How much of a table one client has been sent."""
+
+    table: AgentIndex | None = None
+    sent: int = 0
+
+    def frame(self, table: AgentIndex, needed: int) -> bytes | None:
+        """The `agent_index` frame this client needs before a frame naming indices below
+        `needed` (None: it has them all)."""
+        if self.table is not table:  # a new epoch's table, or the first: from the start
+            self.table, self.sent = table, 0
+        if self.sent >= needed:
+            return None
+        start, self.sent = self.sent, needed
+        message = {"type": "agent_index", "start": start, "agent_ids": table.ids[start:needed]}
+        packed: bytes = msgpack.packb(message, use_bin_type=True)
+        return packed
+
+
+@dataclass(slots=True)
+class ColumnsRun:
+    """A tick published at once, as a burst holds it for the columns clients: events
+    `start` to `end` of the burst (seqs `first_seq` on), and its frame, made once."""
+
+    start: int
+    end: int
+    first_seq: int
+    tick: int
+    columns: TickColumns
+    table: AgentIndex
+    index: bytes
+    # How many of the table's agents the frame may name: what a client must have.
+    needed: int
+    _frame: bytes | None = field(default=None, repr=False)
+
+    def frame(self) -> bytes:
+        if self._frame is None:
+            count = self.end - self.start
+            message = {
+                "type": "agent_columns",
+                "layout": LAYOUT,
+                "tick": self.tick,
+                "first_seq": self.first_seq,
+                "last_seq": self.first_seq + count - 1,
+                "count": count,
+                "index": self.index,
+                "columns": self.columns.numeric,
+                "values": self.columns.other,
+            }
+            self._frame = msgpack.packb(message, use_bin_type=True)
+        return self._frame
+
+
+def decode(frame: dict[str, Any], table: Sequence[str]) -> list[dict[str, Any]]:
+    """An `agent_columns` frame (decoded MessagePack) as the `agent_update` events it
+    stands for, with their seqs: what a client of layout 1 reads, in Python."""
+    if frame.get("layout") != LAYOUT:
+        raise ValueError(f"agent_columns layout {frame.get('layout')!r}: this reads {LAYOUT}")
+    count = frame["count"]
+    index = array("I", frame["index"])
+    numeric = {name: array("d", data) for name, data in frame["columns"].items()}
+    if not _LITTLE:
+        index.byteswap()
+        for column in numeric.values():
+            column.byteswap()
+    if len(index) != count or any(len(c) != count for c in numeric.values()):
+        raise ValueError("agent_columns: a column's length is not count")
+    events = []
+    for row in range(count):
+        data: dict[str, Any] = {name: column[row] for name, column in numeric.items()}
+        data.update({name: values[row] for name, values in frame["values"].items()})
+        events.append(
+            {
+                "seq": frame["first_seq"] + row,
+                "type": "agent_update",
+                "tick": frame["tick"],
+                "agent_id": table[index[row]],
+                "data": data,
+            }
+        )
+    return events

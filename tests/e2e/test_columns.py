@@ -1,0 +1,121 @@
+"""Columnar tick frames over a real socket: a MessagePack client that subscribed with
+`columns: true` gets each tick the simulation published at once as one `agent_columns`
+frame (after the `agent_index` entries it lacks), and decoded row by row it is, seq for
+seq, the `agent_update` events a JSON client got; a JSON connection is refused them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+from urllib.parse import quote
+
+import msgpack
+import pytest
+import websockets
+from websockets.asyncio.client import ClientConnection
+from websockets.typing import Subprotocol
+
+from spine_ws.core.columnar import decode
+from spine_ws.generated import SUBPROTOCOL
+from tests.e2e.sims import SWARM
+from tests.support.server import close_reading, run_server, validate_event
+
+pytestmark = pytest.mark.anyio
+
+TICKS = 6
+COLUMNS = quote(json.dumps({"columns": True}))
+
+
+class Columns:
+    """A columns client's view: its agent index table, and every broadcast by seq (each
+    agent_columns frame decoded into the agent_update events it stands for)."""
+
+    def __init__(self) -> None:
+        self.table: list[str] = []
+        self.events: dict[int, dict[str, Any]] = {}
+        self.frames: dict[str, int] = {}
+        self.skipped: list[tuple[int, int]] = []
+
+    def take(self, raw: str | bytes) -> dict[str, Any]:
+        assert isinstance(raw, bytes), f"a text frame on a msgpack connection: {raw!r}"
+        event: dict[str, Any] = msgpack.unpackb(raw, raw=False)
+        validate_event(event)
+        kind = event["type"]
+        self.frames[kind] = self.frames.get(kind, 0) + 1
+        if kind == "agent_index":
+            assert event["start"] == len(self.table), "the table grows in order, gapless"
+            self.table.extend(event["agent_ids"])
+        elif kind == "agent_columns":
+            for update in decode(event, self.table):
+                self.events[update["seq"]] = update
+        elif kind == "skipped":
+            self.skipped.append((event["first_seq"], event["last_seq"]))
+        elif "seq" in event:
+            self.events[event["seq"]] = event
+        return event
+
+
+async def json_stream(ws: ClientConnection) -> dict[int, dict[str, Any]]:
+    """Start the simulation, and every broadcast until it stops after tick `TICKS`."""
+    events: dict[int, dict[str, Any]] = {}
+    await ws.send(json.dumps({"type": "start"}))
+    stopping = False
+    while True:
+        event = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        if "seq" in event:
+            events[event["seq"]] = event
+        if event["type"] == "tick_end" and event["tick"] >= TICKS and not stopping:
+            await ws.send(json.dumps({"type": "stop"}))
+            stopping = True
+        if event["type"] == "simulation_state" and event["status"] == "stopped" and stopping:
+            return events
+
+
+async def test_a_columns_client_decodes_to_the_json_updates_seq_for_seq() -> None:
+    with run_server("--simulation", "tests.e2e.sims:swarm") as server:
+        packed = await websockets.connect(
+            f"{server.ws_url}?subscribe={COLUMNS}",
+            subprotocols=[Subprotocol(f"{SUBPROTOCOL}.msgpack")],
+            open_timeout=5,
+        )
+        columns = Columns()
+        assert columns.take(await packed.recv())["type"] == "snapshot"
+        async with websockets.connect(server.ws_url, open_timeout=5) as spine:
+            json.loads(await spine.recv())
+            expected = await json_stream(spine)
+            last = max(expected)
+            while not columns.events or max(columns.events) < last:
+                columns.take(await asyncio.wait_for(packed.recv(), 10))
+            await close_reading(spine)
+        await close_reading(packed)
+    # Every tick came as one frame, the table once for the lot (the swarm never grows).
+    assert columns.frames["agent_columns"] >= TICKS
+    assert columns.frames.get("agent_update", 0) == 0
+    assert columns.frames["agent_index"] == 1 and sorted(columns.table) == sorted(
+        f"s{n}" for n in range(SWARM)
+    )
+    # Seq for seq the JSON client's events, but those a skipped notice accounts for.
+    thinned = {seq for first, last_seq in columns.skipped for seq in range(first, last_seq + 1)}
+    common = [seq for seq in sorted(expected) if seq >= min(columns.events)]
+    assert len(common) >= SWARM * TICKS
+    for seq in common:
+        if seq not in columns.events:
+            assert seq in thinned, f"seq {seq} neither delivered nor skipped"
+            continue
+        assert columns.events[seq] == expected[seq], f"seq {seq}"
+
+
+async def test_columns_on_a_json_connection_is_refused() -> None:
+    with run_server("--simulation", "tests.e2e.sims:swarm") as server:
+        async with websockets.connect(server.ws_url, open_timeout=5) as ws:
+            json.loads(await ws.recv())
+            await ws.send(json.dumps({"type": "subscribe", "id": "s", "columns": True}))
+            reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert reply["type"] == "error" and reply["code"] == "invalid_message"
+            assert "spine.v1.msgpack" in reply["message"]
+            # The connection goes on: the next command is answered.
+            await ws.send(json.dumps({"type": "subscribe", "id": "t", "batch": True}))
+            reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert reply["type"] == "command_ack" and reply["command_id"] == "t"
+            await close_reading(ws)

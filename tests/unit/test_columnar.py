@@ -1,0 +1,140 @@
+"""Columnar tick frames without sockets (spine_ws.core.columnar, and the hub's columns
+clients): which columns travel as float64, one frame shared by every columns client,
+the index table sent once and then only what grew, and a thinned client falls back to
+coalesced updates, one by one."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import msgpack
+import numpy
+import orjson
+import pytest
+
+from spine_ws.core.columnar import decode, split
+from spine_ws.core.delivery import Subscription
+from spine_ws.core.hub import Hub
+from spine_ws.core.items import Published
+from spine_ws.generated import AgentAddedEvent, TickStartEvent
+from spine_ws.sim.boundary import CommandQueue
+from tests.support.outbox import FakeOutbox
+from tests.unit.test_columns import published
+from tests.unit.test_hub import broadcast
+
+
+def test_numeric_columns_are_float64_the_rest_travel_as_they_are() -> None:
+    names = ["x", "k", "on", "big", "label", "mixed"]
+    values: list[list[Any]] = [
+        [1.5, -0.25],
+        [3, 4],
+        [True, False],
+        [2**53 + 1, 1],
+        ["a", None],
+        [1, "b"],
+    ]
+    numeric, other = split(names, values)
+    assert list(numeric) == ["x", "k"]
+    assert numpy.frombuffer(numeric["x"], "<f8").tolist() == [1.5, -0.25]
+    assert numpy.frombuffer(numeric["k"], "<f8").tolist() == [3.0, 4.0]
+    assert other == {
+        "on": [True, False],
+        "big": [2**53 + 1, 1],
+        "label": ["a", None],
+        "mixed": [1, "b"],
+    }
+
+
+def parsed(client: FakeOutbox) -> list[dict[str, Any]]:
+    """Every message flushed to a MessagePack client: JSON ones are the core's own,
+    which its envelope (not part of this fake) would encode."""
+    return [
+        orjson.loads(m) if m.startswith(b"{") else msgpack.unpackb(m, raw=False)
+        for burst in client.flushed
+        for m in burst
+    ]
+
+
+def columns_client(hub: Hub, name: str) -> FakeOutbox:
+    client = FakeOutbox(name)
+    client.encoding = "msgpack"
+    hub.join(client, subscription=hub.subscription_of('{"columns": true}', "msgpack"))
+    return client
+
+
+def tick(hub: Hub, number: int, ids: list[str], extra: list[Published] | None = None) -> None:
+    items: list[Published] = [broadcast(TickStartEvent, tick=number), *(extra or [])]
+    x = numpy.arange(len(ids)) + number / 2
+    items.append(published(number, ids, {"x": x, "name": [f"n{number}"] * len(ids)}))
+    hub.deliver(items)
+
+
+def added(agent_id: str) -> Published:
+    return broadcast(AgentAddedEvent, tick=0, agent_id=agent_id, agent_kind="a", data={})
+
+
+def test_columns_clients_share_each_ticks_frame_and_get_the_table_once_then_what_grew() -> None:
+    hub = Hub(CommandQueue(4), clock=time.monotonic)
+    hub.deliver([added("a"), added("b")])
+    first, second = columns_client(hub, "c1"), columns_client(hub, "c2")
+    tick(hub, 1, ["a", "b"])
+    frame = first.flushed[-1][-1]
+    assert frame is second.flushed[-1][-1], "one frame for every columns client"
+    tick(hub, 2, ["b", "a"], [added("c")])
+    tick(hub, 3, ["a", "b", "c"])
+    kinds = [(m["type"], m.get("start")) for m in parsed(first)[1:]]
+    assert kinds == [
+        ("tick_start", None),
+        ("agent_index", 0),
+        ("agent_columns", None),
+        ("tick_start", None),
+        ("agent_added", None),
+        ("agent_columns", None),
+        ("tick_start", None),
+        ("agent_index", 2),
+        ("agent_columns", None),
+    ]
+    table: list[str] = []
+    updates = []
+    for message in parsed(first):
+        if message["type"] == "agent_index":
+            table.extend(message["agent_ids"])
+        elif message["type"] == "agent_columns":
+            updates += decode(message, table)
+    assert [(u["agent_id"], u["data"]["x"], u["data"]["name"]) for u in updates[-3:]] == [
+        ("a", 1.5, "n3"),
+        ("b", 2.5, "n3"),
+        ("c", 3.5, "n3"),
+    ]
+    # The seqs are the stream's: the last update is the hub's last broadcast.
+    assert updates[-1]["seq"] == hub.seq and updates[0]["seq"] == 4
+
+
+def test_a_thinned_columns_client_gets_the_latest_update_of_each_agent_one_by_one() -> None:
+    """Under max_rate (as under backpressure) updates are coalesced per agent, so they
+    travel one by one, each the JSON message (which the envelope encodes)."""
+    hub = Hub(CommandQueue(4), clock=time.monotonic)
+    hub.deliver([added("a"), added("b")])
+    client = FakeOutbox("slow")
+    client.encoding = "msgpack"
+    hub.join(client, subscription=Subscription(columns=True, max_rate=0.001))
+    tick(hub, 1, ["a", "b"])  # the first delivery is due at once
+    delivered = len(parsed(client))
+    for number in (2, 3):
+        tick(hub, number, ["a", "b"])
+    assert len(parsed(client)) == delivered, "held until due"
+    client.shaping._due = 0.0  # type: ignore[union-attr]  # due now
+    client.flush()
+    got = [(m["type"], m.get("agent_id"), m.get("tick")) for m in parsed(client)[delivered:]]
+    assert got[0] == ("skipped", None, None)
+    assert [g for g in got if g[0] == "agent_update"] == [
+        ("agent_update", "a", 3),
+        ("agent_update", "b", 3),
+    ]
+
+
+def test_columns_are_for_msgpack_connections_only() -> None:
+    hub = Hub(CommandQueue(4), clock=time.monotonic)
+    with pytest.raises(Exception, match=r"spine\.v1\.msgpack"):
+        hub.subscription_of('{"columns": true}')
