@@ -85,6 +85,9 @@ class World(TickingSimulation):
         super().start()
 
     def on_tick(self) -> None:
+        # Agents whose data has the same members move as one set of columns: a tick's
+        # updates are published at once (and reach a columns client as one frame).
+        moved: dict[tuple[str, ...], list[str]] = {}
         for agent_id, agent in self.agents.items():
             data = agent.data
             for axis, velocity in (("x", "vx"), ("y", "vy")):
@@ -103,7 +106,21 @@ class World(TickingSimulation):
                         data={"agent_id": agent_id, "wall": wall},
                     )
                 data[axis] = min(max(position, 0.0), SIZE)
-            self.events.broadcast(AgentUpdateEvent, tick=self.tick, agent_id=agent_id, data=data)
+            moved.setdefault(tuple(data), []).append(agent_id)
+        for names, ids in moved.items():
+            self._publish(names, ids)
+
+    def _publish(self, names: tuple[str, ...], ids: list[str]) -> None:
+        agents = self.agents
+        columns = {name: [agents[agent_id].data[name] for agent_id in ids] for name in names}
+        try:
+            self.events.broadcast_updates(self.tick, ids, columns)
+        except ValueError:  # a member that is not a scalar (an object, a list): one by one
+            for agent_id in ids:
+                data = agents[agent_id].data
+                self.events.broadcast(
+                    AgentUpdateEvent, tick=self.tick, agent_id=agent_id, data=data
+                )
 
     def _add(self, command: AddAgentCommand) -> None:
         if command.agent_id in self.agents:

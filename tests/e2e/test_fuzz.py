@@ -80,6 +80,7 @@ DOCUMENTED_REFUSALS: dict[str, set[str]] = {
     "describe_agent": {"agent_not_found"},
     "list_agents": {"agent_not_found"},
     "cancel": {"invalid_state"},
+    "subscribe": {"invalid_message"},
 }
 # orjson refuses deeper JSON outright, so nothing of such a frame can be echoed.
 ORJSON_MAX_DEPTH = 1024
@@ -286,7 +287,10 @@ class Model:
             if "after" in command and command["after"] not in self.agents:
                 return "agent_not_found"
         elif wire == "subscribe":
-            pass  # about the connection: always acked, the world unchanged
+            # About the connection (the world unchanged): acked, but columns are for
+            # MessagePack connections, and this one is JSON.
+            if command.get("columns") is True:
+                return "invalid_message"
         elif wire == "cancel":
             # Each command is answered before the next is sent: none of this
             # connection's is queued or running when a cancel comes.

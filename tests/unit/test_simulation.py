@@ -13,7 +13,7 @@ import pytest
 from pydantic import MISSING, BaseModel, ValidationError
 
 from spine_ws.core.errors import AgentNotFound
-from spine_ws.core.items import Published
+from spine_ws.core.items import AgentUpdates, Published
 from spine_ws.generated import (
     COMMAND_MODELS,
     RESULT_MODELS,
@@ -66,11 +66,18 @@ def test_command_queue_get_wakes_on_put_and_on_close() -> None:
 
 
 def into(delivered: list[EventItem]) -> Callable[[Sequence[Published]], None]:
-    """A sink's deliver that keeps its events (none of these tests publishes columns)."""
+    """A sink's deliver that keeps its events (a tick's updates published as columns,
+    as the default world does, one `EventItem` each)."""
 
     def deliver(items: Sequence[Published]) -> None:
         for item in items:
-            assert isinstance(item, EventItem)
+            if isinstance(item, AgentUpdates):
+                for agent_id, data, body in zip(
+                    item.agent_ids, item.data, item.bodies, strict=True
+                ):
+                    event = AgentUpdateEvent(seq=1, tick=item.tick, agent_id=agent_id, data=data)
+                    delivered.append(EventItem(event, body))
+                continue
             delivered.append(item)
 
     return deliver

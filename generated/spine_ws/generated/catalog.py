@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 PROTOCOL_VERSION: Final = "1.8.0"
-SCHEMA_HASH: Final = "4ee522e923baf8fe17a1552b3db499952db90ee50d7dfc13b30a5c9a43c39510"
+SCHEMA_HASH: Final = "a5ccaf3af8e9387f716b8ed9935402f7eee888ace3984903a86c44bed5acbb57"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"

@@ -369,7 +369,7 @@ class AgentColumnsEvent(BaseModel):
 
 class AgentIndexEvent(BaseModel):
     """
-    Sent, in MessagePack only, to a client that subscribed with columns: true, before the first agent_columns frame that names an agent it has no index for: agent_ids[i] is the agent of index start + i. The table belongs to the epoch: it only grows (an index is never reused, an agent keeps its index), and start 0 begins it anew (after a snapshot, a resume or a new subscription the server sends it whole again).
+    Sent, in MessagePack only, to a client that subscribed with columns: true, before the first agent_columns frame that names an agent it has no index for: agent_ids[i] is the agent of index start + i. The table belongs to the epoch: it only grows (an index is never reused, an agent keeps its index). start 0 begins it anew: the server sends it whole again after a new subscription or snapshot.
     """
 
     model_config = ConfigDict(
@@ -1215,7 +1215,7 @@ class SubscribeCommand(BaseModel):
     """
     columns: StrictBool | MISSING = MISSING
     """
-    true (a spine.v1.msgpack connection only): each tick's agent updates that the simulation published at once come as one agent_columns frame (typed arrays; the agents named by index, the table sent in agent_index frames) instead of an agent_update frame each; under max_rate, a filter or backpressure they come one by one as without it (default false).
+    true (a spine.v1.msgpack connection only; any other is refused invalid_message): each tick's agent updates that the simulation published at once come as one agent_columns frame (typed arrays; the agents named by index, the table sent in agent_index frames) instead of an agent_update frame each; under max_rate, a filter or backpressure they come one by one as without it (default false).
     """
 
 

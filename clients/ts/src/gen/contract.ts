@@ -20,7 +20,7 @@ export type ResultOf<T extends string> = T extends keyof CommandResults
 /** Protocol version these types were generated for. */
 export const PROTOCOL_VERSION = "1.8.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "4ee522e923baf8fe17a1552b3db499952db90ee50d7dfc13b30a5c9a43c39510";
+export const SCHEMA_HASH = "a5ccaf3af8e9387f716b8ed9935402f7eee888ace3984903a86c44bed5acbb57";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */
