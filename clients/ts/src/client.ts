@@ -45,6 +45,7 @@ import {
   type WebSocketLike,
   frameText,
 } from "./socket.js";
+import { AgentTable } from "./columns.js";
 import { WorldState } from "./world.js";
 
 /** Characters a subprotocol name may hold (an HTTP token, RFC 9110). */
@@ -185,15 +186,18 @@ function leavesOut(sub: Subscription): boolean {
   );
 }
 
+const COLUMNS_NEED_MSGPACK = 'columns: true travels in MessagePack: give the client encoding: "msgpack"';
+
 /** Whether a subscription asks for the default: everything, one frame each. */
 function isEverything(sub: Subscription): boolean {
-  return !leavesOut(sub) && sub.batch !== true;
+  return !leavesOut(sub) && sub.batch !== true && sub.columns !== true;
 }
 
 /** The capabilities a subscription needs the server to have, and the first of them it lacks. */
 function lacking(sub: Subscription, has: (capability: string) => boolean): string | undefined {
   if (!has("subscribe")) return "subscribe";
   if (sub.batch === true && !has("batch")) return "batch";
+  if (sub.columns === true && !has("columns")) return "columns";
   return undefined;
 }
 
@@ -373,6 +377,11 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
 
   /** The simulation as the latest snapshot and the events since describe it. */
   readonly world = new WorldState<D>();
+  /**
+   * The agent index table of a `columns: true` subscription (`agent_index` frames build
+   * it): `updates(event, client.agentTable)` reads an `agent_columns` frame's rows.
+   */
+  readonly agentTable = new AgentTable();
 
   /** The URLs as given (what `url` and `urls` show: no token, no resume). */
   readonly #urls: readonly string[];
@@ -501,6 +510,7 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
     if (options.onGap) this.#gapHandlers.add(options.onGap);
     if (options.onStateChange) this.#stateHandlers.add(options.onStateChange);
     if (options.onResume) this.#startHandlers.add(options.onResume);
+    if (options.subscribe?.columns === true && !this.#packed) throw new TypeError(COLUMNS_NEED_MSGPACK);
     if (options.subscribe) this.#subscription = members(options.subscribe);
   }
 
@@ -656,6 +666,7 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
    */
   subscribe(subscription: Subscription, options: SendOptions = {}): Promise<SubscribeResult> {
     const sub = members(subscription);
+    if (sub.columns === true && !this.#packed) return Promise.reject(new TypeError(COLUMNS_NEED_MSGPACK));
     if (this.#state === "open") {
       const missing = lacking(sub, (name) => this.has(name));
       if (missing) return Promise.reject(new MissingCapabilityError(missing, "subscribe()"));
@@ -908,6 +919,8 @@ export class SpineClient<P extends ProtocolTypes = Protocol, D extends object = 
         callAll(this.#gapHandlers, gap, "gap");
       }
       this.world.apply(ev);
+      if (ev.type === "agent_index") this.agentTable.apply(ev);
+      else if (ev.type === "agent_columns") this.world.applyColumns(ev, this.agentTable);
       if (ev.type === "skipped") this.#seq.skipped(ev.last_seq);
       if (ev.type === "command_ack" || ev.type === "error") this.#subscribed(ev);
     }

@@ -24,6 +24,7 @@ export {
   MissingCapabilityError,
   SpineError,
 } from "./errors.js";
+export { AgentTable, type Columns, COLUMNS_LAYOUT, readColumns, updates } from "./columns.js";
 export { broadcastSeq, type SeqGap, SeqTracker } from "./seq.js";
 export { type WebSocketConstructor, type WebSocketLike } from "./socket.js";
 export { type WorldAgent, WorldState } from "./world.js";

@@ -88,10 +88,13 @@ export class SeqTracker {
 
   /** Check one event; returns the gap it reveals, if any. Repeats do not move `last` back. */
   observe(event: ServerEvent): SeqGap | undefined {
-    const seq = broadcastSeq(event);
+    // A tick's updates as columns stand for the seqs first_seq to last_seq.
+    const columns = event.type === "agent_columns";
+    const seq = columns ? event.first_seq : broadcastSeq(event);
     if (seq === undefined || this.last === undefined || this.epoch === undefined) return undefined;
     const last = this.last;
-    if (seq > last) this.last = seq;
+    const end = columns ? event.last_seq : seq;
+    if (end > last) this.last = end;
     if (seq === last + 1) return undefined;
     if (seq > last && (this.lenient || seq <= this.#covered + 1)) return undefined;
     // Past what a notice covered, the first seq missing is the one after it.

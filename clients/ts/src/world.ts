@@ -4,7 +4,9 @@
  * so it unit-tests on plain objects.
  */
 
+import { type AgentTable, readColumns } from "./columns.js";
 import type {
+  AgentColumnsEvent,
   AgentState,
   Data,
   ServerEvent,
@@ -28,6 +30,8 @@ export class WorldState<D extends object = Data> {
   simulation: SimulationInfo | undefined;
   /** Every agent by id, in creation order (a `Map` keeps insertion order). */
   readonly agents = new Map<string, WorldAgent<D>>();
+  /** The member names of each data object `applyColumns` made (it then writes them in place). */
+  #shapes = new WeakMap<object, string>();
 
   /** Replace everything with the snapshot: it is the truth, whatever came before. */
   reset(snapshot: SnapshotEvent): void {
@@ -43,6 +47,35 @@ export class WorldState<D extends object = Data> {
     this.agents.clear();
     for (const agent of agents) {
       this.agents.set(agent.agent_id, { ...agent, data: { ...agent.data } as D });
+    }
+  }
+
+  /**
+   * Fold in a tick's `agent_update`s sent as columns: each row's data, whole, written
+   * into the agent's data object in place (no object per agent once the first frame of
+   * a shape made it). Rows of agents this world does not hold are ignored, as updates are.
+   */
+  applyColumns(event: AgentColumnsEvent, table: AgentTable): void {
+    const { index, numeric, values } = readColumns(event);
+    const numericNames = Object.keys(numeric);
+    const valueNames = Object.keys(values);
+    const shape = [...numericNames, "", ...valueNames].join("\u0000");
+    const arrays = numericNames.map((name) => numeric[name]!);
+    const lists = valueNames.map((name) => values[name]!);
+    const ids = table.ids;
+    const agents = this.agents;
+    const shapes = this.#shapes;
+    for (let row = 0; row < event.count; row++) {
+      const agent = agents.get(ids[index[row]!]!);
+      if (agent === undefined) continue;
+      let data = agent.data as Record<string, unknown>;
+      if (shapes.get(data) !== shape) {
+        data = {};
+        shapes.set(data, shape);
+        agent.data = data as D;
+      }
+      for (let k = 0; k < arrays.length; k++) data[numericNames[k]!] = arrays[k]![row];
+      for (let k = 0; k < lists.length; k++) data[valueNames[k]!] = lists[k]![row];
     }
   }
 
@@ -73,6 +106,10 @@ export class WorldState<D extends object = Data> {
       }
       case "agent_removed":
         this.agents.delete(event.agent_id);
+        return;
+      case "agent_columns":
+      case "agent_index":
+        // A columns client: `SpineClient` applies them with its table (`applyColumns`).
         return;
       case "resumed":
         // A resumed connection keeps the world: the events it missed follow, in order.

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 PROTOCOL_VERSION: Final = "1.8.0"
-SCHEMA_HASH: Final = "a5ccaf3af8e9387f716b8ed9935402f7eee888ace3984903a86c44bed5acbb57"
+SCHEMA_HASH: Final = "9eeb00453e159bce370c7c57b9ea9144bf652d44ac532dafaf1184ef4fb7e96c"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"

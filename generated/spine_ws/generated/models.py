@@ -74,7 +74,7 @@ Capability = TypeAliasType(
     Annotated[StrictStr, Field(pattern="^[a-z][a-z0-9_]{0,31}$", title="Capability")],
 )
 """
-A feature this server supports, for clients to check instead of versions: resume (/ws?resume= replays from the history), subscribe (the subscribe command and /ws?subscribe=), batch (batch frames), cluster (a gateway or host of a NATS cluster), playback (a recording played back: the playback commands). A client ignores names it does not know: newer servers may add some.
+A feature this server supports, for clients to check instead of versions: resume (/ws?resume= replays from the history), subscribe (the subscribe command and /ws?subscribe=), batch (batch frames), columns (subscribe's columns: a tick's agent updates as one agent_columns frame, over spine.v1.msgpack), cluster (a gateway or host of a NATS cluster), playback (a recording played back: the playback commands). A client ignores names it does not know: newer servers may add some.
 """
 
 

@@ -1,0 +1,63 @@
+/**
+ * `columns: true` against the real server: a MessagePack client gets each tick of the
+ * default world's movers as one `agent_columns` frame, and its rows are, seq for seq, the
+ * `agent_update` events a JSON client gets; `world` holds the same agents and data.
+ */
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { type AgentUpdateEvent, SpineClient, updates } from "../src/index.js";
+import { type RunningServer, startServer } from "./server.js";
+
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startServer({ args: ["--seed-agents", "40", "--tick-rate", "50"] });
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe("SpineClient with columns", () => {
+  it("decodes each tick's frame to the JSON client's updates and keeps the same world", async () => {
+    const columns = new SpineClient(server.wsUrl, { WebSocket, encoding: "msgpack", subscribe: { columns: true } });
+    const json = new SpineClient(server.wsUrl, { WebSocket });
+    await Promise.all([columns.connect(), json.connect()]);
+    const fromColumns = new Map<number, AgentUpdateEvent>();
+    const fromJson = new Map<number, AgentUpdateEvent>();
+    let frames = 0;
+    columns.on("agent_update", () => {
+      throw new Error("a columns client got an agent_update frame while keeping up");
+    });
+    columns.on("agent_columns", (event) => {
+      frames++;
+      for (const update of updates(event, columns.agentTable)) fromColumns.set(update.seq, update);
+    });
+    json.on("agent_update", (event) => fromJson.set(event.seq, event));
+    await json.send({ type: "start" });
+    await new Promise((done) => setTimeout(done, 400));
+    await json.send({ type: "stop" });
+    // Both have seen the stream up to the stop once the JSON client's last seq reached the other.
+    const last = Math.max(...fromJson.keys());
+    for (let i = 0; i < 100 && Math.max(0, ...fromColumns.keys()) < last; i++) {
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    expect(frames).toBeGreaterThan(3);
+    const common = [...fromJson.keys()].filter((seq) => fromColumns.has(seq));
+    expect(common.length).toBe(fromJson.size);
+    for (const seq of common) expect(fromColumns.get(seq)).toEqual(fromJson.get(seq));
+    expect(columns.agentTable.ids.length).toBe(40);
+    expect([...columns.world.agents.entries()]).toEqual([...json.world.agents.entries()]);
+    columns.close();
+    json.close();
+  });
+
+  it("refuses columns over JSON before sending anything", async () => {
+    expect(() => new SpineClient(server.wsUrl, { WebSocket, subscribe: { columns: true } })).toThrow(/msgpack/);
+    const json = new SpineClient(server.wsUrl, { WebSocket });
+    await json.connect();
+    await expect(json.subscribe({ columns: true })).rejects.toThrow(/msgpack/);
+    json.close();
+  });
+});
