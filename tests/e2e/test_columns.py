@@ -36,6 +36,9 @@ class Columns:
         self.events: dict[int, dict[str, Any]] = {}
         self.frames: dict[str, int] = {}
         self.skipped: list[tuple[int, int]] = []
+        # Each agent's data as this client holds it (what `unchanged` members keep).
+        self.state: dict[str, dict[str, Any]] = {}
+        self.unchanged: set[str] = set()
 
     def take(self, raw: str | bytes) -> dict[str, Any]:
         assert isinstance(raw, bytes), f"a text frame on a msgpack connection: {raw!r}"
@@ -47,12 +50,18 @@ class Columns:
             assert event["start"] == len(self.table), "the table grows in order, gapless"
             self.table.extend(event["agent_ids"])
         elif kind == "agent_columns":
-            for update in decode(event, self.table):
+            self.unchanged.update(event["unchanged"])
+            for update in decode(event, self.table, self.state):
                 self.events[update["seq"]] = update
+                self.state[update["agent_id"]] = update["data"]
+        elif kind == "snapshot":
+            self.state = {agent["agent_id"]: agent["data"] for agent in event["agents"]}
         elif kind == "skipped":
             self.skipped.append((event["first_seq"], event["last_seq"]))
         elif "seq" in event:
             self.events[event["seq"]] = event
+            if kind in ("agent_added", "agent_update"):
+                self.state[event["agent_id"]] = event["data"]
         return event
 
 
@@ -72,8 +81,20 @@ async def json_stream(ws: ClientConnection) -> dict[int, dict[str, Any]]:
             return events
 
 
-async def test_a_columns_client_decodes_to_the_json_updates_seq_for_seq() -> None:
-    with run_server("--simulation", "tests.e2e.sims:swarm") as server:
+@pytest.mark.parametrize(
+    ("args", "agents", "unchanged"),
+    [
+        # every member changes each tick: float64, float32, integer, boolean, string
+        (("--simulation", "tests.e2e.sims:swarm"), SWARM, set()),
+        # the default world: velocities change only at a wall, so they are left out
+        (("--seed-agents", "30", "--tick-rate", "50"), 30, {"vx", "vy"}),
+    ],
+    ids=["swarm", "default-world"],
+)
+async def test_a_columns_client_decodes_to_the_json_updates_seq_for_seq(
+    args: tuple[str, ...], agents: int, unchanged: set[str]
+) -> None:
+    with run_server(*args) as server:
         packed = await websockets.connect(
             f"{server.ws_url}?subscribe={COLUMNS}",
             subprotocols=[Subprotocol(f"{SUBPROTOCOL}.msgpack")],
@@ -92,13 +113,12 @@ async def test_a_columns_client_decodes_to_the_json_updates_seq_for_seq() -> Non
     # Every tick came as one frame, the table once for the lot (the swarm never grows).
     assert columns.frames["agent_columns"] >= TICKS
     assert columns.frames.get("agent_update", 0) == 0
-    assert columns.frames["agent_index"] == 1 and sorted(columns.table) == sorted(
-        f"s{n}" for n in range(SWARM)
-    )
+    assert columns.frames["agent_index"] == 1 and len(set(columns.table)) == agents
+    assert columns.unchanged == unchanged
     # Seq for seq the JSON client's events, but those a skipped notice accounts for.
     thinned = {seq for first, last_seq in columns.skipped for seq in range(first, last_seq + 1)}
     common = [seq for seq in sorted(expected) if seq >= min(columns.events)]
-    assert len(common) >= SWARM * TICKS
+    assert len([seq for seq in common if expected[seq]["type"] == "agent_update"]) >= agents * TICKS
     for seq in common:
         if seq not in columns.events:
             assert seq in thinned, f"seq {seq} neither delivered nor skipped"

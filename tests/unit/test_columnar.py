@@ -5,6 +5,7 @@ coalesced updates, one by one."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -13,11 +14,12 @@ import numpy
 import orjson
 import pytest
 
-from spine_ws.core.columnar import decode, split
+from spine_ws.core.columnar import KEY_EVERY, Deltas, decode, split
 from spine_ws.core.delivery import Subscription
 from spine_ws.core.hub import Hub
-from spine_ws.core.items import Published
-from spine_ws.generated import AgentAddedEvent, TickStartEvent
+from spine_ws.core.items import AgentUpdates, Published
+from spine_ws.generated import AgentAddedEvent, AgentUpdateEvent, TickStartEvent
+from spine_ws.sim import EventSink
 from spine_ws.sim.boundary import CommandQueue
 from tests.support.outbox import FakeOutbox
 from tests.unit.test_columns import published
@@ -101,7 +103,7 @@ def test_columns_clients_share_each_ticks_frame_and_get_the_table_once_then_what
         if message["type"] == "agent_index":
             table.extend(message["agent_ids"])
         elif message["type"] == "agent_columns":
-            updates += decode(message, table)
+            updates += decode(message, table, {})
     assert [(u["agent_id"], u["data"]["x"], u["data"]["name"]) for u in updates[-3:]] == [
         ("a", 1.5, "n3"),
         ("b", 2.5, "n3"),
@@ -138,3 +140,41 @@ def test_columns_are_for_msgpack_connections_only() -> None:
     hub = Hub(CommandQueue(4), clock=time.monotonic)
     with pytest.raises(Exception, match=r"spine\.v1\.msgpack"):
         hub.subscription_of('{"columns": true}')
+
+
+def test_a_numeric_column_is_left_out_only_when_the_same_agents_had_the_same_bytes() -> None:
+    deltas = Deltas()
+    names = ["x", "vx", "label"]
+
+    def publish(ids: list[str], x: list[float], vx: list[float]) -> list[str]:
+        return deltas.columns(ids, names, [x, vx, ["l"] * len(ids)]).unchanged
+
+    assert publish(["a", "b"], [1.0, 2.0], [0.5, 0.5]) == []  # nothing before
+    assert publish(["a", "b"], [1.5, 2.5], [0.5, 0.5]) == ["vx"]
+    assert publish(["b", "a"], [2.5, 1.5], [0.5, 0.5]) == []  # other order: other rows
+    assert publish(["c"], [9.0], [1.0]) == []
+    assert publish(["b", "a"], [3.0, 2.0], [0.5, 0.5]) == ["vx"]  # each set remembered
+    assert publish(["c"], [9.0], [1.0]) == ["x", "vx"]
+    deltas.touched()  # say, an agent_update of one of them, published alone
+    assert publish(["c"], [9.0], [1.0]) == []
+    frames = [publish(["c"], [9.0], [1.0]) for _ in range(KEY_EVERY + 1)]
+    assert frames[-1] == [] and all(frame == ["x", "vx"] for frame in frames[:-1]), "key frames"
+
+
+def test_the_sink_forgets_its_columns_when_an_agent_changes_another_way() -> None:
+    """broadcast(AgentUpdateEvent) of an agent between two ticks published at once:
+    the second frame carries every column, as the agent's data is no longer the last's."""
+    same = {"x": numpy.array([1.0]), "vx": numpy.array([0.5])}
+    got: list[Published] = []
+    loop = asyncio.new_event_loop()
+    try:
+        sink = EventSink(loop, got.extend)
+        sink.broadcast_updates(1, ["a"], same)
+        sink.broadcast_updates(2, ["a"], same)
+        sink.broadcast(AgentUpdateEvent, tick=2, agent_id="a", data={"x": 7.0, "vx": 0.5})
+        sink.broadcast_updates(3, ["a"], same)
+        loop.run_until_complete(asyncio.sleep(0))
+    finally:
+        loop.close()
+    unchanged = [item.columns.unchanged for item in got if isinstance(item, AgentUpdates)]
+    assert unchanged == [[], ["x", "vx"], []]

@@ -54,15 +54,29 @@ export function readColumns(event: AgentColumnsEvent): Columns {
   return { index, numeric, values };
 }
 
-/** The `agent_update` events a frame stands for, in seq order (one object each: for tests and tools). */
-export function* updates(event: AgentColumnsEvent, table: AgentTable): Generator<AgentUpdateEvent> {
+/**
+ * The `agent_update` events a frame stands for, in seq order (one object each: for tests
+ * and tools). `held` gives an agent's data as the client holds it, for the members the
+ * frame leaves `unchanged` (a `SpineClient`'s `world`, read before or after it applied the
+ * frame: those members are the same).
+ */
+export function* updates(
+  event: AgentColumnsEvent,
+  table: AgentTable,
+  held: (agentId: string) => Data | undefined = () => undefined,
+): Generator<AgentUpdateEvent> {
   const { index, numeric, values } = readColumns(event);
   for (let row = 0; row < event.count; row++) {
-    const data: Data = {};
-    for (const name in numeric) data[name] = numeric[name]![row];
-    for (const name in values) data[name] = values[name]![row];
     const agentId = table.ids[index[row]!];
     if (agentId === undefined) throw new Error(`agent_columns: index ${index[row]} is not in the table`);
+    const data: Data = {};
+    if (event.unchanged.length > 0) {
+      const before = held(agentId);
+      if (before === undefined) throw new Error(`agent_columns: ${agentId}'s unchanged members are not held`);
+      for (const name of event.unchanged) data[name] = before[name];
+    }
+    for (const name in numeric) data[name] = numeric[name]![row];
+    for (const name in values) data[name] = values[name]![row];
     yield { type: "agent_update", seq: event.first_seq + row, tick: event.tick, agent_id: agentId, data };
   }
 }

@@ -51,15 +51,16 @@ export class WorldState<D extends object = Data> {
   }
 
   /**
-   * Fold in a tick's `agent_update`s sent as columns: each row's data, whole, written
-   * into the agent's data object in place (no object per agent once the first frame of
+   * Fold in a tick's `agent_update`s sent as columns: each row's data, whole (its
+   * `unchanged` members as they were), written into the agent's data object in place (no object per agent once the first frame of
    * a shape made it). Rows of agents this world does not hold are ignored, as updates are.
    */
   applyColumns(event: AgentColumnsEvent, table: AgentTable): void {
     const { index, numeric, values } = readColumns(event);
     const numericNames = Object.keys(numeric);
     const valueNames = Object.keys(values);
-    const shape = [...numericNames, "", ...valueNames].join("\u0000");
+    const kept = event.unchanged;
+    const shape = [...numericNames, "", ...valueNames, "", ...kept].join("\u0000");
     const arrays = numericNames.map((name) => numeric[name]!);
     const lists = valueNames.map((name) => values[name]!);
     const ids = table.ids;
@@ -70,7 +71,10 @@ export class WorldState<D extends object = Data> {
       if (agent === undefined) continue;
       let data = agent.data as Record<string, unknown>;
       if (shapes.get(data) !== shape) {
-        data = {};
+        // A new object, once per agent and shape: the unchanged members carried over.
+        const fresh: Record<string, unknown> = {};
+        for (const name of kept) fresh[name] = data[name];
+        data = fresh;
         shapes.set(data, shape);
         agent.data = data as D;
       }

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 PROTOCOL_VERSION: Final = "1.8.0"
-SCHEMA_HASH: Final = "9eeb00453e159bce370c7c57b9ea9144bf652d44ac532dafaf1184ef4fb7e96c"
+SCHEMA_HASH: Final = "0e1f731c374d00e41d3476cb582c51e73b15d896533f1eff66d4e54500a589d8"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"

@@ -15,13 +15,23 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgpack
 
-__all__ = ["LAYOUT", "AgentIndex", "ColumnsRun", "Indexing", "TickColumns", "decode", "split"]
+__all__ = [
+    "KEY_EVERY",
+    "LAYOUT",
+    "AgentIndex",
+    "ColumnsRun",
+    "Deltas",
+    "Indexing",
+    "TickColumns",
+    "decode",
+    "split",
+]
 
 LAYOUT = 1
 # The largest integer a float64 (and a JavaScript number) holds exactly.
@@ -60,10 +70,63 @@ def _float64(column: list[Any]) -> bytes | None:
 
 @dataclass(frozen=True, slots=True)
 class TickColumns:
-    """One tick's updates as columns (made on the simulation's thread)."""
+    """One tick's updates as columns (made on the simulation's thread): the numeric
+    columns that changed, the other columns, and the numeric ones that did not."""
 
     numeric: dict[str, bytes]
     other: dict[str, list[Any]]
+    unchanged: list[str] = field(default_factory=list)
+
+
+# A frame with every column, however little changed, at least this often.
+KEY_EVERY = 64
+
+
+class Deltas:
+    """What the simulation's thread remembers to leave unchanged columns out: the last
+    tick each set of agents was published at once (its agents, in order, and their
+    numeric columns), for the last few such sets.
+
+    A column is left out only when the same agents, in the same order, had the very same
+    bytes when they were last published at once, with no other event about an agent
+    since (`touched`). Every client a frame reaches then holds those values already: a
+    columns frame goes only to a client sent every event before it (whatever thins a
+    client sends it whole updates instead, and a snapshot, a resume or a subscribe's
+    ack carries the stream's state as of its seq).
+    """
+
+    __slots__ = ("_last",)
+
+    # Sets of agents remembered (a simulation publishing its agents in groups).
+    SETS = 16
+
+    def __init__(self) -> None:
+        # agents -> (their numeric columns, frames since a key frame)
+        self._last: dict[tuple[str, ...], tuple[dict[str, bytes], int]] = {}
+
+    def touched(self) -> None:
+        """An event about an agent was published some other way: no delta on the next."""
+        self._last.clear()
+
+    def columns(
+        self, agent_ids: Sequence[str], names: Sequence[str], values: Sequence[list[Any]]
+    ) -> TickColumns:
+        numeric, other = split(names, values)
+        agents = tuple(agent_ids)
+        last = self._last.pop(agents, None)
+        if last is None or last[1] >= KEY_EVERY:
+            self._remember(agents, numeric, 0)
+            return TickColumns(numeric, other)
+        before, since = last
+        self._remember(agents, numeric, since + 1)
+        unchanged = [name for name, packed in numeric.items() if before.get(name) == packed]
+        changed = {name: packed for name, packed in numeric.items() if name not in unchanged}
+        return TickColumns(changed, other, unchanged)
+
+    def _remember(self, agents: tuple[str, ...], numeric: dict[str, bytes], since: int) -> None:
+        self._last[agents] = numeric, since
+        if len(self._last) > self.SETS:
+            del self._last[next(iter(self._last))]  # the longest unpublished
 
 
 class AgentIndex:
@@ -139,14 +202,18 @@ class ColumnsRun:
                 "index": self.index,
                 "columns": self.columns.numeric,
                 "values": self.columns.other,
+                "unchanged": self.columns.unchanged,
             }
             self._frame = msgpack.packb(message, use_bin_type=True)
         return self._frame
 
 
-def decode(frame: dict[str, Any], table: Sequence[str]) -> list[dict[str, Any]]:
+def decode(
+    frame: dict[str, Any], table: Sequence[str], previous: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
     """An `agent_columns` frame (decoded MessagePack) as the `agent_update` events it
-    stands for, with their seqs: what a client of layout 1 reads, in Python."""
+    stands for, with their seqs: what a client of layout 1 reads, in Python. `previous`
+    is each agent's data before it (for the members it leaves `unchanged`)."""
     if frame.get("layout") != LAYOUT:
         raise ValueError(f"agent_columns layout {frame.get('layout')!r}: this reads {LAYOUT}")
     count = frame["count"]
@@ -159,15 +226,19 @@ def decode(frame: dict[str, Any], table: Sequence[str]) -> list[dict[str, Any]]:
     if len(index) != count or any(len(c) != count for c in numeric.values()):
         raise ValueError("agent_columns: a column's length is not count")
     events = []
+    unchanged = frame["unchanged"]
     for row in range(count):
-        data: dict[str, Any] = {name: column[row] for name, column in numeric.items()}
+        agent_id = table[index[row]]
+        kept = previous[agent_id] if unchanged else {}
+        data: dict[str, Any] = {name: kept[name] for name in unchanged}
+        data.update({name: column[row] for name, column in numeric.items()})
         data.update({name: values[row] for name, values in frame["values"].items()})
         events.append(
             {
                 "seq": frame["first_seq"] + row,
                 "type": "agent_update",
                 "tick": frame["tick"],
-                "agent_id": table[index[row]],
+                "agent_id": agent_id,
                 "data": data,
             }
         )

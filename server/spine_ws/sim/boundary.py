@@ -30,11 +30,16 @@ from typing import Any, TypeVar
 from orjson import dumps
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from spine_ws.core.columnar import TickColumns, split
+from spine_ws.core.columnar import Deltas
 from spine_ws.core.errors import ProtocolError, SimulationError
 from spine_ws.core.items import AgentUpdates, CommandItem, EventItem, Published
 from spine_ws.core.messages import to_json, wire_type
-from spine_ws.generated import CommandAckEvent
+from spine_ws.generated import (
+    AgentAddedEvent,
+    AgentRemovedEvent,
+    AgentUpdateEvent,
+    CommandAckEvent,
+)
 from spine_ws.sim.columns import Column, checked
 from spine_ws.sim.jobs import Jobs
 
@@ -138,6 +143,8 @@ class EventSink:
         self._pending: list[Published] = []
         self._lock = threading.Lock()
         self._wake_scheduled = False
+        # The columns of the last tick published at once, to leave unchanged ones out.
+        self._deltas = Deltas()
 
     def broadcast(self, model: type[M], /, **fields: Any) -> None:
         """Publish an event to every client; the server adds `seq`.
@@ -147,6 +154,8 @@ class EventSink:
         its other members.
         """
         _broadcastable(model)
+        if model in _ABOUT_AGENTS:
+            self._deltas.touched()
         fields["seq"] = 1  # a placeholder the schema wants: the hub stamps the real one
         event = model.model_validate(fields)
         self._put(EventItem(event, to_json(event, exclude=_NO_SEQ)))
@@ -170,8 +179,8 @@ class EventSink:
             for agent_id, members in zip(agent_ids, data, strict=True)
         ]
         # The same tick as columns, for the clients that take it so (core/columnar.py).
-        numeric, other = split(names, values)
-        self._put(AgentUpdates(tick, list(agent_ids), data, bodies, TickColumns(numeric, other)))
+        columnar = self._deltas.columns(agent_ids, names, values)
+        self._put(AgentUpdates(tick, list(agent_ids), data, bodies, columnar))
 
     def reply(self, connection_id: str, event: BaseModel) -> None:
         """Send one event to one connection only (acks and errors); no `seq`."""
@@ -237,6 +246,8 @@ class EventSink:
 
 
 _NO_SEQ = {"seq"}
+# The events that change an agent's data as the stream knows it (the mirror's).
+_ABOUT_AGENTS = frozenset({AgentAddedEvent, AgentRemovedEvent, AgentUpdateEvent})
 
 
 # Once per model, not per event: this is the simulation's per-event path.

@@ -20,7 +20,7 @@ export type ResultOf<T extends string> = T extends keyof CommandResults
 /** Protocol version these types were generated for. */
 export const PROTOCOL_VERSION = "1.8.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "9eeb00453e159bce370c7c57b9ea9144bf652d44ac532dafaf1184ef4fb7e96c";
+export const SCHEMA_HASH = "0e1f731c374d00e41d3476cb582c51e73b15d896533f1eff66d4e54500a589d8";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */
