@@ -1,10 +1,12 @@
 """Big worlds: a swarm whose every agent moves each tick (`bench.sim:swarm`, published a
-tick at a time as columns), watched by K clients in JSON (`spine.v1`) and in MessagePack
-(`spine.v1.msgpack`), one encoding after the other on the same server.
+tick at a time as columns), watched by K clients in JSON (`spine.v1`), in MessagePack
+(`spine.v1.msgpack`) and as columns (MessagePack, `subscribe` with `columns: true`: a
+tick's updates in one `agent_columns` frame), one mode after the other on one server.
 
-Per encoding: the bytes per agent update a client receives, the server's CPU per update
-delivered, and the share of the published updates each client got: a client that cannot
-keep up is thinned (its updates coalesced, told with `skipped`), never silently.
+Per mode: the bytes a client receives per agent update (all its frames counted), the
+server's CPU per update delivered, and the share of the published updates each client
+got: a client that cannot keep up is thinned (its updates coalesced, told with
+`skipped`), never silently.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import msgpack
 import orjson
@@ -26,7 +29,13 @@ from bench.launch import start_server
 
 __all__ = ["ENCODINGS", "measure"]
 
-ENCODINGS = ("spine.v1", "spine.v1.msgpack")
+ENCODINGS = ("spine.v1", "spine.v1.msgpack", "columns")
+# How each mode connects: its subprotocol, and what it asks for at connect time.
+_CONNECT = {
+    "spine.v1": ("spine.v1", ""),
+    "spine.v1.msgpack": ("spine.v1.msgpack", ""),
+    "columns": ("spine.v1.msgpack", "?subscribe=" + quote('{"columns":true}')),
+}
 _COUNTED = ("frames", "bytes", "updates", "ticks", "skipped", "closed")
 
 
@@ -68,6 +77,8 @@ class Watcher(WSListener):
         kind = event.get("type")
         if kind == "agent_update":
             tally["updates"] += 1
+        elif kind == "agent_columns":
+            tally["updates"] += event["count"]
         elif kind == "tick_end":
             tally["ticks"] += 1
         elif kind == "skipped":
@@ -81,13 +92,14 @@ class Watcher(WSListener):
 
 def _watch(pipe: Pipe, url: str, encoding: str, size: int, warmup: float, window: float) -> None:
     async def run() -> dict[str, Any]:
-        binary = encoding.endswith("msgpack")
+        subprotocol, query = _CONNECT[encoding]
+        binary = subprotocol.endswith("msgpack")
         watchers: list[Watcher] = []
         for _ in range(size):
             _, watcher = await ws_connect(
                 lambda: Watcher(binary),
-                url,
-                extra_headers={"Sec-WebSocket-Protocol": encoding},
+                url + query,
+                extra_headers={"Sec-WebSocket-Protocol": subprotocol},
                 max_frame_size=1 << 30,
                 websocket_handshake_timeout=60,
             )
@@ -152,9 +164,14 @@ def _clients(
 
 
 def measure(
-    log_dir: Path, agents: int, tick_rate: float, clients: int, window: float = 5.0
+    log_dir: Path,
+    agents: int,
+    tick_rate: float,
+    clients: int,
+    window: float = 5.0,
+    modes: tuple[str, ...] = ENCODINGS,
 ) -> dict[str, Any]:
-    """One swarm server; per encoding, `clients` clients watching it for `window` s."""
+    """One swarm server; per mode, `clients` clients watching it for `window` s."""
     os.environ["SPINE_BENCH_SWARM"] = str(agents)
     os.environ["SPINE_BENCH_SWARM_RATE"] = str(tick_rate)
     name = f"bigworld-{agents}"
@@ -162,13 +179,13 @@ def measure(
     out: dict[str, Any] = {"agents": agents, "tick_rate": tick_rate, "clients": clients}
     try:
         time.sleep(1.0 + agents / 50_000)  # the swarm is added before the first tick
-        for encoding in ENCODINGS:
+        for encoding in modes:
             seen = _clients(server.url, encoding, clients, 2, window, server.cpu_seconds)
             published = agents * seen["ticks"] / clients  # each client saw every tick_end
             delivered = seen["updates"] + seen["skipped"]
             seen["delivered_share"] = seen["updates"] / max(1.0, published * clients)
             seen["accounted_share"] = delivered / max(1.0, published * clients)
-            seen["bytes_per_update"] = seen["bytes"] / max(1, seen["frames"])
+            seen["bytes_per_update"] = seen["bytes"] / max(1, seen["updates"])
             seen["server_cpu_per_update_us"] = (
                 seen["server_cpu"] * window / max(1, seen["updates"]) * 1e6
             )

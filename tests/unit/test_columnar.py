@@ -14,7 +14,7 @@ import numpy
 import orjson
 import pytest
 
-from spine_ws.core.columnar import KEY_EVERY, Deltas, decode, split
+from spine_ws.core.columnar import KEY_EVERY, AgentIndex, ColumnsRun, Deltas, decode, split
 from spine_ws.core.delivery import Subscription
 from spine_ws.core.hub import Hub
 from spine_ws.core.items import AgentUpdates, Published
@@ -178,3 +178,30 @@ def test_the_sink_forgets_its_columns_when_an_agent_changes_another_way() -> Non
         loop.close()
     unchanged = [item.columns.unchanged for item in got if isinstance(item, AgentUpdates)]
     assert unchanged == [[], ["x", "vx"], []]
+
+
+def test_a_column_of_which_few_rows_changed_travels_as_a_patch_and_decodes_whole() -> None:
+    """1,000 agents, three of them bounced: their velocity rows only, as a patch."""
+    ids = [f"a{n}" for n in range(1000)]
+    x = numpy.arange(1000) * 0.5
+    vx = numpy.full(1000, 0.25)
+    deltas = Deltas()
+    first = deltas.columns(ids, ["x", "vx"], [x.tolist(), vx.tolist()])
+    bounced = vx.copy()
+    bounced[[3, 500, 999]] = -0.25
+    second = deltas.columns(ids, ["x", "vx"], [(x + 1).tolist(), bounced.tolist()])
+    assert not first.patches and list(second.numeric) == ["x"] and second.unchanged == []
+    rows, values = second.patches["vx"]
+    assert numpy.frombuffer(rows, "<u4").tolist() == [3, 500, 999]
+    assert numpy.frombuffer(values, "<f8").tolist() == [-0.25] * 3
+    table = AgentIndex()
+    run = ColumnsRun(0, 1000, 7, 2, second, table, table.indices(ids), 1000)
+    previous = {agent: {"x": float(x[n]), "vx": 0.25} for n, agent in enumerate(ids)}
+    decoded = decode(msgpack.unpackb(run.frame()), table.ids, previous)
+    assert [u["data"] for u in decoded] == [
+        {"x": float(x[n] + 1), "vx": float(bounced[n])} for n in range(1000)
+    ]
+    assert decoded[0]["seq"] == 7 and decoded[-1]["seq"] == 1006
+    # Most rows changed: the column goes whole.
+    third = deltas.columns(ids, ["x", "vx"], [(x + 1).tolist(), (-bounced).tolist()])
+    assert list(third.numeric) == ["vx"] and not third.patches and third.unchanged == ["x"]

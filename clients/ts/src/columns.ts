@@ -32,6 +32,8 @@ export interface Columns {
   numeric: Record<string, Float64Array>;
   /** Each other member: its value in each row. */
   values: Record<string, unknown[]>;
+  /** Each numeric member of which some rows changed: those rows, and their values. */
+  patches: Record<string, { rows: Uint32Array; data: Float64Array }>;
 }
 
 /** Read a frame's columns (views on its bytes where aligned, copies where not). */
@@ -51,7 +53,13 @@ export function readColumns(event: AgentColumnsEvent): Columns {
     if (list.length !== count) throw new Error(`agent_columns: ${name} has ${list.length} values for ${count} rows`);
     values[name] = list;
   }
-  return { index, numeric, values };
+  const patches: Record<string, { rows: Uint32Array; data: Float64Array }> = {};
+  for (const [name, patch] of Object.entries(event.patches)) {
+    if (patch === undefined) continue;
+    const size = patch.rows.byteLength / Uint32Array.BYTES_PER_ELEMENT;
+    patches[name] = { rows: typed(patch.rows, Uint32Array, size, name), data: typed(patch.data, Float64Array, size, name) };
+  }
+  return { index, numeric, values, patches };
 }
 
 /**
@@ -65,15 +73,25 @@ export function* updates(
   table: AgentTable,
   held: (agentId: string) => Data | undefined = () => undefined,
 ): Generator<AgentUpdateEvent> {
-  const { index, numeric, values } = readColumns(event);
+  const { index, numeric, values, patches } = readColumns(event);
+  const kept = [...event.unchanged, ...Object.keys(patches)];
+  const patched = new Map<number, Data>(); // row -> its patched members
+  for (const [name, { rows, data }] of Object.entries(patches)) {
+    rows.forEach((row, k) => {
+      const members = patched.get(row) ?? {};
+      members[name] = data[k];
+      patched.set(row, members);
+    });
+  }
   for (let row = 0; row < event.count; row++) {
     const agentId = table.ids[index[row]!];
     if (agentId === undefined) throw new Error(`agent_columns: index ${index[row]} is not in the table`);
     const data: Data = {};
-    if (event.unchanged.length > 0) {
+    if (kept.length > 0) {
       const before = held(agentId);
       if (before === undefined) throw new Error(`agent_columns: ${agentId}'s unchanged members are not held`);
-      for (const name of event.unchanged) data[name] = before[name];
+      for (const name of kept) data[name] = before[name];
+      Object.assign(data, patched.get(row));
     }
     for (const name in numeric) data[name] = numeric[name]![row];
     for (const name in values) data[name] = values[name]![row];

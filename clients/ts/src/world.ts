@@ -52,14 +52,14 @@ export class WorldState<D extends object = Data> {
 
   /**
    * Fold in a tick's `agent_update`s sent as columns: each row's data, whole (its
-   * `unchanged` members as they were), written into the agent's data object in place (no object per agent once the first frame of
+   * `unchanged` members as they were, its `patches` members too but in the rows patched), written into the agent's data object in place (no object per agent once the first frame of
    * a shape made it). Rows of agents this world does not hold are ignored, as updates are.
    */
   applyColumns(event: AgentColumnsEvent, table: AgentTable): void {
-    const { index, numeric, values } = readColumns(event);
+    const { index, numeric, values, patches } = readColumns(event);
     const numericNames = Object.keys(numeric);
     const valueNames = Object.keys(values);
-    const kept = event.unchanged;
+    const kept = [...event.unchanged, ...Object.keys(patches)];
     const shape = [...numericNames, "", ...valueNames, "", ...kept].join("\u0000");
     const arrays = numericNames.map((name) => numeric[name]!);
     const lists = valueNames.map((name) => values[name]!);
@@ -80,6 +80,12 @@ export class WorldState<D extends object = Data> {
       }
       for (let k = 0; k < arrays.length; k++) data[numericNames[k]!] = arrays[k]![row];
       for (let k = 0; k < lists.length; k++) data[valueNames[k]!] = lists[k]![row];
+    }
+    for (const [name, { rows, data }] of Object.entries(patches)) {
+      for (let k = 0; k < rows.length; k++) {
+        const agent = agents.get(ids[index[rows[k]!]!]!);
+        if (agent !== undefined) (agent.data as Record<string, unknown>)[name] = data[k];
+      }
     }
   }
 

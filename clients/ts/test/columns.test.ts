@@ -6,7 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { type AgentUpdateEvent, SpineClient, updates } from "../src/index.js";
+import { type AgentColumnsEvent, AgentTable, type AgentUpdateEvent, SpineClient, updates, WorldState } from "../src/index.js";
 import { type RunningServer, startServer } from "./server.js";
 
 let server: RunningServer;
@@ -63,5 +63,54 @@ describe("SpineClient with columns", () => {
     await json.connect();
     await expect(json.subscribe({ columns: true })).rejects.toThrow(/msgpack/);
     json.close();
+  });
+});
+
+const bytes = (array: Float64Array | Uint32Array) => new Uint8Array(array.buffer);
+
+describe("agent_columns, read without a server", () => {
+  it("keeps unchanged members, applies a patch's rows only, and updates() agrees with world", () => {
+    const world = new WorldState();
+    world.reset({
+      type: "snapshot",
+      seq: 4,
+      epoch: "e",
+      connection_id: "c",
+      role: "viewer",
+      protocol_version: "1.8.0",
+      schema_hash: "h",
+      capabilities: [],
+      supported_commands: [],
+      simulation: { status: "running", tick: 1, tick_rate: 10 },
+      agents: ["a", "b", "c"].map((id, n) => ({ agent_id: id, agent_kind: "k", data: { x: n, vx: 1, vy: 2, tag: "t" } })),
+    } as never);
+    const table = new AgentTable();
+    table.apply({ type: "agent_index", start: 0, agent_ids: ["c", "a", "b"] });
+    const frame: AgentColumnsEvent = {
+      type: "agent_columns",
+      layout: 1,
+      tick: 2,
+      first_seq: 5,
+      last_seq: 7,
+      count: 3,
+      index: bytes(new Uint32Array([1, 2, 0])), // a, b, c
+      columns: { x: bytes(new Float64Array([10, 11, 12])) },
+      values: { tag: ["u", "v", null] },
+      unchanged: ["vy"],
+      patches: { vx: { rows: bytes(new Uint32Array([1])), data: bytes(new Float64Array([-1])) } },
+    };
+    world.applyColumns(frame, table);
+    const data = Object.fromEntries([...world.agents].map(([id, agent]) => [id, agent.data]));
+    expect(data).toEqual({
+      a: { x: 10, vx: 1, vy: 2, tag: "u" },
+      b: { x: 11, vx: -1, vy: 2, tag: "v" },
+      c: { x: 12, vx: 1, vy: 2, tag: null },
+    });
+    const rows = [...updates(frame, table, (id) => world.agents.get(id)?.data)];
+    expect(rows.map((row) => [row.seq, row.agent_id, row.data])).toEqual([
+      [5, "a", data.a],
+      [6, "b", data.b],
+      [7, "c", data.c],
+    ]);
   });
 });

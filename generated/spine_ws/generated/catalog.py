@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 PROTOCOL_VERSION: Final = "1.8.0"
-SCHEMA_HASH: Final = "0e1f731c374d00e41d3476cb582c51e73b15d896533f1eff66d4e54500a589d8"
+SCHEMA_HASH: Final = "854b3db798163184cfade48546cf532b0538091913261d08c0d54bf49b51efcf"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"

@@ -56,6 +56,34 @@ def split(
     return numeric, other
 
 
+# Rows compared at once when looking for the rows of a column that changed.
+_CHUNK = 64 * 8
+
+
+def _patch(old: bytes, new: bytes) -> tuple[bytes, bytes] | None:
+    """The rows of a float64 column that changed and their values, when few did (a
+    quarter of its chunks or fewer): else None, and the column goes whole."""
+    if len(old) != len(new):
+        return None
+    chunks = [
+        start
+        for start in range(0, len(new), _CHUNK)
+        if old[start : start + _CHUNK] != new[start : start + _CHUNK]
+    ]
+    if len(chunks) * 4 > len(new) // _CHUNK + 1:
+        return None
+    rows, data = array("I"), bytearray()
+    for start in chunks:
+        for offset in range(start, min(start + _CHUNK, len(new)), 8):
+            value = new[offset : offset + 8]
+            if old[offset : offset + 8] != value:
+                rows.append(offset // 8)
+                data += value
+    if not _LITTLE:
+        rows.byteswap()
+    return rows.tobytes(), bytes(data)
+
+
 def _float64(column: list[Any]) -> bytes | None:
     for value in column:
         kind = type(value)
@@ -76,6 +104,8 @@ class TickColumns:
     numeric: dict[str, bytes]
     other: dict[str, list[Any]]
     unchanged: list[str] = field(default_factory=list)
+    # Numeric columns of which only some rows changed: name -> (rows, their values).
+    patches: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
 
 
 # A frame with every column, however little changed, at least this often.
@@ -119,9 +149,16 @@ class Deltas:
             return TickColumns(numeric, other)
         before, since = last
         self._remember(agents, numeric, since + 1)
-        unchanged = [name for name, packed in numeric.items() if before.get(name) == packed]
-        changed = {name: packed for name, packed in numeric.items() if name not in unchanged}
-        return TickColumns(changed, other, unchanged)
+        delta = TickColumns({}, other)
+        for name, packed in numeric.items():
+            old = before.get(name)
+            if old == packed:
+                delta.unchanged.append(name)
+            elif old is not None and (patch := _patch(old, packed)) is not None:
+                delta.patches[name] = patch
+            else:
+                delta.numeric[name] = packed
+        return delta
 
     def _remember(self, agents: tuple[str, ...], numeric: dict[str, bytes], since: int) -> None:
         self._last[agents] = numeric, since
@@ -203,6 +240,10 @@ class ColumnsRun:
                 "columns": self.columns.numeric,
                 "values": self.columns.other,
                 "unchanged": self.columns.unchanged,
+                "patches": {
+                    name: {"rows": rows, "data": data}
+                    for name, (rows, data) in self.columns.patches.items()
+                },
             }
             self._frame = msgpack.packb(message, use_bin_type=True)
         return self._frame
@@ -225,12 +266,23 @@ def decode(
             column.byteswap()
     if len(index) != count or any(len(c) != count for c in numeric.values()):
         raise ValueError("agent_columns: a column's length is not count")
+    # A patched column: its rows that changed, the others as they were.
+    patched: dict[str, dict[int, float]] = {}
+    for name, patch in frame["patches"].items():
+        rows, changed = array("I", patch["rows"]), array("d", patch["data"])
+        if not _LITTLE:
+            rows.byteswap()
+            changed.byteswap()
+        patched[name] = dict(zip(rows, changed, strict=True))
+    kept_names = [*frame["unchanged"], *patched]
     events = []
-    unchanged = frame["unchanged"]
     for row in range(count):
         agent_id = table[index[row]]
-        kept = previous[agent_id] if unchanged else {}
-        data: dict[str, Any] = {name: kept[name] for name in unchanged}
+        kept = previous[agent_id] if kept_names else {}
+        data: dict[str, Any] = {name: kept[name] for name in kept_names}
+        for name, changes in patched.items():
+            if row in changes:
+                data[name] = changes[row]
         data.update({name: column[row] for name, column in numeric.items()})
         data.update({name: values[row] for name, values in frame["values"].items()})
         events.append(

@@ -20,7 +20,7 @@ export type ResultOf<T extends string> = T extends keyof CommandResults
 /** Protocol version these types were generated for. */
 export const PROTOCOL_VERSION = "1.8.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "0e1f731c374d00e41d3476cb582c51e73b15d896533f1eff66d4e54500a589d8";
+export const SCHEMA_HASH = "854b3db798163184cfade48546cf532b0538091913261d08c0d54bf49b51efcf";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */

@@ -646,7 +646,7 @@ export interface AgentAddedEvent {
   data: Data;
 }
 /**
- * Sent, in MessagePack only, to a client that subscribed with columns: true, in place of the agent_update events of one tick that the simulation published at once (EventSink.broadcast_updates): count of them, with the consecutive seqs first_seq to last_seq, row i being seq first_seq + i. Row i is the agent whose index (agent_index) is the i-th uint32 of index; its whole data is, for each member of unchanged, the value its agent already has, for each member of columns, the i-th float64 of that column, and for each member of values, the i-th item of that array. Decoded row by row it is, member for member, the agent_update events it replaces. Layout version 1: every byte string is little-endian, with no padding or header.
+ * Sent, in MessagePack only, to a client that subscribed with columns: true, in place of the agent_update events of one tick that the simulation published at once (EventSink.broadcast_updates): count of them, with the consecutive seqs first_seq to last_seq, row i being seq first_seq + i. Row i is the agent whose index (agent_index) is the i-th uint32 of index; its whole data is, for each member of unchanged (and of patches, but in the rows a patch lists), the value its agent already has, for each member of columns, the i-th float64 of that column, and for each member of values, the i-th item of that array. Decoded row by row it is, member for member, the agent_update events it replaces. Layout version 1: every byte string is little-endian, with no padding or header.
  */
 export interface AgentColumnsEvent {
   /**
@@ -690,9 +690,26 @@ export interface AgentColumnsEvent {
     [k: string]: unknown[] | undefined;
   };
   /**
-   * Numeric members left out because every row's value is the one its agent already has (the data last sent for it): each row's whole data is these members as the client holds them, then columns and values. A client is sent such a frame only if it was sent every event before it.
+   * Numeric members left out because every row's value is the one its agent already has (the data last sent for it). A client is sent a frame with unchanged or patches only if it was sent every event before it.
    */
   unchanged: string[];
+  /**
+   * Numeric members of which only some rows changed: member name -> the rows that did and their values; every other row keeps the value its agent already has (as for unchanged).
+   */
+  patches: {
+    [k: string]:
+      | {
+          /**
+           * The rows that changed: a MessagePack binary string of little-endian uint32, ascending.
+           */
+          rows: Uint8Array;
+          /**
+           * Their values: a MessagePack binary string of as many little-endian float64.
+           */
+          data: Uint8Array;
+        }
+      | undefined;
+  };
 }
 /**
  * Sent, in MessagePack only, to a client that subscribed with columns: true, before the first agent_columns frame that names an agent it has no index for: agent_ids[i] is the agent of index start + i. The table belongs to the epoch: it only grows (an index is never reused, an agent keeps its index). start 0 begins it anew: the server sends it whole again after a new subscription or snapshot.
