@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * How fast a browser tab takes the stream into `world`: batched vs one frame per event,
- * and batched in MessagePack (`spine.v1.msgpack`) vs in JSON.
+ * and batched in MessagePack (`spine.v1.msgpack`) vs in JSON; then, in a world of
+ * BIG_AGENTS, batched MessagePack vs columns (`columns: true`: a tick's updates as one
+ * `agent_columns` frame, applied to `world` in place).
  *
  *     node clients/ts/bench/browser.mjs        (after `npm run build`; about 60-80 s)
  *
@@ -15,7 +17,10 @@
  * viewer does: how much later a tick arrives than a steady stream would have it), and
  * nothing was lost, coalesced (`skipped`) or reconnected. The first step that is not
  * ends the mode. Main-thread time is Chromium's `TaskDuration` (CDP Performance
- * metrics) over the window of the highest sustained step, per 1,000 events received.
+ * metrics) over the window of the highest sustained step, per 1,000 events received (an
+ * agent_columns frame counts as the updates it carries): its inverse is the tab's
+ * capacity, what it could take if the server offered more (the big world's server runs
+ * out of ticks before a tab taking columns does).
  *
  * Prints one JSON object on stdout and nothing else; progress goes to stderr.
  */
@@ -34,6 +39,7 @@ const SPINE_WS = resolve(REPO, ".venv/bin/spine-ws");
 const CHROMIUM = "/usr/bin/chromium";
 
 const AGENTS = 500;
+const BIG_AGENTS = 10_000;
 /** Ticks per second of each step: offered events/s = tick rate × (AGENTS + 2). */
 const TICK_RATES = [4, 8, 12, 16, 24, 32, 48, 64, 100];
 const SETTLE_MS = 1_000;
@@ -43,9 +49,9 @@ const GROWTH_MS = 150;
 
 const log = (...parts) => console.error("bench/browser:", ...parts);
 
-function startServer() {
+function startServer(agents) {
   if (!existsSync(SPINE_WS)) throw new Error(`${SPINE_WS} is missing: run \`make\` at the repo root first`);
-  const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--seed-agents", String(AGENTS), "--tick-rate", String(TICK_RATES[0]), "--autostart"];
+  const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--seed-agents", String(agents), "--tick-rate", String(TICK_RATES[0]), "--autostart"];
   const child = spawn(SPINE_WS, args, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const port = new Promise((found, fail) => {
@@ -93,7 +99,7 @@ async function clientBundle() {
  * Runs in the page: a client into `world`, with counters the steps read. `tick_start`
  * handlers estimate latency from the tick clock; nothing else is done per event.
  */
-function pageSetup({ url, batched, encoding }) {
+function pageSetup({ url, batched, encoding, columns }) {
   const state = { events: 0, skipped: 0, gaps: 0, starts: 0, ticks: [], lastSeq: 0 };
   const options = {
     onGap: () => state.gaps++,
@@ -101,11 +107,15 @@ function pageSetup({ url, batched, encoding }) {
     reconnect: false,
   };
   if (batched) options.subscribe = { batch: true };
+  if (columns) options.subscribe = { columns: true };
   if (encoding) options.encoding = encoding;
   const client = new globalThis.Spine.SpineClient(url, options);
-  client.onAny(() => state.events++);
+  // A tick's columns frame stands for the updates it carries; the index table for none.
+  client.onAny((event) => {
+    if (event.type !== "agent_index") state.events += event.type === "agent_columns" ? event.count : 1;
+  });
   client.on("skipped", (event) => (state.skipped += event.count));
-  client.on("tick_start", (event) => state.ticks.push([event.tick, performance.now()]));
+  client.on("tick_start", (event) => state.ticks.push([event.tick, performance.now(), state.events]));
   globalThis.bench = {
     state,
     client,
@@ -143,15 +153,15 @@ function latencies(ticks, rate) {
 
 const mean = (values) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 
-async function runMode(browser, httpUrl, wsUrl, bundle, { batched, encoding }) {
-  const name = `${batched ? "batched" : "unbatched"}${encoding ? ` ${encoding}` : ""}`;
+async function runMode(browser, httpUrl, wsUrl, bundle, { batched, encoding, columns, agents = AGENTS }) {
+  const name = `${columns ? "columns" : batched ? "batched" : "unbatched"}${encoding ? ` ${encoding}` : ""} ${agents}`;
   const page = await browser.newPage();
   const errors = [];
   page.on("pageerror", (error) => errors.push(String(error)));
   await page.goto(`${httpUrl}health`); // the server's origin, for its WebSocket
   await page.setContent("<!doctype html><title>spine-ws bench</title>");
   await page.addScriptTag({ content: bundle });
-  await page.evaluate(pageSetup, { url: wsUrl, batched, encoding });
+  await page.evaluate(pageSetup, { url: wsUrl, batched, encoding, columns });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Performance.enable");
   const taskSeconds = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration")?.value ?? 0;
@@ -168,8 +178,14 @@ async function runMode(browser, httpUrl, wsUrl, bundle, { batched, encoding }) {
     const end = await page.evaluate(() => globalThis.bench.read());
     const task1 = await taskSeconds();
     const seconds = (end.at - start.at) / 1000;
-    const offered = rate * (AGENTS + 2);
-    const received = (end.events - start.events) / seconds;
+    const offered = rate * (agents + 2);
+    // Counted from the first tick in the window to the last: a window of whole ticks
+    // (a columns client gets a tick's updates at once, so a window's edges would count
+    // one more or one less tick: 8 % at 4 ticks/s).
+    const first = end.ticks[0];
+    const last = end.ticks.at(-1);
+    const received =
+      first && last && last[1] > first[1] ? ((last[2] - first[2]) * 1000) / (last[1] - first[1]) : (end.events - start.events) / seconds;
     const lat = latencies(end.ticks, rate);
     const third = Math.max(1, Math.floor(lat.length / 3));
     const growth = mean(lat.slice(-third)) - mean(lat.slice(0, third));
@@ -206,9 +222,11 @@ async function runMode(browser, httpUrl, wsUrl, bundle, { batched, encoding }) {
   await page.close();
   if (errors.length) log(name, "page errors:", errors.join("; "));
   const limit = steps.at(-1);
+  const perThousand = best?.main_thread_ms_per_1000 ?? null;
   return {
     sustained_events_per_s: best?.received_events_per_s ?? 0,
-    main_thread_ms_per_1000: best?.main_thread_ms_per_1000 ?? null,
+    main_thread_ms_per_1000: perThousand,
+    capacity_events_per_s: perThousand ? Math.round(1e6 / perThousand) : null,
     at_tick_rate: best?.tick_rate ?? null,
     first_unsustained: limit?.sustained ? null : { offered_events_per_s: limit?.offered_events_per_s, received_events_per_s: limit?.received_events_per_s, why: limit?.why },
   };
@@ -218,7 +236,8 @@ async function main() {
   const began = Date.now();
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
   const bundle = await clientBundle();
-  const server = startServer();
+  const server = startServer(AGENTS);
+  let big;
   let browser;
   try {
     const port = await server.port;
@@ -232,11 +251,29 @@ async function main() {
     const unbatched = await runMode(browser, httpUrl, wsUrl, bundle, { batched: false });
     const batched = await runMode(browser, httpUrl, wsUrl, bundle, { batched: true });
     const msgpack = await runMode(browser, httpUrl, wsUrl, bundle, { batched: true, encoding: "msgpack" });
-    const report = { agents: AGENTS, unbatched, batched, batched_msgpack: msgpack, seconds: Math.round((Date.now() - began) / 1000) };
+    await server.stop();
+    big = startServer(BIG_AGENTS);
+    const bigPort = await big.port;
+    const bigHttp = `http://127.0.0.1:${bigPort}/`;
+    const bigWs = `ws://127.0.0.1:${bigPort}/ws`;
+    log(`server on ${bigHttp}, ${BIG_AGENTS} agents`);
+    const bigMsgpack = await runMode(browser, bigHttp, bigWs, bundle, { batched: true, encoding: "msgpack", agents: BIG_AGENTS });
+    const bigColumns = await runMode(browser, bigHttp, bigWs, bundle, { columns: true, encoding: "msgpack", agents: BIG_AGENTS });
+    const report = {
+      agents: AGENTS,
+      unbatched,
+      batched,
+      batched_msgpack: msgpack,
+      big_agents: BIG_AGENTS,
+      big_batched_msgpack: bigMsgpack,
+      big_columns: bigColumns,
+      seconds: Math.round((Date.now() - began) / 1000),
+    };
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     await browser?.close();
     await server.stop();
+    await big?.stop();
   }
 }
 

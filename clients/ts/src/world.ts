@@ -25,13 +25,20 @@ export interface WorldAgent<D extends object = Data> extends Omit<AgentState, "d
  * `D` is what the frontend declares its agents' `data` to be. It is a declaration, not a
  * check: the server does not validate agent data against it, and neither does this class.
  */
+/** On a data object `applyColumns` made: its members' names (it then writes them in place). */
+const SHAPE = Symbol("spine-ws columns shape");
+
 export class WorldState<D extends object = Data> {
   /** Lifecycle state, tick and speed; `undefined` until the first snapshot. */
   simulation: SimulationInfo | undefined;
   /** Every agent by id, in creation order (a `Map` keeps insertion order). */
   readonly agents = new Map<string, WorldAgent<D>>();
-  /** The member names of each data object `applyColumns` made (it then writes them in place). */
-  #shapes = new WeakMap<object, string>();
+  /** Bumped whenever an agent is added or removed (the cache below is then stale). */
+  #version = 0;
+  /** `applyColumns`' agents by table index, for `#slotsTable` at `#slotsVersion`. */
+  #slots: (WorldAgent<D> | undefined)[] = [];
+  #slotsTable: AgentTable | undefined;
+  #slotsVersion = -1;
 
   /** Replace everything with the snapshot: it is the truth, whatever came before. */
   reset(snapshot: SnapshotEvent): void {
@@ -44,6 +51,7 @@ export class WorldState<D extends object = Data> {
    * subscription covers), keeping the simulation's state.
    */
   replaceAgents(agents: readonly AgentState[]): void {
+    this.#version++;
     this.agents.clear();
     for (const agent of agents) {
       this.agents.set(agent.agent_id, { ...agent, data: { ...agent.data } as D });
@@ -52,30 +60,32 @@ export class WorldState<D extends object = Data> {
 
   /**
    * Fold in a tick's `agent_update`s sent as columns: each row's data, whole (its
-   * `unchanged` members as they were, its `patches` members too but in the rows patched), written into the agent's data object in place (no object per agent once the first frame of
-   * a shape made it). Rows of agents this world does not hold are ignored, as updates are.
+   * `unchanged` members as they were, its `patches` members too but in the rows
+   * patched), written into the agent's data object in place: no object per agent once a
+   * frame made one of its members' names. Rows of agents this world does not hold are
+   * ignored, as updates are. Agents are found by table index through a cache that adding
+   * or removing an agent through this class invalidates: change `agents` only so.
    */
   applyColumns(event: AgentColumnsEvent, table: AgentTable): void {
     const { index, numeric, values, patches } = readColumns(event);
     const numericNames = Object.keys(numeric);
     const valueNames = Object.keys(values);
     const kept = [...event.unchanged, ...Object.keys(patches)];
-    const shape = [...numericNames, "", ...valueNames, "", ...kept].join("\u0000");
+    // Whole data: the members are exactly these, however each one travelled.
+    const shape = [...numericNames, ...valueNames, ...kept].sort().join("\u0000");
     const arrays = numericNames.map((name) => numeric[name]!);
     const lists = valueNames.map((name) => values[name]!);
-    const ids = table.ids;
-    const agents = this.agents;
-    const shapes = this.#shapes;
+    const slots = this.#slotsFor(table);
     for (let row = 0; row < event.count; row++) {
-      const agent = agents.get(ids[index[row]!]!);
+      const agent = this.#slot(slots, table, index[row]!);
       if (agent === undefined) continue;
-      let data = agent.data as Record<string, unknown>;
-      if (shapes.get(data) !== shape) {
-        // A new object, once per agent and shape: the unchanged members carried over.
-        const fresh: Record<string, unknown> = {};
+      let data = agent.data as Record<string | symbol, unknown>;
+      if (data[SHAPE] !== shape) {
+        // A new object, once per agent and set of names: the kept members carried over.
+        const fresh: Record<string | symbol, unknown> = {};
         for (const name of kept) fresh[name] = data[name];
+        Object.defineProperty(fresh, SHAPE, { value: shape });
         data = fresh;
-        shapes.set(data, shape);
         agent.data = data as D;
       }
       for (let k = 0; k < arrays.length; k++) data[numericNames[k]!] = arrays[k]![row];
@@ -83,10 +93,28 @@ export class WorldState<D extends object = Data> {
     }
     for (const [name, { rows, data }] of Object.entries(patches)) {
       for (let k = 0; k < rows.length; k++) {
-        const agent = agents.get(ids[index[rows[k]!]!]!);
+        const agent = this.#slot(slots, table, index[rows[k]!]!);
         if (agent !== undefined) (agent.data as Record<string, unknown>)[name] = data[k];
       }
     }
+  }
+
+  #slotsFor(table: AgentTable): (WorldAgent<D> | undefined)[] {
+    if (this.#slotsTable !== table || this.#slotsVersion !== this.#version) {
+      this.#slots = [];
+      this.#slotsTable = table;
+      this.#slotsVersion = this.#version;
+    }
+    return this.#slots;
+  }
+
+  #slot(slots: (WorldAgent<D> | undefined)[], table: AgentTable, at: number): WorldAgent<D> | undefined {
+    const found = slots[at];
+    if (found !== undefined) return found;
+    const id = table.ids[at];
+    const agent = id === undefined ? undefined : this.agents.get(id);
+    if (agent !== undefined) slots[at] = agent;
+    return agent;
   }
 
   /** Fold one event in; events that do not change the world (or unknown to the core) are ignored. */
@@ -103,6 +131,7 @@ export class WorldState<D extends object = Data> {
         if (this.simulation) this.simulation.tick = event.tick;
         return;
       case "agent_added":
+        this.#version++;
         this.agents.set(event.agent_id, {
           agent_id: event.agent_id,
           agent_kind: event.agent_kind,
@@ -115,6 +144,7 @@ export class WorldState<D extends object = Data> {
         return;
       }
       case "agent_removed":
+        this.#version++;
         this.agents.delete(event.agent_id);
         return;
       case "agent_columns":
