@@ -102,23 +102,37 @@ def rows(results: dict[str, Any]) -> list[Row]:
             f"big world: {int(agents):,} agents moving at {world['tick_rate']:g} ticks/s, "
             f"{world['clients']} clients, columns / JSON"
         )
-        plain, packed = world["spine.v1"], world["spine.v1.msgpack"]
+        # A mode not run (JSON at 100,000 agents) or that failed has no figures: n/a.
+        none: dict[str, Any] = {}
+        plain, packed = world.get("spine.v1", none), world.get("spine.v1.msgpack", none)
         columns = world.get("columns", packed)  # before columns: MessagePack's
-        out.append(Row(section, "bytes per agent update", columns["bytes_per_update"],
-                       plain["bytes_per_update"], "B", "<=0.2x",
-                       columns["bytes_per_update"] <= 0.2 * plain["bytes_per_update"]))  # fmt: skip
+
+        def figure(seen: dict[str, Any], key: str, scale: float = 1.0) -> float | None:
+            return seen[key] * scale if key in seen else None
+
+        for mode in ("columns", "spine.v1"):
+            if "failed" in world.get(mode, none):
+                out.append(Row(section, f"{mode}: could not run ({world[mode]['failed'][:60]})",
+                               None, None, ""))  # fmt: skip
+        small = "bytes_per_update" in columns and "bytes_per_update" in plain
+        small = small and columns["bytes_per_update"] <= 0.2 * plain["bytes_per_update"]
+        out.append(Row(section, "bytes per agent update", figure(columns, "bytes_per_update"),
+                       figure(plain, "bytes_per_update"), "B", "<=0.2x", small))  # fmt: skip
         out.append(Row(section, "bytes per agent update, MessagePack / JSON",
-                       packed["bytes_per_update"], plain["bytes_per_update"], "B"))  # fmt: skip
+                       figure(packed, "bytes_per_update"), figure(plain, "bytes_per_update"),
+                       "B"))  # fmt: skip
         out.append(Row(section, "updates delivered, share of published",
-                       columns["delivered_share"] * 100, plain["delivered_share"] * 100,
-                       "%"))  # fmt: skip
-        out.append(Row(section, "server CPU", columns["server_cpu"], plain["server_cpu"],
-                       "cores", "<1, whole", columns["server_cpu"] < 1 and not columns["closed"]
-                       and columns["delivered_share"] >= 0.999))  # fmt: skip
-        out.append(Row(section, "clients shed (of 10)", columns["closed"], plain["closed"], ""))
+                       figure(columns, "delivered_share", 100),
+                       figure(plain, "delivered_share", 100), "%"))  # fmt: skip
+        whole = "server_cpu" in columns and columns["server_cpu"] < 1 and not columns["closed"]
+        out.append(Row(section, "server CPU", figure(columns, "server_cpu"),
+                       figure(plain, "server_cpu"), "cores", "<1, whole",
+                       whole and columns["delivered_share"] >= 0.999))  # fmt: skip
+        out.append(Row(section, "clients shed (of 10)", figure(columns, "closed"),
+                       figure(plain, "closed"), ""))  # fmt: skip
         out.append(Row(section, "server CPU per update delivered",
-                       columns["server_cpu_per_update_us"], plain["server_cpu_per_update_us"],
-                       "us"))  # fmt: skip
+                       figure(columns, "server_cpu_per_update_us"),
+                       figure(plain, "server_cpu_per_update_us"), "us"))  # fmt: skip
     up = _get(results, "upload", "project")
     if up:
         section = f"upload: a {up['bytes'] / 2**20:.1f} MiB command (route-sim map.import)"

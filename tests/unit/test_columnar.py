@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
 import msgpack
@@ -113,26 +114,39 @@ def test_columns_clients_share_each_ticks_frame_and_get_the_table_once_then_what
     assert updates[-1]["seq"] == hub.seq and updates[0]["seq"] == 4
 
 
-def test_a_thinned_columns_client_gets_the_latest_update_of_each_agent_one_by_one() -> None:
-    """Under max_rate (as under backpressure) updates are coalesced per agent, so they
-    travel one by one, each the JSON message (which the envelope encodes)."""
+def test_a_thinned_columns_client_gets_the_latest_tick_of_the_same_agents_whole() -> None:
+    """Under max_rate (as under backpressure) a held tick's frame is replaced by the next
+    one of the same agents (a skipped notice counts its rows), which then goes as a key
+    frame: every column whole, as the client never got the frame its deltas are from."""
     hub = Hub(CommandQueue(4), clock=time.monotonic)
     hub.deliver([added("a"), added("b")])
     client = FakeOutbox("slow")
     client.encoding = "msgpack"
     hub.join(client, subscription=Subscription(columns=True, max_rate=0.001))
-    tick(hub, 1, ["a", "b"])  # the first delivery is due at once
-    delivered = len(parsed(client))
-    for number in (2, 3):
-        tick(hub, number, ["a", "b"])
+    ids, velocity = ["a", "b"], {"vx": numpy.array([1.0, 2.0])}
+
+    def publish(sink: EventSink) -> None:
+        for number in (1, 2, 3):
+            sink.broadcast_updates(number, ids, {"x": numpy.array([number, -number]), **velocity})
+
+    ticks = sink_items(publish)
+    assert [tick.columns.unchanged for tick in ticks] == [[], ["vx"], ["vx"]]  # one sink
+    hub.deliver([ticks[0]])
+    delivered = len(parsed(client))  # the first delivery is due at once
+    for tick in ticks[1:]:
+        hub.deliver([tick])
     assert len(parsed(client)) == delivered, "held until due"
     client.shaping._due = 0.0  # type: ignore[union-attr]  # due now
     client.flush()
-    got = [(m["type"], m.get("agent_id"), m.get("tick")) for m in parsed(client)[delivered:]]
-    assert got[0] == ("skipped", None, None)
-    assert [g for g in got if g[0] == "agent_update"] == [
-        ("agent_update", "a", 3),
-        ("agent_update", "b", 3),
+    got = parsed(client)[delivered:]
+    assert [m["type"] for m in got] == ["skipped", "agent_columns"]
+    assert (got[0]["count"], got[0]["first_seq"], got[0]["last_seq"]) == (2, 5, 6)
+    key = got[1]
+    assert key["unchanged"] == [] and key["patches"] == {} and sorted(key["columns"]) == ["vx", "x"]
+    rows = decode(key, ["a", "b"], {})
+    assert [(r["seq"], r["agent_id"], r["data"]) for r in rows] == [
+        (7, "a", {"x": 3.0, "vx": 1.0}),
+        (8, "b", {"x": -3.0, "vx": 2.0}),
     ]
 
 
@@ -161,23 +175,30 @@ def test_a_numeric_column_is_left_out_only_when_the_same_agents_had_the_same_byt
     assert frames[-1] == [] and all(frame == ["x", "vx"] for frame in frames[:-1]), "key frames"
 
 
+def sink_items(publish: Callable[[EventSink], object]) -> list[AgentUpdates]:
+    """What one sink hands the hub from `publish`: its ticks published at once."""
+    got: list[Published] = []
+    loop = asyncio.new_event_loop()
+    try:
+        publish(EventSink(loop, got.extend))
+        loop.run_until_complete(asyncio.sleep(0))
+    finally:
+        loop.close()
+    return [item for item in got if isinstance(item, AgentUpdates)]
+
+
 def test_the_sink_forgets_its_columns_when_an_agent_changes_another_way() -> None:
     """broadcast(AgentUpdateEvent) of an agent between two ticks published at once:
     the second frame carries every column, as the agent's data is no longer the last's."""
     same = {"x": numpy.array([1.0]), "vx": numpy.array([0.5])}
-    got: list[Published] = []
-    loop = asyncio.new_event_loop()
-    try:
-        sink = EventSink(loop, got.extend)
+
+    def publish(sink: EventSink) -> None:
         sink.broadcast_updates(1, ["a"], same)
         sink.broadcast_updates(2, ["a"], same)
         sink.broadcast(AgentUpdateEvent, tick=2, agent_id="a", data={"x": 7.0, "vx": 0.5})
         sink.broadcast_updates(3, ["a"], same)
-        loop.run_until_complete(asyncio.sleep(0))
-    finally:
-        loop.close()
-    unchanged = [item.columns.unchanged for item in got if isinstance(item, AgentUpdates)]
-    assert unchanged == [[], ["x", "vx"], []]
+
+    assert [item.columns.unchanged for item in sink_items(publish)] == [[], ["x", "vx"], []]
 
 
 def test_a_column_of_which_few_rows_changed_travels_as_a_patch_and_decodes_whole() -> None:
@@ -195,7 +216,7 @@ def test_a_column_of_which_few_rows_changed_travels_as_a_patch_and_decodes_whole
     assert numpy.frombuffer(rows, "<u4").tolist() == [3, 500, 999]
     assert numpy.frombuffer(values, "<f8").tolist() == [-0.25] * 3
     table = AgentIndex()
-    run = ColumnsRun(0, 1000, 7, 2, second, table, table.indices(ids), 1000)
+    run = ColumnsRun(0, 1000, 7, 2, ids, second, table, table.indices(ids), 1000)
     previous = {agent: {"x": float(x[n]), "vx": 0.25} for n, agent in enumerate(ids)}
     decoded = decode(msgpack.unpackb(run.frame()), table.ids, previous)
     assert [u["data"] for u in decoded] == [

@@ -111,6 +111,12 @@ class TickColumns:
     unchanged: list[str] = field(default_factory=list)
     # Numeric columns of which only some rows changed: name -> (rows, their values).
     patches: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
+    # Every numeric column whole, when some are left out or patched (a key frame's).
+    whole: dict[str, bytes] | None = None
+
+    @property
+    def delta(self) -> bool:
+        return self.whole is not None
 
 
 # A frame with every column, however little changed, at least this often.
@@ -154,7 +160,7 @@ class Deltas:
             return TickColumns(numeric, other)
         before, since = last
         self._remember(agents, numeric, since + 1)
-        delta = TickColumns({}, other)
+        delta = TickColumns({}, other, whole=numeric)
         for name, packed in numeric.items():
             old = before.get(name)
             if old == packed:
@@ -163,7 +169,7 @@ class Deltas:
                 delta.patches[name] = patch
             else:
                 delta.numeric[name] = packed
-        return delta
+        return delta if delta.unchanged or delta.patches else TickColumns(numeric, other)
 
     def _remember(self, agents: tuple[str, ...], numeric: dict[str, bytes], since: int) -> None:
         self._last[agents] = numeric, since
@@ -224,34 +230,55 @@ class ColumnsRun:
     end: int
     first_seq: int
     tick: int
+    agent_ids: list[str]
     columns: TickColumns
     table: AgentIndex
     index: bytes
     # How many of the table's agents the frame may name: what a client must have.
     needed: int
     _frame: bytes | None = field(default=None, repr=False)
+    _key: bytes | None = field(default=None, repr=False)
+
+    @property
+    def last_seq(self) -> int:
+        return self.first_seq + self.end - self.start - 1
 
     def frame(self) -> bytes:
+        """The frame, as the simulation's thread made it (a delta, maybe)."""
         if self._frame is None:
-            count = self.end - self.start
-            message = {
-                "type": "agent_columns",
-                "layout": LAYOUT,
-                "tick": self.tick,
-                "first_seq": self.first_seq,
-                "last_seq": self.first_seq + count - 1,
-                "count": count,
-                "index": self.index,
-                "columns": self.columns.numeric,
-                "values": self.columns.other,
-                "unchanged": self.columns.unchanged,
-                "patches": {
-                    name: {"rows": rows, "data": data}
-                    for name, (rows, data) in self.columns.patches.items()
-                },
-            }
-            self._frame = msgpack.packb(message, use_bin_type=True)
+            columns = self.columns
+            patches = {name: {"rows": r, "data": d} for name, (r, d) in columns.patches.items()}
+            self._frame = self._pack(columns.numeric, columns.unchanged, patches)
         return self._frame
+
+    def key_frame(self) -> bytes:
+        """The frame with every column whole: for a client that missed the one before."""
+        whole = self.columns.whole
+        if whole is None:
+            return self.frame()
+        if self._key is None:
+            self._key = self._pack(whole, [], {})
+        return self._key
+
+    def _pack(
+        self, numeric: dict[str, bytes], unchanged: list[str], patches: dict[str, Any]
+    ) -> bytes:
+        count = self.end - self.start
+        message = {
+            "type": "agent_columns",
+            "layout": LAYOUT,
+            "tick": self.tick,
+            "first_seq": self.first_seq,
+            "last_seq": self.first_seq + count - 1,
+            "count": count,
+            "index": self.index,
+            "columns": numeric,
+            "values": self.columns.other,
+            "unchanged": unchanged,
+            "patches": patches,
+        }
+        packed: bytes = msgpack.packb(message, use_bin_type=True)
+        return packed
 
 
 def decode(

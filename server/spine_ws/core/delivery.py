@@ -164,6 +164,7 @@ class Shaping:
         "_due",
         "_entries",
         "_fixed_bytes",
+        "_held_runs",
         "_indexing",
         "_latest",
         "_replies",
@@ -193,6 +194,8 @@ class Shaping:
         self.coalesced = 0
         # How much of the agent index table the client has (columns clients).
         self._indexing = Indexing()
+        # Columns frames held while coalescing: (index in _entries, its run).
+        self._held_runs: list[tuple[int, ColumnsRun]] = []
 
     @property
     def fixed_bytes(self) -> int:
@@ -223,12 +226,7 @@ class Shaping:
             self._entries.append((-1, frame, None))
             self._fixed_bytes += len(frame)
             return
-        if (
-            burst.runs
-            and subscription.columns
-            and not self.pressured
-            and _only_columns(subscription)
-        ):
+        if burst.runs and subscription.columns and _only_columns(subscription):
             self._offer_columns(burst, start, end)
             return
         for seq, tag, message in burst.events[start:end]:
@@ -236,20 +234,43 @@ class Shaping:
 
     def _offer_columns(self, burst: Burst, start: int, end: int) -> None:
         """The burst's events, each tick published at once as its one shared frame (after
-        the part of the agent index table the client lacks, if any)."""
+        the part of the agent index table the client lacks, if any). While coalescing,
+        a tick's frame replaces a held one of the same agents, and goes whole (a key
+        frame): the client never gets the one its deltas were taken against."""
+        coalescing = self.pressured or self.subscription.max_rate is not None
         events, position = burst.events, start
         for run in burst.runs:
             if run.end <= start or run.start >= end:
                 continue
             for seq, tag, message in events[position : run.start]:
                 self.offer(seq, tag, message)
-            for frame in (self._indexing.frame(run.table, run.needed), run.frame()):
-                if frame is not None:
-                    self._entries.append((-1, frame, None))
-                    self._fixed_bytes += len(frame)
             position = run.end
+            index = self._indexing.frame(run.table, run.needed)
+            if index is not None:
+                self._entries.append((-1, index, None))
+                self._fixed_bytes += len(index)
+            frame = (self._supersede(run) if coalescing else None) or run.frame()
+            if coalescing:
+                self._held_runs.append((len(self._entries), run))
+            self._entries.append((-1, frame, None))
+            self._fixed_bytes += len(frame)
         for seq, tag, message in events[position:end]:
             self.offer(seq, tag, message)
+
+    def _supersede(self, run: ColumnsRun) -> bytes | None:
+        """Drop a held frame of the same agents (counted as skipped), and return the key
+        frame that replaces it; None if none is held."""
+        for position, (at, held) in enumerate(self._held_runs):
+            if held.agent_ids == run.agent_ids:
+                dropped = self._entries[at]
+                assert dropped is not None
+                self._entries[at] = None
+                self._fixed_bytes -= len(dropped[1])
+                del self._held_runs[position]
+                count, first, last = held.end - held.start, held.first_seq, held.last_seq
+                self._count_skipped(first, count, last)
+                return run.key_frame()
+        return None
 
     def offer(self, seq: int, tag: Tag, message: bytes) -> None:
         """A broadcast event (its tag and its stamped frame)."""
@@ -271,6 +292,7 @@ class Shaping:
             return
         if agent is not None:  # an agent added or removed: its earlier updates stand
             self._latest.pop(agent, None)
+            self._held_runs = []
         self._entries.append((seq, message, None))
         self._fixed_bytes += len(message)
 
@@ -287,6 +309,7 @@ class Shaping:
         self._fixed_bytes = sum(len(e[1]) for e in self._entries if e is not None)
         self._latest = {}
         self._skipped = [0, 0, 0]
+        self._held_runs = []
         self._indexing = Indexing()  # the table is sent whole again, from the start
 
     def take(self, now: float, *, hold: bool = False) -> tuple[list[bytes], int]:
@@ -327,19 +350,21 @@ class Shaping:
             frames.append(batch_frame(batch))
         self._entries = []
         self._latest = {}
+        self._held_runs = []
         self._fixed_bytes = 0
         self._replies = 0
         self._skipped = [0, 0, 0]
         return frames, count
 
-    def _count_skipped(self, seq: int) -> None:
+    def _count_skipped(self, seq: int, count: int = 1, last: int | None = None) -> None:
+        """`count` updates left out, seqs `seq` to `last` (one: `seq` alone)."""
         skipped = self._skipped
         if not skipped[0]:
             skipped[1] = seq
-        skipped[0] += 1
+        skipped[0] += count
         skipped[1] = min(skipped[1], seq)
-        skipped[2] = max(skipped[2], seq)
-        self.coalesced += 1
+        skipped[2] = max(skipped[2], seq if last is None else last)
+        self.coalesced += count
 
 
 def _onlybatch_frame(subscription: Subscription) -> bool:
@@ -348,5 +373,5 @@ def _onlybatch_frame(subscription: Subscription) -> bool:
 
 
 def _only_columns(subscription: Subscription) -> bool:
-    """Every event as it comes: what a shared columns frame is."""
-    return not subscription.filtered and subscription.max_rate is None
+    """Every agent: what a shared columns frame is (filters need updates one by one)."""
+    return not subscription.filtered

@@ -326,6 +326,7 @@ class Hub:
                     len(burst.events),
                     first_seq,
                     tick,
+                    updates.agent_ids,
                     updates.columns,
                     table,
                     index,
