@@ -47,6 +47,8 @@ class Columns:
         kind = event["type"]
         self.frames[kind] = self.frames.get(kind, 0) + 1
         if kind == "agent_index":
+            if event["start"] == 0:  # begun anew (a new connection)
+                self.table = []
             assert event["start"] == len(self.table), "the table grows in order, gapless"
             self.table.extend(event["agent_ids"])
         elif kind == "agent_columns":
@@ -56,6 +58,9 @@ class Columns:
                 self.state[update["agent_id"]] = update["data"]
         elif kind == "snapshot":
             self.state = {agent["agent_id"]: agent["data"] for agent in event["agents"]}
+        elif kind == "agent_removed":
+            self.events[event["seq"]] = event
+            self.state.pop(event["agent_id"], None)
         elif kind == "skipped":
             self.skipped.append((event["first_seq"], event["last_seq"]))
         elif "seq" in event:
@@ -139,3 +144,71 @@ async def test_columns_on_a_json_connection_is_refused() -> None:
             reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
             assert reply["type"] == "command_ack" and reply["command_id"] == "t"
             await close_reading(ws)
+
+
+def world_of(events: dict[int, dict[str, Any]], start: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Each agent's data after `events` (by seq), from `start`."""
+    state = dict(start)
+    for seq in sorted(events):
+        event = events[seq]
+        if event["type"] in ("agent_added", "agent_update"):
+            state[event["agent_id"]] = event["data"]
+        elif event["type"] == "agent_removed":
+            state.pop(event["agent_id"], None)
+    return state
+
+
+async def test_thinned_and_resumed_columns_clients_end_with_the_json_clients_world() -> None:
+    """Deltas stay exact across coalescing (max_rate: held ticks replaced, the next one
+    whole, a skipped notice) and a resume (the missed updates replayed one by one, then
+    columns again): each client's world is the JSON client's, agent for agent."""
+    subscribe = quote(json.dumps({"columns": True, "max_rate": 3}))
+    msgpack_ = [Subprotocol(f"{SUBPROTOCOL}.msgpack")]
+    with run_server("--seed-agents", "20", "--tick-rate", "8") as server:
+        spine = await websockets.connect(server.ws_url, open_timeout=5)
+        start = json.loads(await spine.recv())
+        initial = {agent["agent_id"]: agent["data"] for agent in start["agents"]}
+        thinned, resuming = Columns(), Columns()
+        slow = await websockets.connect(
+            f"{server.ws_url}?subscribe={subscribe}", subprotocols=msgpack_, open_timeout=5
+        )
+        thinned.take(await slow.recv())
+        dropping = await websockets.connect(
+            f"{server.ws_url}?subscribe={COLUMNS}", subprotocols=msgpack_, open_timeout=5
+        )
+        epoch = resuming.take(await dropping.recv())["epoch"]
+        await spine.send(json.dumps({"type": "start"}))
+        while len(resuming.events) < 60:
+            resuming.take(await asyncio.wait_for(dropping.recv(), 10))
+        dropping.transport.abort()  # a lost network
+        await dropping.wait_closed()
+        await asyncio.sleep(0.3)
+        back = await websockets.connect(
+            f"{server.ws_url}?resume={epoch}:{max(resuming.events)}&subscribe={COLUMNS}",
+            subprotocols=msgpack_,
+            open_timeout=5,
+        )
+        assert resuming.take(await back.recv())["type"] == "resumed"
+        expected: dict[int, dict[str, Any]] = {}
+        while len([e for e in expected.values() if e["type"] == "tick_end"]) < 12:
+            event = json.loads(await asyncio.wait_for(spine.recv(), 10))
+            if "seq" in event:
+                expected[event["seq"]] = event
+        await spine.send(json.dumps({"type": "stop"}))
+        while (event := json.loads(await asyncio.wait_for(spine.recv(), 10)))["type"] != (
+            "simulation_state"
+        ) or event["status"] != "stopped":
+            if "seq" in event:
+                expected[event["seq"]] = event
+        expected[event["seq"]] = event
+        last = max(expected)
+        for client, ws in ((thinned, slow), (resuming, back)):
+            while max(client.events, default=0) < last:
+                client.take(await asyncio.wait_for(ws.recv(), 10))
+            await close_reading(ws)
+        await close_reading(spine)
+    world = world_of(expected, initial)
+    assert thinned.skipped, "max_rate thinned it"
+    assert resuming.frames["agent_columns"] > 0 and resuming.frames.get("agent_update", 0) > 0
+    assert thinned.state == world
+    assert resuming.state == world
