@@ -29,8 +29,8 @@ __all__ = [
     "Registrar",
 ]
 
-PROTOCOL_VERSION: Final = "1.7.0"
-SCHEMA_HASH: Final = "39622dbd6a762e01ac7cc648c3d9a0d3d30a4bfb573c417c28390c1072d68910"
+PROTOCOL_VERSION: Final = "1.8.0"
+SCHEMA_HASH: Final = "9efeb1c0e1fd3ea158fd37880b7a5c76b06187d1dd30bf811dbbd4469a9f989f"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"
@@ -159,6 +159,8 @@ EVENT_MODELS: Final[dict[str, type[BaseModel]]] = {
     "agent.deleted": models.AgentDeletedEvent,
     "agent.updated": models.AgentUpdatedEvent,
     "agent_added": models.AgentAddedEvent,
+    "agent_columns": models.AgentColumnsEvent,
+    "agent_index": models.AgentIndexEvent,
     "agent_removed": models.AgentRemovedEvent,
     "agent_update": models.AgentUpdateEvent,
     "batch": models.BatchEvent,

@@ -18,8 +18,10 @@ from pydantic import (
 from spine_ws.generated.models import (  # the core's, re-exported
     AddAgentCommand,
     AgentAddedEvent,
+    AgentColumnsEvent,
     AgentDataPatch,
     AgentId,
+    AgentIndexEvent,
     AgentKind,
     AgentRemovedEvent,
     AgentState,
@@ -43,6 +45,7 @@ from spine_ws.generated.models import (  # the core's, re-exported
     ListAgentsCommand,
     ListAgentsResult,
     ModifyAgentCommand,
+    Patches,
     PauseCommand,
     PlaybackEvent,
     PlaybackLiveCommand,
@@ -85,7 +88,7 @@ SpineProtocol = TypeAliasType(
     "SpineProtocol", Annotated[Any, Field(title="SpineProtocol")]
 )
 """
-spine-ws protocol 1.7.0, bundled from schema/.
+spine-ws protocol 1.8.0, bundled from schema/.
 """
 
 
@@ -2115,6 +2118,8 @@ ServerEvent = TypeAliasType(
         AgentDeletedEvent
         | AgentUpdatedEvent
         | AgentAddedEvent
+        | AgentColumnsEvent
+        | AgentIndexEvent
         | AgentRemovedEvent
         | AgentUpdateEvent
         | BatchEvent
@@ -2155,6 +2160,7 @@ Any event the server may send.
 __all__ = [
     "AddAgentCommand",
     "AgentAddedEvent",
+    "AgentColumnsEvent",
     "AgentCreateCommand",
     "AgentCreateResult",
     "AgentDataPatch",
@@ -2164,6 +2170,7 @@ __all__ = [
     "AgentDescribeCommand",
     "AgentDescribeResult",
     "AgentId",
+    "AgentIndexEvent",
     "AgentKind",
     "AgentListCommand",
     "AgentListResult",
@@ -2217,6 +2224,7 @@ __all__ = [
     "PackageDeliveredEvent",
     "PackageExpiredEvent",
     "PackagePickedUpEvent",
+    "Patches",
     "PauseCommand",
     "PlaybackEvent",
     "PlaybackLiveCommand",

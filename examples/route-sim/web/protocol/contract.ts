@@ -1,6 +1,6 @@
 // GENERATED from schema/ by `spine-ws gen` (spine_ws.codegen) - do not edit.
 
-import type { AddAgentCommand, AgentAddedEvent, AgentCreateCommand, AgentCreateResult, AgentDeleteCommand, AgentDeleteResult, AgentDeletedEvent, AgentDescribeCommand, AgentDescribeResult, AgentListCommand, AgentListResult, AgentRemovedEvent, AgentUpdateCommand, AgentUpdateEvent, AgentUpdateResult, AgentUpdatedEvent, BatchEvent, BuildingCreateCommand, BuildingCreateResult, BuildingCreatedEvent, BuildingUpdatedEvent, CancelCommand, ClockTickEndEvent, ClockTickStartEvent, Command, CommandAckEvent, DeleteAgentCommand, DescribeAgentCommand, DescribeAgentResult, ErrorEvent, ListAgentsCommand, ListAgentsResult, MapCreateCommand, MapCreateResult, MapCreatedEvent, MapExportCommand, MapExportResult, MapImportCommand, MapImportResult, MapImportedEvent, ModifyAgentCommand, PackageCreatedEvent, PackageDeliveredEvent, PackageExpiredEvent, PackagePickedUpEvent, PauseCommand, PlaybackEvent, PlaybackLiveCommand, PlaybackLiveResult, PlaybackPauseCommand, PlaybackPauseResult, PlaybackPlayCommand, PlaybackPlayResult, PlaybackSeekCommand, PlaybackSeekResult, PlaybackSpeedCommand, PlaybackSpeedResult, ProgressEvent, ResumeCommand, ResumedEvent, ServerEvent, SetTickRateCommand, SimulationExportStateCommand, SimulationExportStateResult, SimulationImportStateCommand, SimulationImportStateResult, SimulationPauseCommand, SimulationPausedEvent, SimulationResumeCommand, SimulationResumedEvent, SimulationStartCommand, SimulationStartResult, SimulationStartedEvent, SimulationStateEvent, SimulationStateImportedEvent, SimulationStopCommand, SimulationStoppedEvent, SimulationUpdateCommand, SimulationUpdateResult, SimulationUpdatedEvent, SkippedEvent, SnapshotEvent, StartCommand, StopCommand, SubscribeCommand, SubscribeResult, TickEndEvent, TickStartEvent, WorldEventEvent } from "./protocol.js";
+import type { AddAgentCommand, AgentAddedEvent, AgentColumnsEvent, AgentCreateCommand, AgentCreateResult, AgentDeleteCommand, AgentDeleteResult, AgentDeletedEvent, AgentDescribeCommand, AgentDescribeResult, AgentIndexEvent, AgentListCommand, AgentListResult, AgentRemovedEvent, AgentUpdateCommand, AgentUpdateEvent, AgentUpdateResult, AgentUpdatedEvent, BatchEvent, BuildingCreateCommand, BuildingCreateResult, BuildingCreatedEvent, BuildingUpdatedEvent, CancelCommand, ClockTickEndEvent, ClockTickStartEvent, Command, CommandAckEvent, DeleteAgentCommand, DescribeAgentCommand, DescribeAgentResult, ErrorEvent, ListAgentsCommand, ListAgentsResult, MapCreateCommand, MapCreateResult, MapCreatedEvent, MapExportCommand, MapExportResult, MapImportCommand, MapImportResult, MapImportedEvent, ModifyAgentCommand, PackageCreatedEvent, PackageDeliveredEvent, PackageExpiredEvent, PackagePickedUpEvent, PauseCommand, PlaybackEvent, PlaybackLiveCommand, PlaybackLiveResult, PlaybackPauseCommand, PlaybackPauseResult, PlaybackPlayCommand, PlaybackPlayResult, PlaybackSeekCommand, PlaybackSeekResult, PlaybackSpeedCommand, PlaybackSpeedResult, ProgressEvent, ResumeCommand, ResumedEvent, ServerEvent, SetTickRateCommand, SimulationExportStateCommand, SimulationExportStateResult, SimulationImportStateCommand, SimulationImportStateResult, SimulationPauseCommand, SimulationPausedEvent, SimulationResumeCommand, SimulationResumedEvent, SimulationStartCommand, SimulationStartResult, SimulationStartedEvent, SimulationStateEvent, SimulationStateImportedEvent, SimulationStopCommand, SimulationStoppedEvent, SimulationUpdateCommand, SimulationUpdateResult, SimulationUpdatedEvent, SkippedEvent, SnapshotEvent, StartCommand, StopCommand, SubscribeCommand, SubscribeResult, TickEndEvent, TickStartEvent, WorldEventEvent } from "./protocol.js";
 
 /** The result type of each command that returns one (schema/results/<type>.json). */
 export type CommandResults = {
@@ -31,9 +31,9 @@ export type ResultOf<T extends string> = T extends keyof CommandResults
   ? CommandResults[T]
   : undefined;
 /** Protocol version these types were generated for. */
-export const PROTOCOL_VERSION = "1.7.0" as const;
+export const PROTOCOL_VERSION = "1.8.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "39622dbd6a762e01ac7cc648c3d9a0d3d30a4bfb573c417c28390c1072d68910";
+export const SCHEMA_HASH = "9efeb1c0e1fd3ea158fd37880b7a5c76b06187d1dd30bf811dbbd4469a9f989f";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */
@@ -90,6 +90,8 @@ export const EVENT_TYPES = [
   "agent.deleted",
   "agent.updated",
   "agent_added",
+  "agent_columns",
+  "agent_index",
   "agent_removed",
   "agent_update",
   "batch",
@@ -247,6 +249,8 @@ export type WireEvents = {
   "agent.listed": AgentListResult;
   "agent.updated": Omit<AgentUpdatedEvent, "type" | "seq"> | AgentUpdateResult;
   agent_added: Omit<AgentAddedEvent, "type" | "seq">;
+  agent_columns: Omit<AgentColumnsEvent, "type" | "seq">;
+  agent_index: Omit<AgentIndexEvent, "type" | "seq">;
   agent_removed: Omit<AgentRemovedEvent, "type" | "seq">;
   agent_update: Omit<AgentUpdateEvent, "type" | "seq">;
   batch: Omit<BatchEvent, "type" | "seq">;

@@ -17,7 +17,7 @@ export type AgentId = string;
  */
 export type AgentKind = string;
 /**
- * A feature this server supports, for clients to check instead of versions: resume (/ws?resume= replays from the history), subscribe (the subscribe command and /ws?subscribe=), batch (batch frames), cluster (a gateway or host of a NATS cluster), playback (a recording played back: the playback commands). A client ignores names it does not know: newer servers may add some. Constraints: matches `^[a-z][a-z0-9_]{0,31}$`.
+ * A feature this server supports, for clients to check instead of versions: resume (/ws?resume= replays from the history), subscribe (the subscribe command and /ws?subscribe=), batch (batch frames), columns (subscribe's columns: a tick's agent updates as one agent_columns frame, over spine.v1.msgpack), cluster (a gateway or host of a NATS cluster), playback (a recording played back: the playback commands). A client ignores names it does not know: newer servers may add some. Constraints: matches `^[a-z][a-z0-9_]{0,31}$`.
  */
 export type Capability = string;
 /**
@@ -84,7 +84,7 @@ export type ErrorCode =
 /**
  * Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).
  */
-export type ProtocolVersion = "1.7.0";
+export type ProtocolVersion = "1.8.0";
 /**
  * What a connection may do, from its token: a viewer receives events and may send only the commands that are about its own connection (subscribe); a controller may send every command.
  */
@@ -213,6 +213,8 @@ export type ServerEvent =
   | AgentDeletedEvent
   | AgentUpdatedEvent
   | AgentAddedEvent
+  | AgentColumnsEvent
+  | AgentIndexEvent
   | AgentRemovedEvent
   | AgentUpdateEvent
   | BatchEvent
@@ -245,7 +247,7 @@ export type ServerEvent =
   | WorldEventEvent;
 
 /**
- * spine-ws protocol 1.7.0, bundled from schema/.
+ * spine-ws protocol 1.8.0, bundled from schema/.
  */
 export interface SpineProtocol {
   [k: string]: unknown | undefined;
@@ -989,6 +991,10 @@ export interface SubscribeCommand {
    * At most this many deliveries a second: each brings every event since the last in order, with each agent's agent_update coalesced to the latest (a skipped notice counts the ones left out). Left out: every event as it comes. Constraints: more than 0; at most 1000.
    */
   max_rate?: number;
+  /**
+   * true (a spine.v1.msgpack connection only; any other is refused invalid_message): each tick's agent updates that the simulation published at once come as one agent_columns frame (typed arrays; the agents named by index, the table sent in agent_index frames) instead of an agent_update frame each; under max_rate, a filter or backpressure they come one by one as without it (default false).
+   */
+  columns?: boolean;
 }
 /**
  * One agent as it stands: id, kind and its full data.
@@ -1812,6 +1818,91 @@ export interface AgentAddedEvent {
    * Its full data.
    */
   data: Data;
+}
+/**
+ * Sent, in MessagePack only, to a client that subscribed with columns: true, in place of the agent_update events of one tick that the simulation published at once (EventSink.broadcast_updates): count of them, with the consecutive seqs first_seq to last_seq, row i being seq first_seq + i. Row i is the agent whose index (agent_index) is the i-th uint32 of index; its whole data is, for each member of unchanged (and of patches, but in the rows a patch lists), the value its agent already has, for each member of columns, the i-th float64 of that column, and for each member of values, the i-th item of that array. Decoded row by row it is, member for member, the agent_update events it replaces. Layout version 1: every byte string is little-endian, with no padding or header.
+ */
+export interface AgentColumnsEvent {
+  /**
+   * Message type: always "agent_columns".
+   */
+  type: "agent_columns";
+  /**
+   * The byte layout's version: 1 (uint32 indices, float64 columns, little-endian).
+   */
+  layout: 1;
+  /**
+   * The tick of every row (each agent_update's tick).
+   */
+  tick: Tick;
+  /**
+   * The seq of row 0.
+   */
+  first_seq: Seq;
+  /**
+   * The seq of the last row: first_seq + count - 1.
+   */
+  last_seq: Seq;
+  /**
+   * How many rows (agent updates). Constraints: at least 1.
+   */
+  count: number;
+  /**
+   * A MessagePack binary string of count little-endian uint32: each row's agent, as its index in the table agent_index frames build.
+   */
+  index: Uint8Array;
+  /**
+   * The numeric members of the agents' data: member name -> a MessagePack binary string of count little-endian float64 (an integer member's values are exact: the wire carries none beyond 2^53).
+   */
+  columns: {
+    [k: string]: Uint8Array | undefined;
+  };
+  /**
+   * The other members of the agents' data: member name -> an array of count values (strings, booleans, null, or numbers of a member that is not numeric in every row).
+   */
+  values: {
+    [k: string]: unknown[] | undefined;
+  };
+  /**
+   * Numeric members left out because every row's value is the one its agent already has (the data last sent for it). A client is sent a frame with unchanged or patches only if it was sent every event before it.
+   */
+  unchanged: string[];
+  /**
+   * Numeric members of which only some rows changed: member name -> the rows that did and their values; every other row keeps the value its agent already has (as for unchanged).
+   */
+  patches: {
+    [k: string]:
+      | {
+          /**
+           * The rows that changed: a MessagePack binary string of little-endian uint32, ascending.
+           */
+          rows: Uint8Array;
+          /**
+           * Their values: a MessagePack binary string of as many little-endian float64.
+           */
+          data: Uint8Array;
+        }
+      | undefined;
+  };
+}
+/**
+ * Sent, in MessagePack only, to a client that subscribed with columns: true, before the first agent_columns frame that names an agent it has no index for: agent_ids[i] is the agent of index start + i. The table belongs to the epoch: it only grows (an index is never reused, an agent keeps its index). start 0 begins it anew: the server sends it whole again after a new subscription or snapshot.
+ */
+export interface AgentIndexEvent {
+  /**
+   * Message type: always "agent_index".
+   */
+  type: "agent_index";
+  /**
+   * The index of agent_ids[0]. Constraints: at least 0.
+   */
+  start: number;
+  /**
+   * The agents of indices start, start + 1, ... Constraints: at least 1 items.
+   *
+   * @minItems 1
+   */
+  agent_ids: [AgentId, ...AgentId[]];
 }
 /**
  * An agent was removed.
