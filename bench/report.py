@@ -326,6 +326,18 @@ def _browser_rows(result: dict[str, Any]) -> list[Row]:
             Row(section, "main thread per 1,000 events", packed["main_thread_ms_per_1000"],
                 batched["main_thread_ms_per_1000"], "ms"),
         ]  # fmt: skip
+    columns, big = result.get("big_columns"), result.get("big_batched_msgpack")
+    if columns and big:
+        section = f"a Chromium tab, {result['big_agents']:,} agents: columns vs batched MessagePack"
+        capacity = columns["capacity_events_per_s"] or 0
+        rows += [
+            Row(section, "sustained into world (the server's limit)",
+                columns["sustained_events_per_s"], big["sustained_events_per_s"], "up/s"),
+            Row(section, "main thread per 1,000 updates", columns["main_thread_ms_per_1000"],
+                big["main_thread_ms_per_1000"], "ms"),
+            Row(section, "the tab's capacity (1 / main thread)", capacity,
+                big["capacity_events_per_s"], "up/s", ">=1,000,000", capacity >= 1_000_000),
+        ]  # fmt: skip
     return rows
 
 

@@ -119,6 +119,8 @@ const bundle = withoutDiscriminator(readJson(bundleUrl)) as object;
 const ajv = new Ajv2020({ strict: true, strictTypes: false, allErrors: true });
 // The protocol's own annotation (a command about the connection): known, not validated.
 ajv.addKeyword({ keyword: "x-spine-scope", schemaType: "string" });
+// A member of bytes (MessagePack's binary strings, which JSON has not): its layout.
+ajv.addKeyword({ keyword: "x-spine-bytes", schemaType: "string" });
 addFormats.default(ajv);
 ajv.addSchema({ ...bundle, $id: BUNDLE_ID });
 const validators = new Map<string, ValidateFunction>();

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 PROTOCOL_VERSION: Final = "1.8.0"
-SCHEMA_HASH: Final = "854b3db798163184cfade48546cf532b0538091913261d08c0d54bf49b51efcf"
+SCHEMA_HASH: Final = "8e525a949b282c880967f659c1935b0e436cfc7fa5b8fa6d53dcadcf596723a8"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"

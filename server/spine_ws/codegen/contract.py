@@ -46,6 +46,8 @@ _LONG_RUNNING_CHOICES = {"others": ("queue", "busy"), "ticks": ("continue", "ref
 # Where a tree declares its envelope, and where the bundle carries it.
 ENVELOPE_FILE = "envelope.json"
 ENVELOPE_KEY = "x-spine-envelope"
+# A member that is bytes (a MessagePack binary string; JSON has none): its layout.
+BYTES = "x-spine-bytes"
 # A message file's own title when it has none: its name's words, then its role.
 _ROLES = {"commands": "Command", "events": "Event", "results": "Result"}
 

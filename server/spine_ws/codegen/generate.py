@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spine_ws.codegen.contract import ENVELOPE_FILE, Contract, load_contract
+from spine_ws.codegen.contract import BYTES, ENVELOPE_FILE, Contract, load_contract
 
 __all__ = ["GenerationError", "Layout", "main", "render", "write"]
 
@@ -400,7 +400,8 @@ def _ts_bundle(bundle: dict[str, Any], commands: list[str]) -> dict[str, Any]:
     (`CommandId1`, `CommandId2`…); naming the referenced type with `tsType` keeps one
     type per definition and the property's own doc comment. Constraints TypeScript
     cannot express are appended to the doc comment. `CommandType` becomes the union of
-    the command types (a server only names commands it knows).
+    the command types (a server only names commands it knows). A member of bytes
+    (`x-spine-bytes`: JSON has no such type, MessagePack has) is a `Uint8Array`.
     """
 
     def walk(node: Any) -> Any:
@@ -408,6 +409,8 @@ def _ts_bundle(bundle: dict[str, Any], commands: list[str]) -> dict[str, Any]:
             if "$ref" in node and len(node) > 1:
                 rest = {k: walk(v) for k, v in node.items() if k != "$ref"}
                 return {"tsType": node["$ref"].rsplit("/", 1)[1], **rest}
+            if BYTES in node:  # a MessagePack binary string, as @msgpack/msgpack reads it
+                return {"tsType": "Uint8Array", **{k: walk(v) for k, v in node.items()}}
             out = {k: walk(v) for k, v in node.items()}
             said = [_CONSTRAINTS[k].format(v) for k, v in node.items() if k in _CONSTRAINTS]
             if said and isinstance(out.get("description"), str):

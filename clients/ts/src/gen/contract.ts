@@ -20,7 +20,7 @@ export type ResultOf<T extends string> = T extends keyof CommandResults
 /** Protocol version these types were generated for. */
 export const PROTOCOL_VERSION = "1.8.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "854b3db798163184cfade48546cf532b0538091913261d08c0d54bf49b51efcf";
+export const SCHEMA_HASH = "8e525a949b282c880967f659c1935b0e436cfc7fa5b8fa6d53dcadcf596723a8";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */

@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 PROTOCOL_VERSION: Final = "1.8.0"
-SCHEMA_HASH: Final = "9efeb1c0e1fd3ea158fd37880b7a5c76b06187d1dd30bf811dbbd4469a9f989f"
+SCHEMA_HASH: Final = "d8c2dbb846c5e2aeb0f0f630795f9745c079faa81c874ef18dcd213de65e0c2c"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"

@@ -33,7 +33,7 @@ export type ResultOf<T extends string> = T extends keyof CommandResults
 /** Protocol version these types were generated for. */
 export const PROTOCOL_VERSION = "1.8.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "9efeb1c0e1fd3ea158fd37880b7a5c76b06187d1dd30bf811dbbd4469a9f989f";
+export const SCHEMA_HASH = "d8c2dbb846c5e2aeb0f0f630795f9745c079faa81c874ef18dcd213de65e0c2c";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */
