@@ -22,6 +22,7 @@ from spine_ws.core.items import AgentUpdates, Published
 from spine_ws.generated import AgentAddedEvent, AgentUpdateEvent, TickStartEvent
 from spine_ws.sim import EventSink
 from spine_ws.sim.boundary import CommandQueue
+from spine_ws.sim.columns import checked, float64
 from tests.support.outbox import FakeOutbox
 from tests.unit.test_columns import published
 from tests.unit.test_hub import broadcast
@@ -226,3 +227,22 @@ def test_a_column_of_which_few_rows_changed_travels_as_a_patch_and_decodes_whole
     # Most rows changed: the column goes whole.
     third = deltas.columns(ids, ["x", "vx"], [(x + 1).tolist(), (-bounced).tolist()])
     assert list(third.numeric) == ["vx"] and not third.patches and third.unchanged == ["x"]
+
+
+def test_numpy_columns_are_packed_by_numpy_as_the_lists_would_be() -> None:
+    """float64() makes a numpy column's bytes without a loop over its values: the same
+    bytes as the values' own; an integer array beyond 2^53, or booleans, are not numeric."""
+    columns: dict[str, Any] = {
+        "x": numpy.array([0.1, 2.5]),
+        "y": numpy.array([0.1, 0.2], dtype=numpy.float32),
+        "k": numpy.array([3, -4], dtype=numpy.int64),
+        "big": numpy.array([2**53 + 1, 0], dtype=numpy.int64),
+        "on": numpy.array([True, False]),
+        "label": ["a", "b"],
+    }
+    packed = float64(columns)
+    assert sorted(packed) == ["k", "x", "y"]
+    names, values = checked(["a", "b"], columns)
+    from_lists, _ = split(names, values)
+    assert packed == {name: from_lists[name] for name in packed}
+    assert "big" not in from_lists and "on" not in from_lists

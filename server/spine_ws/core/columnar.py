@@ -40,19 +40,23 @@ _LITTLE = sys.byteorder == "little"
 
 
 def split(
-    names: Sequence[str], values: Sequence[list[Any]]
+    names: Sequence[str], values: Sequence[list[Any]], packed: Mapping[str, bytes] | None = None
 ) -> tuple[dict[str, bytes], dict[str, list[Any]]]:
     """A tick's columns (validated, as lists) as layout 1 has them: the numeric ones as
     float64 bytes, the others as they are. A column is numeric when every value is an
-    int or a float (not a bool) that a float64 holds exactly."""
+    int or a float (not a bool) that a float64 holds exactly. `packed`: columns already
+    known numeric, as their float64 bytes (a numpy array's, made by numpy)."""
     numeric: dict[str, bytes] = {}
     other: dict[str, list[Any]] = {}
+    given = packed or {}
     for name, column in zip(names, values, strict=True):
-        packed = _float64(column)
-        if packed is None:
+        packed_column = given.get(name)
+        if packed_column is None:
+            packed_column = _float64(column)
+        if packed_column is None:
             other[name] = column
         else:
-            numeric[name] = packed
+            numeric[name] = packed_column
     return numeric, other
 
 
@@ -150,9 +154,13 @@ class Deltas:
         self._last.clear()
 
     def columns(
-        self, agent_ids: Sequence[str], names: Sequence[str], values: Sequence[list[Any]]
+        self,
+        agent_ids: Sequence[str],
+        names: Sequence[str],
+        values: Sequence[list[Any]],
+        packed: Mapping[str, bytes] | None = None,
     ) -> TickColumns:
-        numeric, other = split(names, values)
+        numeric, other = split(names, values, packed)
         agents = tuple(agent_ids)
         last = self._last.pop(agents, None)
         if last is None or last[1] >= KEY_EVERY:
@@ -161,14 +169,14 @@ class Deltas:
         before, since = last
         self._remember(agents, numeric, since + 1)
         delta = TickColumns({}, other, whole=numeric)
-        for name, packed in numeric.items():
+        for name, column in numeric.items():
             old = before.get(name)
-            if old == packed:
+            if old == column:
                 delta.unchanged.append(name)
-            elif old is not None and (patch := _patch(old, packed)) is not None:
+            elif old is not None and (patch := _patch(old, column)) is not None:
                 delta.patches[name] = patch
             else:
-                delta.numeric[name] = packed
+                delta.numeric[name] = column
         return delta if delta.unchanged or delta.patches else TickColumns(numeric, other)
 
     def _remember(self, agents: tuple[str, ...], numeric: dict[str, bytes], since: int) -> None:

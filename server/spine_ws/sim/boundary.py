@@ -40,7 +40,7 @@ from spine_ws.generated import (
     AgentUpdateEvent,
     CommandAckEvent,
 )
-from spine_ws.sim.columns import Column, checked
+from spine_ws.sim.columns import Column, checked, float64
 from spine_ws.sim.jobs import Jobs
 
 __all__ = [
@@ -179,7 +179,7 @@ class EventSink:
             for agent_id, members in zip(agent_ids, data, strict=True)
         ]
         # The same tick as columns, for the clients that take it so (core/columnar.py).
-        columnar = self._deltas.columns(agent_ids, names, values)
+        columnar = self._deltas.columns(agent_ids, names, values, float64(columns))
         self._put(AgentUpdates(tick, list(agent_ids), data, bodies, columnar))
 
     def reply(self, connection_id: str, event: BaseModel) -> None:
