@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * How fast a browser tab takes the stream into `world`: batched vs one frame per event,
- * and batched in MessagePack (`spine.v1.msgpack`) vs in JSON; then, in a world of
- * BIG_AGENTS, batched MessagePack vs columns (`columns: true`: a tick's updates as one
+ * and batched in MessagePack (`spine.v1.msgpack`) vs in JSON; then, in a swarm of
+ * BIG_AGENTS all moving each tick (bench.sim:swarm), batched MessagePack vs columns (`columns: true`: a tick's updates as one
  * `agent_columns` frame, applied to `world` in place).
  *
  *     node clients/ts/bench/browser.mjs        (after `npm run build`; about 60-80 s)
@@ -49,10 +49,17 @@ const GROWTH_MS = 150;
 
 const log = (...parts) => console.error("bench/browser:", ...parts);
 
-function startServer(agents) {
+/**
+ * The default world with `agents` seed agents; or, `swarm`, bench.sim:swarm: `agents`
+ * agents all moving each tick and nothing else (the default world adds a world event
+ * per bounce), as the bigworld rows serve.
+ */
+function startServer(agents, swarm = false) {
   if (!existsSync(SPINE_WS)) throw new Error(`${SPINE_WS} is missing: run \`make\` at the repo root first`);
-  const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--seed-agents", String(agents), "--tick-rate", String(TICK_RATES[0]), "--autostart"];
-  const child = spawn(SPINE_WS, args, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+  const world = swarm ? ["--simulation", "bench.sim:swarm"] : ["--seed-agents", String(agents), "--autostart"];
+  const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--tick-rate", String(TICK_RATES[0]), ...world];
+  const env = { ...process.env, SPINE_BENCH_SWARM: String(agents), SPINE_BENCH_SWARM_RATE: String(TICK_RATES[0]), PYTHONPATH: REPO };
+  const child = spawn(SPINE_WS, args, { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const port = new Promise((found, fail) => {
     const timer = setTimeout(() => fail(new Error(`the server did not listen within 20 s:\n${output}`)), 20_000);
@@ -252,7 +259,7 @@ async function main() {
     const batched = await runMode(browser, httpUrl, wsUrl, bundle, { batched: true });
     const msgpack = await runMode(browser, httpUrl, wsUrl, bundle, { batched: true, encoding: "msgpack" });
     await server.stop();
-    big = startServer(BIG_AGENTS);
+    big = startServer(BIG_AGENTS, true);
     const bigPort = await big.port;
     const bigHttp = `http://127.0.0.1:${bigPort}/`;
     const bigWs = `ws://127.0.0.1:${bigPort}/ws`;
