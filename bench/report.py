@@ -108,7 +108,10 @@ def rows(results: dict[str, Any]) -> list[Row]:
         columns = world.get("columns", packed)  # before columns: MessagePack's
 
         def figure(seen: dict[str, Any], key: str, scale: float = 1.0) -> float | None:
-            return seen[key] * scale if key in seen else None
+            per_update = key in ("bytes_per_update", "server_cpu_per_update_us")
+            if key not in seen or (per_update and not seen["updates"]):
+                return None  # not run, or every client shed before it got one
+            return float(seen[key]) * scale
 
         for mode in ("columns", "spine.v1"):
             if "failed" in world.get(mode, none):
@@ -376,7 +379,7 @@ def _num(x: float | None, unit: str) -> str:
     if _nan(x):
         return "n/a"
     assert x is not None
-    if unit in ("ev/s", "/s"):
+    if unit in ("ev/s", "/s", "up/s"):
         return f"{x:,.0f}"
     if unit == "%":
         return f"{x:.2f}"
