@@ -14,8 +14,9 @@ frames to write now:
 * `batch` puts each run of broadcast events in one `batch` frame, joined from the
   serialised bodies (no event is serialised again);
 * `columns` sends each tick published at once as its one `agent_columns` frame, made
-  once for all such clients (core/columnar.py), while nothing thins the client (under
-  a filter, `max_rate` or backpressure the updates go one by one, coalescible);
+  once for all such clients (core/columnar.py); while coalescing, a tick's frame
+  replaces a held one of the same agents and goes whole (a key frame); under a filter
+  the updates go one by one;
 * `max_rate` holds everything until the next delivery is due, then sends it all in
   seq order (a reply is never held: it brings the delivery forward).
 """
