@@ -378,6 +378,27 @@ describe("viewer page subscriptions", () => {
     await other.send({ type: "resume" });
     expect(pageErrors).toEqual([]);
   });
+
+  it("takes columns when asked: reconnects in MessagePack, the agents still move, the rates count updates", async () => {
+    await expect.poll(() => page.getByTestId("sim-status").textContent()).toBe("running");
+    const subscription = page.getByTestId("subscription");
+    await page.getByTestId("columns").check();
+    await expect.poll(() => subscription.getAttribute("data-columns"), { timeout: 10_000 }).toBe("true");
+    await expect.poll(() => subscription.textContent()).toContain("as columns");
+    await expect.poll(() => page.getByTestId("world").getAttribute("data-agent-count")).toBe("19");
+    const before = await paintedPixels();
+    await page.waitForTimeout(1_500);
+    const after = await paintedPixels();
+    expect(after.digest).not.toBe(before.digest);
+    // Hiding a kind still works: a filter sends updates one by one, columns or not.
+    await page.locator('[data-testid="legend"] input[data-kind="walker"]').uncheck();
+    await expect.poll(() => number("agent-total")).toBe(7);
+    await page.locator('[data-testid="legend"] input[data-kind="walker"]').check();
+    await expect.poll(() => number("agent-total")).toBe(19);
+    await page.getByTestId("columns").uncheck();
+    await expect.poll(() => subscription.getAttribute("data-columns"), { timeout: 10_000 }).toBe("false");
+    expect(pageErrors).toEqual([]);
+  });
 });
 
 describe("viewer page with tokens", () => {

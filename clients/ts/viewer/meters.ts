@@ -61,10 +61,11 @@ export class StreamMeter {
   /** Agent updates the server coalesced for this page (`skipped` notices) since it loaded. */
   skippedTotal = 0;
 
-  event(now: number): void {
-    this.total++;
+  /** `count` events received at `now` (a columns frame brings a tick's updates at once). */
+  event(now: number, count = 1): void {
+    this.total += count;
     this.lastEventAt = now;
-    this.#events.add(now);
+    this.#events.add(now, count);
   }
 
   /** A `skipped` notice: the server left out `count` updates (the page fell behind, or its max_rate). */

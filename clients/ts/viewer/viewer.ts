@@ -93,6 +93,7 @@ const ui = {
   token: byId<HTMLInputElement>("token"),
   meta: byId<HTMLElement>("meta"),
   batch: byId<HTMLInputElement>("batch"),
+  columns: byId<HTMLInputElement>("columns"),
   subscription: byId<HTMLElement>("subscription"),
   errors: byId<HTMLUListElement>("errors"),
 };
@@ -145,6 +146,8 @@ const agentList = new AgentList({ list: ui.agents, search: byId("agent-search"),
 const legend = new Legend(byId("legend"), setKindVisible);
 
 let client: SpineClient | undefined;
+/** Whether the connection is MessagePack (the columns box, as it was at connect). */
+let packed = false;
 let gaps = 0;
 let draggingRate = false;
 /** Bumped whenever agents come or go: the list and the legend are rebuilt only then. */
@@ -270,6 +273,9 @@ function connect(): void {
   };
   const token = ui.token.value.trim();
   if (token) options.token = token;
+  // Columns travel in MessagePack: the box picks the connection's encoding.
+  if (ui.columns.checked) options.encoding = "msgpack";
+  packed = ui.columns.checked;
   try {
     client = new SpineClient(wsUrl, options);
   } catch (error) {
@@ -277,7 +283,7 @@ function connect(): void {
     return;
   }
   wasOpen = false;
-  client.onAny(() => stream.event(performance.now()));
+  client.onAny((event) => stream.event(performance.now(), event.type === "agent_columns" ? event.count : 1));
   client.on("skipped", (notice) => stream.skipped(notice.count, performance.now()));
   client.on("error", onError);
   client.on("snapshot", (snapshot) => {
@@ -383,6 +389,7 @@ function setKindVisible(kind: string, visible: boolean): void {
 function wantedSubscription(): Subscription {
   const wanted: Subscription = {};
   if (ui.batch.checked && client?.has("batch")) wanted.batch = true;
+  if (packed && ui.columns.checked && client?.has("columns")) wanted.columns = true;
   if (hiddenKinds.size > 0) wanted.agent_kinds = palette.kinds().filter((kind) => !hiddenKinds.has(kind));
   return wanted;
 }
@@ -415,10 +422,12 @@ function applySubscription(): void {
 
 function subscriptionText(sub: Subscription): string {
   const kinds = sub.agent_kinds ? `kinds ${sub.agent_kinds.join(", ") || "(none)"}` : "every kind";
-  return `receiving ${kinds}${sub.batch ? ", batched" : ""}`;
+  return `receiving ${kinds}${sub.batch ? ", batched" : ""}${sub.columns ? ", as columns" : ""}`;
 }
 
 ui.batch.addEventListener("change", applySubscription);
+// Another encoding is another connection: columns need MessagePack.
+ui.columns.addEventListener("change", connect);
 
 // --- controls --------------------------------------------------------------------------
 
@@ -599,6 +608,7 @@ function draw(): void {
     setText(ui.subscription, text);
     ui.subscription.dataset["kinds"] = sub.agent_kinds ? sub.agent_kinds.join(",") : "*";
     ui.subscription.dataset["batch"] = String(sub.batch === true);
+    ui.subscription.dataset["columns"] = String(sub.columns === true);
   }
   const selected = inspector.selected;
   inspector.render(selected === undefined ? undefined : agents.get(selected), colour);
