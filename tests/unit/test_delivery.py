@@ -5,7 +5,15 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from spine_ws.core.delivery import Burst, Shaping, Subscription, Tag, filtered_replay, tag_of
+from spine_ws.core.delivery import (
+    SHARED_BATCH_EVENTS,
+    Burst,
+    Shaping,
+    Subscription,
+    Tag,
+    filtered_replay,
+    tag_of,
+)
 from spine_ws.generated import SkippedEvent, SubscribeCommand
 
 TIME = ("tick_start", "simulation_state")
@@ -154,3 +162,31 @@ def test_a_filtered_replay_reads_kinds_of_agents_added_within_it() -> None:
     ]
     kept = filtered_replay(frames, sub(agent_kinds=["truck"]), KINDS)
     assert [orjson.loads(f)["seq"] for f in kept] == [1, 2, 4, 5]
+
+
+def test_a_big_burst_to_a_batched_client_stays_coalescible_while_it_is_held() -> None:
+    """A tick of a big world, offered to a batched client just as it falls behind: held,
+    its updates are replaced by the next tick's (told in `skipped`), and only what
+    cannot be coalesced counts against the limits, not the whole burst as one frame."""
+    agents = SHARED_BATCH_EVENTS + 1
+    shaping = Shaping(sub(batch=True))
+
+    def tick(first: int) -> Burst:
+        burst = Burst()
+        for n in range(agents):
+            seq = first + n
+            agent = f"a{n}"
+            burst.events.append(
+                (seq, tag("agent_update", agent), frame(seq, "agent_update", agent_id=agent))
+            )
+        return burst
+
+    shaping.offer_burst(tick(1), 0, agents)
+    shaping.pressured = True  # the socket stopped draining before this burst was written
+    assert shaping.take(0.0, hold=True) == ([], 0)
+    shaping.offer_burst(tick(1 + agents), 0, agents)
+    assert shaping.fixed_bytes == 0, "nothing held that coalescing cannot save"
+    frames, skipped = shaping.take(0.0)
+    notice, batch = (orjson.loads(f) for f in frames)
+    assert skipped == agents and notice["count"] == agents
+    assert [e["seq"] for e in batch["events"]] == list(range(1 + agents, 1 + 2 * agents))

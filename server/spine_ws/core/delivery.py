@@ -34,10 +34,23 @@ from spine_ws.core.codec import batch_frame, skipped_frame
 from spine_ws.core.columnar import ColumnsRun, Indexing
 from spine_ws.generated import SubscribeCommand
 
-__all__ = ["ALWAYS", "Burst", "Shaping", "Subscription", "Tag", "filtered_replay", "tag_of"]
+__all__ = [
+    "ALWAYS",
+    "SHARED_BATCH_EVENTS",
+    "Burst",
+    "Shaping",
+    "Subscription",
+    "Tag",
+    "filtered_replay",
+    "tag_of",
+]
 
 # What every client receives, whatever it subscribed to: it always knows time and state.
 ALWAYS = frozenset({"tick_start", "tick_end", "simulation_state", "error"})
+# A burst of more events than this is offered to a batched client event by event, not as
+# the shared batch frame: held, that frame could not be coalesced (a tick of a big world
+# would then count whole against the client's limits, and shed it instead of thinning it).
+SHARED_BATCH_EVENTS = 1024
 # (event type, agent id, agent kind) of a broadcast, computed once per event.
 Tag = tuple[str, str | None, str | None]
 _UPDATE = "agent_update"
@@ -168,10 +181,10 @@ class Shaping:
         "_held_runs",
         "_indexing",
         "_latest",
+        "_pressured",
         "_replies",
         "_skipped",
         "coalesced",
-        "pressured",
         "subscription",
     )
 
@@ -190,13 +203,40 @@ class Shaping:
         # When the next delivery under max_rate may go (monotonic seconds).
         self._due = 0.0
         # Set by the connection while its send queue is over the soft limit.
-        self.pressured = False
+        self._pressured = False
         # agent_updates left out since start, for /metrics.
         self.coalesced = 0
         # How much of the agent index table the client has (columns clients).
         self._indexing = Indexing()
         # Columns frames held while coalescing: (index in _entries, its run).
         self._held_runs: list[tuple[int, ColumnsRun]] = []
+
+    @property
+    def pressured(self) -> bool:
+        """Whether the connection's send queue is over its soft limit (set by it)."""
+        return self._pressured
+
+    @pressured.setter
+    def pressured(self, value: bool) -> None:
+        if value and not self._pressured:
+            self._coalesce_held()
+        self._pressured = value
+
+    def _coalesce_held(self) -> None:
+        """Coalescing starts: the updates already held, offered before it, are coalesced
+        too (each agent's latest stands), and later ones replace them."""
+        latest: dict[str, int] = {}
+        for index, entry in enumerate(self._entries):
+            if entry is None or entry[2] is None:
+                continue
+            earlier = latest.get(entry[2])
+            if earlier is not None:
+                dropped = self._entries[earlier]
+                assert dropped is not None
+                self._entries[earlier] = None
+                self._count_skipped(dropped[0])
+            latest[entry[2]] = index
+        self._latest = latest
 
     @property
     def fixed_bytes(self) -> int:
@@ -221,7 +261,7 @@ class Shaping:
         if start >= end:
             return  # nothing of it yet (a reply to this client came first)
         subscription = self.subscription
-        whole = start == 0 and end == len(burst.events)
+        whole = start == 0 and end == len(burst.events) <= SHARED_BATCH_EVENTS
         if whole and subscription.batch and not self.pressured and _onlybatch_frame(subscription):
             frame = burst.batch()  # shared with every client like this one
             self._entries.append((-1, frame, None))
