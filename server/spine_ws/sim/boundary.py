@@ -157,7 +157,8 @@ class EventSink:
         if model in _ABOUT_AGENTS:
             self._deltas.touched()
         fields["seq"] = 1  # a placeholder the schema wants: the hub stamps the real one
-        event = model.model_validate(fields)
+        # `model_validate` without its Python wrapper (0.35 of its 1.6 us, per event).
+        event: M = model.__pydantic_validator__.validate_python(fields)
         self._put(EventItem(event, to_json(event, exclude=_NO_SEQ)))
 
     def broadcast_updates(
