@@ -15,8 +15,9 @@ import numpy
 import orjson
 import pytest
 
-from spine_ws.core.columnar import KEY_EVERY, AgentIndex, ColumnsRun, Deltas, decode, split
+from spine_ws.core.columnar import AgentIndex, ColumnsRun, decode
 from spine_ws.core.delivery import Subscription
+from spine_ws.core.deltas import KEY_EVERY, Deltas, split
 from spine_ws.core.hub import Hub
 from spine_ws.core.items import AgentUpdates, Published
 from spine_ws.generated import AgentAddedEvent, AgentUpdateEvent, TickStartEvent

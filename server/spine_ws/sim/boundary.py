@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 from orjson import dumps
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from spine_ws.core.columnar import Deltas
+from spine_ws.core.deltas import Deltas
 from spine_ws.core.errors import ProtocolError, SimulationError
 from spine_ws.core.items import AgentUpdates, CommandItem, EventItem, Published
 from spine_ws.core.messages import to_json, wire_type
