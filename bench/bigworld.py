@@ -12,6 +12,7 @@ got: a client that cannot keep up is thinned (its updates coalesced, told with
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import time
@@ -45,7 +46,12 @@ class Watcher(WSListener):
     def __init__(self, binary: bool) -> None:
         super().__init__()
         self.binary = binary
+        # The window is open (set by `run`); counted are whole ticks, from the first
+        # tick_start in it to the first after it: a window's edge between a tick's frames
+        # would count its tick_end without its updates.
         self.counting = False
+        self.phase = "before"  # "in" from a tick_start, "after" from the closing one
+        self.done = asyncio.Event()
         self.joined = asyncio.Event()
         self.tally = dict.fromkeys(_COUNTED, 0)
         self.parts: list[bytes] = []
@@ -69,12 +75,19 @@ class Watcher(WSListener):
             return
         event = msgpack.unpackb(payload) if self.binary else orjson.loads(payload)
         self.joined.set()
-        if not self.counting:
+        kind = event.get("type")
+        if self.phase == "before":
+            if not (self.counting and kind == "tick_start"):
+                return
+            self.phase = "in"
+        elif self.phase == "in" and not self.counting and kind == "tick_start":
+            self.phase = "after"
+            self.done.set()
+        if self.phase != "in":
             return
         tally = self.tally
         tally["frames"] += 1
         tally["bytes"] += len(payload)
-        kind = event.get("type")
         if kind == "agent_update":
             tally["updates"] += 1
         elif kind == "agent_columns":
@@ -86,6 +99,7 @@ class Watcher(WSListener):
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         self.joined.set()  # shed before or after its snapshot: it is done waiting
+        self.done.set()
         if not self.tally["closed"]:
             self.tally["closed"] += 1
 
@@ -113,6 +127,10 @@ def _watch(pipe: Pipe, url: str, encoding: str, size: int, warmup: float, window
         await asyncio.sleep(window)
         for watcher in watchers:
             watcher.counting = False
+            if watcher.phase == "before":  # no tick began in the window: nothing counted
+                watcher.done.set()
+        with contextlib.suppress(TimeoutError):  # a tick that never ends: counted so far
+            await asyncio.wait_for(asyncio.gather(*(w.done.wait() for w in watchers)), 10)
         pipe.send(("counted",))
         total = dict.fromkeys(_COUNTED, 0)
         for watcher in watchers:
