@@ -136,8 +136,6 @@ def _watch(pipe: Pipe, url: str, encoding: str, size: int, warmup: float, window
         for watcher in watchers:
             for key in _COUNTED:
                 total[key] += watcher.tally[key]
-        # The ticks the stream had in the window: those of a client that took them all.
-        total["ticks_max"] = max(watcher.tally["ticks"] for watcher in watchers)
         return total
 
     pipe.send(("result", uvloop.run(run())))
@@ -168,14 +166,13 @@ def _clients(
             pipe.poll(window + 60)
             pipe.recv()
         server_cpu = (cpu() - cpu0) / (time.monotonic() - started)
-        total = dict.fromkeys((*_COUNTED, "ticks_max"), 0)
+        total = dict.fromkeys(_COUNTED, 0)
         for pipe in pipes:
             if not pipe.poll(60):
                 raise RuntimeError(f"bigworld {encoding}: a client process did not report")
             result = pipe.recv()[1]
             for key in _COUNTED:
                 total[key] += result[key]
-            total["ticks_max"] = max(total["ticks_max"], result["ticks_max"])
     finally:
         for worker in workers:
             worker.join(10)
@@ -214,10 +211,12 @@ def _mode(log_dir: Path, encoding: str, agents: int, clients: int, window: float
         except (RuntimeError, EOFError, OSError) as exc:
             return {"failed": f"{type(exc).__name__}: {exc}"}
         # What one client taking every tick was offered.
-        published = agents * max(seen["ticks_max"], 1)
+        # Each client counted whole ticks of its own window: what it was offered is its
+        # ticks' updates (a shed client's window ends with it: `closed` says so).
+        offered = agents * max(seen["ticks"], 1)
         delivered = seen["updates"] + seen["skipped"]
-        seen["delivered_share"] = seen["updates"] / max(1.0, published * clients)
-        seen["accounted_share"] = delivered / max(1.0, published * clients)
+        seen["delivered_share"] = seen["updates"] / offered
+        seen["accounted_share"] = delivered / offered
         seen["bytes_per_update"] = seen["bytes"] / max(1, seen["updates"])
         seen["server_cpu_per_update_us"] = (
             seen["server_cpu"] * window / max(1, seen["updates"]) * 1e6
