@@ -288,8 +288,11 @@ class Model:
                 return "agent_not_found"
         elif wire == "subscribe":
             # About the connection (the world unchanged): acked, but columns are for
-            # MessagePack connections, and this one is JSON.
+            # MessagePack connections, and this one is JSON; a region's edges in order.
             if command.get("columns") is True:
+                return "invalid_message"
+            region = command.get("region")
+            if region and (region["x_max"] < region["x_min"] or region["y_max"] < region["y_min"]):
                 return "invalid_message"
         elif wire == "cancel":
             # Each command is answered before the next is sent: none of this

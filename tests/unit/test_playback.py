@@ -156,7 +156,7 @@ def play(player: Player, until: float, step: float = 0.01) -> list[tuple[float, 
     out: list[tuple[float, int]] = []
     now = 0.0
     while now <= until:
-        out += [(now, seq) for seq, _, _ in player.due(now, tagging=False)]
+        out += [(now, seq) for seq, _, _, _ in player.due(now, tagging=False)]
         now = round(now + step, 6)
     return out
 
@@ -166,7 +166,7 @@ def test_frames_come_at_the_recorded_pace_times_the_speed(recorded: Recorded) ->
     player = Player(recording, 0.0, {})
     first_tick = [s for s, t in recorded.tick_of.items() if t == 1]
     assert player.due(0.49, tagging=False) == []  # the 0.5 s lead before tick 1
-    assert [seq for seq, _, _ in player.due(0.5, tagging=False)] == first_tick  # one burst
+    assert [seq for seq, _, _, _ in player.due(0.5, tagging=False)] == first_tick  # one burst
     assert player.wait(0.5) == pytest.approx(TICK_SECONDS)
     player.set_speed(10, 0.5)
     assert player.wait(0.5) == pytest.approx(TICK_SECONDS / 10)
@@ -192,7 +192,7 @@ def test_tags_know_a_removed_agents_kind(recorded: Recorded) -> None:
     recording = Recording([recorded.path])
     start: dict[str, Any] = {}
     player = Player(recording, 0.0, start)
-    tags = [tag for _, tag, _ in player.due(100.0, tagging=True)]
+    tags = [tag for _, tag, _, _ in player.due(100.0, tagging=True)]
     assert ("agent_removed", "b", "walker") in tags
     assert ("agent_update", "d", "truck") in tags
 

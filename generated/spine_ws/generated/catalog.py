@@ -26,8 +26,8 @@ __all__ = [
     "Registrar",
 ]
 
-PROTOCOL_VERSION: Final = "1.8.0"
-SCHEMA_HASH: Final = "8e525a949b282c880967f659c1935b0e436cfc7fa5b8fa6d53dcadcf596723a8"
+PROTOCOL_VERSION: Final = "1.9.0"
+SCHEMA_HASH: Final = "712711ca30cc10910deb3edc5b3b7f56129f03d190313155852d582c2d65da5f"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"
@@ -97,7 +97,9 @@ ENVELOPE: Final[dict[str, Any] | None] = None
 EVENT_MODELS: Final[dict[str, type[BaseModel]]] = {
     "agent_added": models.AgentAddedEvent,
     "agent_columns": models.AgentColumnsEvent,
+    "agent_entered": models.AgentEnteredEvent,
     "agent_index": models.AgentIndexEvent,
+    "agent_left": models.AgentLeftEvent,
     "agent_removed": models.AgentRemovedEvent,
     "agent_update": models.AgentUpdateEvent,
     "batch": models.BatchEvent,
@@ -118,6 +120,8 @@ EVENT_MODELS: Final[dict[str, type[BaseModel]]] = {
 BROADCAST_EVENT_TYPES: Final = frozenset(
     {
         "agent_added",
+        "agent_entered",
+        "agent_left",
         "agent_removed",
         "agent_update",
         "error",

@@ -20,7 +20,7 @@ SpineProtocol = TypeAliasType(
     "SpineProtocol", Annotated[Any, Field(title="SpineProtocol")]
 )
 """
-spine-ws protocol 1.8.0, bundled from schema/.
+spine-ws protocol 1.9.0, bundled from schema/.
 """
 
 
@@ -31,6 +31,32 @@ AgentDataPatch = TypeAliasType(
 """
 Members to set on the agent's data (at least one).
 """
+
+
+class Region(BaseModel):
+    """
+    Receive only the agents whose position (the numbers x and y in their data) is inside this rectangle, bounds included: the agents inside it come in the ack (or the snapshot), an agent that moves in comes as agent_entered (its whole state), one that moves out as agent_left, and the agents outside are not sent at all (their events, agent_added and agent_removed included). An agent without a numeric x and y is never inside. Events about no agent are not filtered by it; it narrows agent_ids, agent_kinds and event_types further. Change it with another subscribe (a viewer that pans sends one per view). A resume's replay with a region (connect time) brings each agent that moved in as agent_entered and each that moved out as agent_left, once: it assumes the client held this region at its seq (an agent_left may then name one it did not hold: nothing to forget). With columns, a tick's frame holds only the rows inside.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    x_min: StrictFloat
+    """
+    Left edge.
+    """
+    y_min: StrictFloat
+    """
+    Bottom edge.
+    """
+    x_max: StrictFloat
+    """
+    Right edge (at least x_min).
+    """
+    y_max: StrictFloat
+    """
+    Top edge (at least y_min).
+    """
 
 
 AgentId = TypeAliasType(
@@ -74,7 +100,7 @@ Capability = TypeAliasType(
     Annotated[StrictStr, Field(pattern="^[a-z][a-z0-9_]{0,31}$", title="Capability")],
 )
 """
-A feature this server supports, for clients to check instead of versions: resume (/ws?resume= replays from the history), subscribe (the subscribe command and /ws?subscribe=), batch (batch frames), columns (subscribe's columns: a tick's agent updates as one agent_columns frame, over spine.v1.msgpack), cluster (a gateway or host of a NATS cluster), playback (a recording played back: the playback commands). A client ignores names it does not know: newer servers may add some.
+A feature this server supports, for clients to check instead of versions: resume (/ws?resume= replays from the history), subscribe (the subscribe command and /ws?subscribe=), batch (batch frames), columns (subscribe's columns: a tick's agent updates as one agent_columns frame, over spine.v1.msgpack), region (subscribe's region: only the agents inside a rectangle), cluster (a gateway or host of a NATS cluster), playback (a recording played back: the playback commands). A client ignores names it does not know: newer servers may add some.
 """
 
 
@@ -225,7 +251,7 @@ class PlaybackState(BaseModel):
 
 
 ProtocolVersion = TypeAliasType(
-    "ProtocolVersion", Annotated[Literal["1.8.0"], Field(title="ProtocolVersion")]
+    "ProtocolVersion", Annotated[Literal["1.9.0"], Field(title="ProtocolVersion")]
 )
 """
 Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).
@@ -389,6 +415,40 @@ class AgentColumnsEvent(BaseModel):
     """
 
 
+class AgentEnteredEvent(BaseModel):
+    """
+    Sent to a client subscribed to a region only, in place of the agent_update (or agent_added) that brought an agent into its region: the agent's whole state. It keeps that event's seq.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["agent_entered"] = "agent_entered"
+    """
+    Message type: always "agent_entered".
+    """
+    seq: Seq
+    """
+    Sequence number of the event it stands for.
+    """
+    tick: Tick
+    """
+    Tick this event belongs to.
+    """
+    agent_id: AgentId
+    """
+    The agent that came in.
+    """
+    agent_kind: AgentKind
+    """
+    Its kind.
+    """
+    data: Data
+    """
+    Its full data.
+    """
+
+
 class AgentIndexEvent(BaseModel):
     """
     Sent, in MessagePack only, to a client that subscribed with columns: true, before the first agent_columns frame that names an agent it has no index for: agent_ids[i] is the agent of index start + i. The table belongs to the epoch: it only grows (an index is never reused, an agent keeps its index). start 0 begins it anew: the server sends it whole again after a new subscription or snapshot.
@@ -408,6 +468,32 @@ class AgentIndexEvent(BaseModel):
     agent_ids: Annotated[list[AgentId], Field(min_length=1)]
     """
     The agents of indices start, start + 1, ...
+    """
+
+
+class AgentLeftEvent(BaseModel):
+    """
+    Sent to a client subscribed to a region only, in place of the agent_update that took an agent out of its region: the client forgets it (it still exists; agent_removed says an agent is gone). It keeps that event's seq.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["agent_left"] = "agent_left"
+    """
+    Message type: always "agent_left".
+    """
+    seq: Seq
+    """
+    Sequence number of the event it stands for.
+    """
+    tick: Tick
+    """
+    Tick this event belongs to.
+    """
+    agent_id: AgentId
+    """
+    The agent that went out.
     """
 
 
@@ -1239,6 +1325,10 @@ class SubscribeCommand(BaseModel):
     """
     true (a spine.v1.msgpack connection only; any other is refused invalid_message): each tick's agent updates that the simulation published at once come as one agent_columns frame (typed arrays; the agents named by index, the table sent in agent_index frames) instead of an agent_update frame each; under max_rate, a filter or backpressure they come one by one as without it (default false).
     """
+    region: Region | MISSING = MISSING
+    """
+    Receive only the agents whose position (the numbers x and y in their data) is inside this rectangle, bounds included: the agents inside it come in the ack (or the snapshot), an agent that moves in comes as agent_entered (its whole state), one that moves out as agent_left, and the agents outside are not sent at all (their events, agent_added and agent_removed included). An agent without a numeric x and y is never inside. Events about no agent are not filtered by it; it narrows agent_ids, agent_kinds and event_types further. Change it with another subscribe (a viewer that pans sends one per view). A resume's replay with a region (connect time) brings each agent that moved in as agent_entered and each that moved out as agent_left, once: it assumes the client held this region at its seq (an agent_left may then name one it did not hold: nothing to forget). With columns, a tick's frame holds only the rows inside.
+    """
 
 
 class AgentState(BaseModel):
@@ -1433,7 +1523,9 @@ ServerEvent = TypeAliasType(
     Annotated[
         AgentAddedEvent
         | AgentColumnsEvent
+        | AgentEnteredEvent
         | AgentIndexEvent
+        | AgentLeftEvent
         | AgentRemovedEvent
         | AgentUpdateEvent
         | BatchEvent

@@ -28,7 +28,9 @@ __all__ = [
     "Envelope",
     "Profile",
     "batch_frame",
+    "entered_frame",
     "envelope_for",
+    "left_frame",
     "resumed_frame",
     "skipped_frame",
     "snapshot_head",
@@ -112,6 +114,17 @@ def skipped_frame(reason: str, count: int, first_seq: int, last_seq: int) -> byt
     """The `skipped` notice: `count` updates left out between two seqs, and why."""
     members = {"reason": reason, "count": count, "first_seq": first_seq, "last_seq": last_seq}
     return orjson.dumps({"type": "skipped", **members})
+
+
+def entered_frame(seq: int, tick: int, agent_id: str, agent_kind: str, data: Any) -> bytes:
+    """`agent_entered`: an agent came into a client's region (the update's seq)."""
+    members = {"tick": tick, "agent_id": agent_id, "agent_kind": agent_kind, "data": data}
+    return orjson.dumps({"seq": seq, "type": "agent_entered", **members})
+
+
+def left_frame(seq: int, tick: int, agent_id: str) -> bytes:
+    """`agent_left`: an agent went out of a client's region (the update's seq)."""
+    return orjson.dumps({"seq": seq, "type": "agent_left", "tick": tick, "agent_id": agent_id})
 
 
 def snapshot_head(connection_id: str, role: str, refused: dict[str, Any] | None) -> bytes:

@@ -17,6 +17,10 @@ frames to write now:
   once for all such clients (core/columnar.py); while coalescing, a tick's frame
   replaces a held one of the same agents and goes whole (a key frame); under a filter
   the updates go one by one;
+* `region` passes only the agents inside a rectangle: one that moves in comes as
+  `agent_entered`, one that moves out as `agent_left` (each in place of the update that
+  moved it); each burst's updates are indexed by position once for all region clients
+  (core/region.py), and each looks only where its rectangle and its agents are;
 * `max_rate` holds everything until the next delivery is due, then sends it all in
   seq order (a reply is never held: it brings the delivery forward).
 """
@@ -30,8 +34,9 @@ from typing import Any, Literal
 import orjson
 from pydantic import MISSING
 
-from spine_ws.core.codec import batch_frame, skipped_frame
+from spine_ws.core.codec import batch_frame, entered_frame, left_frame, skipped_frame
 from spine_ws.core.columnar import ColumnsRun, Indexing
+from spine_ws.core.region import Grid, Region, Where, position
 from spine_ws.generated import SubscribeCommand
 
 __all__ = [
@@ -66,6 +71,7 @@ class Subscription:
     batch: bool = False
     max_rate: float | None = None
     columns: bool = False
+    region: Region | None = None
 
     @classmethod
     def of(cls, command: SubscribeCommand) -> Subscription:
@@ -79,6 +85,7 @@ class Subscription:
             batch=command.batch is True,
             max_rate=None if command.max_rate is MISSING else float(command.max_rate),
             columns=command.columns is True,
+            region=None if command.region is MISSING else Region.of(command.region),
         )
 
     @property
@@ -89,7 +96,10 @@ class Subscription:
     @property
     def filtered(self) -> bool:
         return not (
-            self.event_types is None and self.agent_ids is None and self.agent_kinds is None
+            self.event_types is None
+            and self.agent_ids is None
+            and self.agent_kinds is None
+            and self.region is None
         )
 
     def wants(self, tag: Tag) -> bool:
@@ -108,6 +118,8 @@ class Subscription:
 
     def covers(self, agent: Mapping[str, Any]) -> bool:
         """Whether a snapshot's agent is one this subscription is about."""
+        if self.region is not None and not self.region.contains(position(agent.get("data"))):
+            return False
         if self.agent_ids is None and self.agent_kinds is None:
             return True
         return (self.agent_ids is not None and agent["agent_id"] in self.agent_ids) or (
@@ -136,15 +148,41 @@ def filtered_replay(
     frames: Iterable[bytes], subscription: Subscription, kinds: Mapping[str, Mapping[str, Any]]
 ) -> Iterator[bytes]:
     """The frames of a resume's replay this subscription wants (each read back once;
-    agents added within the replay are known by their kind from then on)."""
+    agents added within the replay are known by their kind from then on). Under a
+    region, an agent's first update inside it comes as `agent_entered` and its first
+    outside as `agent_left` (the client's view of the region before is not known here)."""
     added: dict[str, Mapping[str, Any]] = {}
+    region = subscription.region
+    inside: set[str] = set()
+    outside: set[str] = set()
     for frame in frames:
         event = orjson.loads(frame)
         kind, agent = event.get("type"), event.get("agent_id")
         if kind == "agent_added" and isinstance(agent, str):
             added[agent] = event
         known = added if isinstance(agent, str) and agent in added else kinds
-        if subscription.wants(tag_of(kind, agent, event.get("agent_kind"), known)):
+        tag = tag_of(kind, agent, event.get("agent_kind"), known)
+        if not subscription.wants(tag):
+            continue
+        if region is None or not isinstance(agent, str):
+            yield frame
+            continue
+        if kind == _UPDATE or kind == "agent_added":
+            if not region.contains(position(event.get("data"))):
+                if agent not in outside:
+                    outside.add(agent)
+                    inside.discard(agent)
+                    if kind == _UPDATE:
+                        yield left_frame(event["seq"], event["tick"], agent)
+                continue
+            outside.discard(agent)
+            if agent in inside or kind == "agent_added" or tag[2] is None:
+                inside.add(agent)
+                yield frame
+                continue
+            inside.add(agent)
+            yield entered_frame(event["seq"], event["tick"], agent, tag[2], event["data"])
+        elif agent not in outside:  # removed, or another event about a held agent
             yield frame
 
 
@@ -153,10 +191,14 @@ class Burst:
     their batch frame, joined once for all the clients that take the whole burst as it
     is (the same bytes object for each: framed once on the fast path too)."""
 
-    __slots__ = ("_batch", "events", "runs")
+    __slots__ = ("_batch", "_regions", "events", "runs", "where")
 
-    def __init__(self) -> None:
+    def __init__(self, regional: bool = False) -> None:
         self.events: list[tuple[int, Tag, bytes]] = []
+        # Where each event's agent is (agent_update and agent_added), beside `events`,
+        # while a client subscribes to a region.
+        self.where: list[Where] | None = [] if regional else None
+        self._regions: tuple[int, _Regions] | None = None
         # The ticks published at once among the events, for the columns clients (only
         # when there are some).
         self.runs: list[ColumnsRun] = []
@@ -170,6 +212,47 @@ class Burst:
             self._batch = count, batch_frame([message for _, _, message in self.events])
         return self._batch[1]
 
+    def regions(self) -> _Regions:
+        """The events indexed by position, for the region clients (made once)."""
+        count = len(self.events)
+        if self._regions is None or self._regions[0] != count:
+            assert self.where is not None, "a burst without positions"
+            self._regions = count, _Regions(self.events, self.where)
+        return self._regions[1]
+
+
+class _Regions:
+    """A burst's events as a region client reads them: the updates by cell (`Grid`) and
+    by agent, and the rest (few: ticks, lifecycle, world events), which it always reads."""
+
+    __slots__ = ("_by_agent", "_grid", "_others")
+
+    def __init__(self, events: list[tuple[int, Tag, bytes]], where: list[Where]) -> None:
+        points: list[tuple[int, float, float]] = []
+        self._by_agent: dict[str, list[int]] = {}
+        self._others: list[int] = []
+        for index, ((_, (kind, agent, _), _), at) in enumerate(zip(events, where, strict=True)):
+            if kind != _UPDATE or agent is None:
+                self._others.append(index)
+                continue
+            self._by_agent.setdefault(agent, []).append(index)
+            if at is not None:
+                points.append((index, at[0], at[1]))
+        self._grid = Grid(points)
+
+    def picks(self, region: Region, inside: set[str], start: int, end: int) -> list[int]:
+        """The events from `start` to `end` that may concern a client of `region` holding
+        the agents `inside` (in order): those in its cells, those about its agents (one
+        may leave), and the rest."""
+        chosen = {i for i in self._grid.within(region) if start <= i < end}
+        by_agent = self._by_agent
+        for agent in inside:
+            for i in by_agent.get(agent, ()):
+                if start <= i < end:
+                    chosen.add(i)
+        chosen.update(i for i in self._others if start <= i < end)
+        return sorted(chosen)
+
 
 class Shaping:
     """One shaped connection's pending events and replies, in order."""
@@ -180,6 +263,7 @@ class Shaping:
         "_fixed_bytes",
         "_held_runs",
         "_indexing",
+        "_inside",
         "_latest",
         "_pressured",
         "_replies",
@@ -210,6 +294,13 @@ class Shaping:
         self._indexing = Indexing()
         # Columns frames held while coalescing: (index in _entries, its run).
         self._held_runs: list[tuple[int, ColumnsRun]] = []
+        # The agents the client holds, under a region subscription.
+        self._inside: set[str] = set()
+
+    def hold(self, agent_ids: Iterable[str]) -> None:
+        """The agents the client's view starts over from (a snapshot's, an ack's): under
+        a region, the ones it is told leave, and the ones it is not told enter."""
+        self._inside = set(agent_ids)
 
     @property
     def pressured(self) -> bool:
@@ -270,6 +361,13 @@ class Shaping:
         if burst.runs and subscription.columns and _only_columns(subscription):
             self._offer_columns(burst, start, end)
             return
+        region = subscription.region
+        if region is not None and burst.where is not None:
+            events, where = burst.events, burst.where
+            for index in burst.regions().picks(region, self._inside, start, end):
+                seq, tag, message = events[index]
+                self.offer(seq, tag, message, where[index])
+            return
         for seq, tag, message in burst.events[start:end]:
             self.offer(seq, tag, message)
 
@@ -301,24 +399,32 @@ class Shaping:
     def _supersede(self, run: ColumnsRun) -> bytes | None:
         """Drop a held frame of the same agents (counted as skipped), and return the key
         frame that replaces it; None if none is held."""
-        for position, (at, held) in enumerate(self._held_runs):
+        for number, (at, held) in enumerate(self._held_runs):
             if held.agent_ids == run.agent_ids:
                 dropped = self._entries[at]
                 assert dropped is not None
                 self._entries[at] = None
                 self._fixed_bytes -= len(dropped[1])
-                del self._held_runs[position]
+                del self._held_runs[number]
                 count, first, last = held.end - held.start, held.first_seq, held.last_seq
                 self._count_skipped(first, count, last)
                 return run.key_frame()
         return None
 
-    def offer(self, seq: int, tag: Tag, message: bytes) -> None:
-        """A broadcast event (its tag and its stamped frame)."""
+    def offer(self, seq: int, tag: Tag, message: bytes, where: Where = None) -> None:
+        """A broadcast event (its tag and its stamped frame; where its agent is, for a
+        region)."""
         subscription = self.subscription
         if not subscription.wants(tag):
             return
         kind, agent, _ = tag
+        region = subscription.region
+        if (
+            region is not None
+            and agent is not None
+            and not self._through_region(region, seq, tag, message, where)
+        ):
+            return
         coalescing = self.pressured or subscription.max_rate is not None
         if kind == _UPDATE and agent is not None:
             if coalescing:
@@ -334,6 +440,44 @@ class Shaping:
         if agent is not None:  # an agent added or removed: its earlier updates stand
             self._latest.pop(agent, None)
             self._held_runs = []
+        self._entries.append((seq, message, None))
+        self._fixed_bytes += len(message)
+
+    def _through_region(
+        self, region: Region, seq: int, tag: Tag, message: bytes, where: Where
+    ) -> bool:
+        """Whether an event about an agent goes on as it is, for a region client; an
+        update that moves its agent in or out is held here as `agent_entered` or
+        `agent_left` instead, and an event about an agent outside is dropped."""
+        kind, agent, agent_kind = tag
+        assert agent is not None
+        inside = self._inside
+        held = agent in inside
+        if kind == _UPDATE:
+            now_inside = region.contains(where)
+            if held and now_inside:
+                return True
+            if held:
+                inside.discard(agent)
+                self._latest.pop(agent, None)  # its held updates stand, then it leaves
+                self._hold_fixed(seq, left_frame(seq, orjson.loads(message)["tick"], agent))
+            elif now_inside and agent_kind is not None:
+                inside.add(agent)
+                self._latest.pop(agent, None)
+                event = orjson.loads(message)
+                frame = entered_frame(seq, event["tick"], agent, agent_kind, event["data"])
+                self._hold_fixed(seq, frame)
+            return False
+        if kind == "agent_added":
+            if region.contains(where):
+                inside.add(agent)
+                return True
+            return False
+        if kind == "agent_removed":
+            inside.discard(agent)
+        return held
+
+    def _hold_fixed(self, seq: int, message: bytes) -> None:
         self._entries.append((seq, message, None))
         self._fixed_bytes += len(message)
 

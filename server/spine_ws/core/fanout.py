@@ -15,6 +15,7 @@ from collections.abc import Callable
 from spine_ws.core.codec import ENCODERS, SPINE
 from spine_ws.core.delivery import Burst, Tag
 from spine_ws.core.outbox import Outbox, Sender
+from spine_ws.core.region import Where
 
 __all__ = ["Fanout", "Writing"]
 
@@ -86,6 +87,7 @@ class Writing:
         "_shaped",
         "broadcast",
         "columnar",
+        "regional",
         "tagging",
     )
 
@@ -108,7 +110,11 @@ class Writing:
         self._shaped = shaped
         # The shaped clients need each frame's tag (computed once, before the mirror
         # forgets a removed agent's kind); None when there are none.
-        self.tagging: Burst | None = Burst() if shaped else None
+        # Whether a client subscribes to a region (the hub then notes where each agent is).
+        self.regional = any(
+            client.shaping.subscription.region is not None for client in shaped if client.shaping
+        )
+        self.tagging: Burst | None = Burst(self.regional) if shaped else None
         # Whether a client takes ticks as columns (the hub then notes them in the burst).
         self.columnar = any(
             client.shaping.subscription.columns for client in shaped if client.shaping
@@ -117,11 +123,14 @@ class Writing:
         self._replied: list[Sender] = []
         self.broadcast = False
 
-    def send(self, seq: int, tag: Tag | None, frame: bytes) -> None:
-        """Broadcast `frame` (stamped `seq`) to every connection, in its encoding."""
+    def send(self, seq: int, tag: Tag | None, frame: bytes, where: Where = None) -> None:
+        """Broadcast `frame` (stamped `seq`) to every connection, in its encoding (`where`
+        its agent is, when `regional`)."""
         self.broadcast = True
-        if self.tagging is not None and tag is not None:
-            self.tagging.events.append((seq, tag, frame))
+        if (burst := self.tagging) is not None and tag is not None:
+            burst.events.append((seq, tag, frame))
+            if burst.where is not None:
+                burst.where.append(where)
         for client in self._plain:
             client.send(frame)
         for encode, clients in self._encoded:

@@ -33,9 +33,13 @@ from spine_ws.core.messages import wire_type
 from spine_ws.core.mirror import Mirror
 from spine_ws.core.outbox import Outbox, Sender
 from spine_ws.core.parse import Limits
+from spine_ws.core.region import Where, position
 from spine_ws.core.stream import RESUME_MAX, SMALL_REPLAY, GapError, Stream
 
 __all__ = ["SMALL_REPLAY", "CommandSink", "GapError", "Hub", "LongCommands", "Meter"]
+
+# The events that say where their agent is (its data), for the region clients.
+_POSITIONED = frozenset({"agent_update", "agent_added"})
 
 
 class Hub:
@@ -197,6 +201,8 @@ class Hub:
                     }
                 )
                 frames, size = stream.replay(after, filtered)
+                if shaping is not None and filtered is not None and filtered.region is not None:
+                    shaping.hold(a["agent_id"] for a in stream.covered(filtered))
                 client.send_replay(head, frames, size)
                 self.fanout.add(client)
                 self.meter.resume("replayed")
@@ -205,8 +211,7 @@ class Hub:
             refused = {"requested": resume[:RESUME_MAX], "reason": reason}
         # The body is shared by every joiner at this seq; only the head is the client's.
         prefix = snapshot_head(client.id, client.role, refused)
-        body = stream.snapshot() if filtered is None else stream.snapshot_of(filtered)
-        client.send_snapshot((prefix, memoryview(body)[1:]))
+        client.send_snapshot((prefix, memoryview(self._snapshot_for(client))[1:]))
         self.fanout.add(client)
         return f"snapshot ({refused['reason']})" if refused else "snapshot"
 
@@ -216,11 +221,19 @@ class Hub:
     def rejoin(self, client: Outbox) -> None:
         """A client back to the stream from elsewhere (the recorded past): the snapshot
         of now, superseding what was held for it, then the stream."""
-        shaping = client.shaping
-        filtered = shaping.subscription if shaping and shaping.subscription.filtered else None
-        body = self.stream.snapshot() if filtered is None else self.stream.snapshot_of(filtered)
+        body = self._snapshot_for(client)
         client.restart((snapshot_head(client.id, client.role, None), memoryview(body)[1:]))
         self.fanout.add(client)
+
+    def _snapshot_for(self, client: Outbox) -> bytes:
+        """The snapshot body a client is sent: the whole world, or the agents its
+        subscription covers (which a region client then holds)."""
+        shaping = client.shaping
+        if shaping is None or not shaping.subscription.filtered:
+            return self.stream.snapshot()
+        body, held = self.stream.snapshot_of(shaping.subscription)
+        shaping.hold(held)
+        return body
 
     def snapshot(self) -> bytes:
         """The snapshot at the current seq, without a connection's own members."""
@@ -292,6 +305,7 @@ class Hub:
                 continue
             event = item.event
             tag: Tag | None = None
+            where: Where = None
             if writing.tagging is not None:  # before the mirror forgets a removed agent
                 tag = tag_of(
                     wire_type(type(event)),
@@ -299,9 +313,11 @@ class Hub:
                     getattr(event, "agent_kind", None),
                     stream.mirror.agents,
                 )
+                if writing.regional and tag[0] in _POSITIONED:
+                    where = position(getattr(event, "data", None))
             seq, frame = stream.next_frame(item.body)
             stream.append(seq, frame, event, now)
-            writing.send(seq, tag, frame)
+            writing.send(seq, tag, frame, where)
         writing.end()
 
     def _updates(self, updates: AgentUpdates, writing: Writing, now: float) -> None:
@@ -310,13 +326,14 @@ class Hub:
         stream, tick, burst = self.stream, updates.tick, writing.tagging
         agents = stream.mirror.agents if burst is not None else None
         start, first_seq = len(burst.events) if burst is not None else 0, stream.seq + 1
+        regional = writing.regional
         for agent_id, data, body in zip(
             updates.agent_ids, updates.data, updates.bodies, strict=True
         ):
             tag = None if agents is None else tag_of("agent_update", agent_id, None, agents)
             seq, frame = stream.next_frame(body)
             stream.append_update(seq, frame, agent_id, data, tick, now)
-            writing.send(seq, tag, frame)
+            writing.send(seq, tag, frame, position(data) if regional else None)
         if burst is not None and writing.columnar and updates.agent_ids:
             table = stream.agent_index
             index = table.indices(updates.agent_ids)
@@ -354,5 +371,5 @@ class Hub:
                 )
             model = self.catalog.events.get(event.get("type"))
             stream.append(seq, frame, model.model_validate(event) if model else None, now)
-            writing.send(seq, tag, frame)
+            writing.send(seq, tag, frame, position(event.get("data")) if writing.regional else None)
         writing.end()

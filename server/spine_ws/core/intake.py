@@ -262,7 +262,9 @@ class Intake:
         subscription = _encodable(Subscription.of(_subscribe_command(command)), client.encoding)
         client.subscribe(subscription)
         stream = self.stream_of(client)
-        agents = [a for a in stream.mirror.agents.values() if subscription.covers(a)]
+        agents = stream.covered(subscription)
+        if (shaping := client.shaping) is not None:
+            shaping.hold(a["agent_id"] for a in agents)
         members: dict[str, Any] = {
             "command_type": "subscribe",
             "tick": stream.mirror.simulation.tick,
@@ -368,6 +370,9 @@ class Intake:
 
 def _encodable(subscription: Subscription, encoding: str) -> Subscription:
     """`subscription`, if a connection of `encoding` can be sent what it asks."""
+    region = subscription.region
+    if region is not None and not region.ordered:
+        raise InvalidMessage("subscribe's region: x_max below x_min, or y_max below y_min")
     if subscription.columns and encoding != packed.ENCODING:
         raise InvalidMessage(
             "columns: true is for a spine.v1.msgpack connection (columns travel as "

@@ -194,8 +194,13 @@ class Stream:
         self._snapshot = (self.seq, body)
         return body
 
-    def snapshot_of(self, subscription: Subscription) -> bytes:
-        """A snapshot of the agents a subscription covers (built for this client)."""
+    def covered(self, subscription: Subscription) -> list[dict[str, Any]]:
+        """The agents of the mirror a subscription covers, as they stand now."""
+        return [a for a in self.mirror.agents.values() if subscription.covers(a)]
+
+    def snapshot_of(self, subscription: Subscription) -> tuple[bytes, list[str]]:
+        """A snapshot of the agents a subscription covers (built for this client), and
+        their ids."""
         full = orjson.loads(self.snapshot())
         full["agents"] = [a for a in full["agents"] if subscription.covers(a)]
-        return orjson.dumps(full)
+        return orjson.dumps(full), [a["agent_id"] for a in full["agents"]]

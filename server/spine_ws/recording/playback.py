@@ -36,6 +36,7 @@ from spine_ws.core.errors import Busy, InvalidMessage, InvalidState
 from spine_ws.core.fanout import Fanout
 from spine_ws.core.hub import Hub
 from spine_ws.core.outbox import Outbox
+from spine_ws.core.region import Where, position
 from spine_ws.core.stream import Stream, parse_resume
 from spine_ws.recording.player import Player, moment
 from spine_ws.recording.reader import Recording, RecordingError
@@ -197,7 +198,8 @@ class Playback:
             if after < stream.seq:  # what the files did not hold yet, as it was sent
                 writing = playing.fanout.burst()
                 for offset, frame in enumerate(stream.history.frames_after(after, stream.seq)):
-                    writing.send(after + 1 + offset, self._tag(frame, playing), frame)
+                    tag, where = self._tag(frame, playing)
+                    writing.send(after + 1 + offset, tag, frame, where)
                 writing.end()
             self._hub.fanout.add(client)
         self._notice(client, self._live_state(client, current=False))
@@ -215,8 +217,8 @@ class Playback:
             frames = player.due(now, tagging=client.shaping is not None)
             if frames:
                 writing = playing.fanout.burst()
-                for seq, tag, frame in frames:
-                    writing.send(seq, tag, frame)
+                for seq, tag, frame, where in frames:
+                    writing.send(seq, tag, frame, where)
                 writing.end()
             if was_playing and player.ended:
                 if self.live:
@@ -361,20 +363,25 @@ class Playback:
         stream, log_time = at
         client = playing.client
         shaping = client.shaping
-        filtered = shaping.subscription if shaping and shaping.subscription.filtered else None
-        body = stream.snapshot() if filtered is None else stream.snapshot_of(filtered)
+        if shaping is None or not shaping.subscription.filtered:
+            body = stream.snapshot()
+        else:
+            body, held = stream.snapshot_of(shaping.subscription)
+            shaping.hold(held)
         client.restart((snapshot_head(client.id, client.role, None), memoryview(body)[1:]))
         player = playing.player
         player.start_at(stream.seq, stream.mirror.simulation.tick, log_time, stream.mirror.agents)
         player.anchor(self._clock())
 
-    def _tag(self, frame: bytes, playing: _Playing) -> Tag | None:
-        """A frame's tag, for a shaped client (the stream's mirror knows the kinds)."""
+    def _tag(self, frame: bytes, playing: _Playing) -> tuple[Tag | None, Where]:
+        """A frame's tag, and where its agent is, for a shaped client (the stream's
+        mirror knows the kinds)."""
         if playing.client.shaping is None:
-            return None
+            return None, None
         event = orjson.loads(frame)
         agents = self._hub.stream.mirror.agents
-        return tag_of(event.get("type"), event.get("agent_id"), event.get("agent_kind"), agents)
+        tag = tag_of(event.get("type"), event.get("agent_id"), event.get("agent_kind"), agents)
+        return tag, position(event.get("data"))
 
     def _listing(self) -> dict[str, Any]:
         """What a moment's snapshot lists: this server's commands and capabilities."""

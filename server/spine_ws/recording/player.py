@@ -19,6 +19,7 @@ import orjson
 from spine_ws.core.catalog import Catalog
 from spine_ws.core.delivery import Tag, tag_of
 from spine_ws.core.history import History
+from spine_ws.core.region import Where, position
 from spine_ws.core.stream import Stream
 from spine_ws.recording.reader import Frame, Recording, tick_of
 
@@ -133,24 +134,26 @@ class Player:
             return None
         return max((self._next.time - self._recorded_at(now)) / 1e9 / self.speed, 0.0)
 
-    def due(self, now: float, *, tagging: bool) -> list[tuple[int, Tag | None, bytes]]:
-        """The frames due at `now` (at most `BURST`), with their tags if `tagging`; the
-        playback stops at the end."""
+    def due(self, now: float, *, tagging: bool) -> list[tuple[int, Tag | None, bytes, Where]]:
+        """The frames due at `now` (at most `BURST`), with their tags and where their
+        agent is if `tagging`; the playback stops at the end."""
         if not self.playing:
             return []
         until = self._recorded_at(now)
-        out: list[tuple[int, Tag | None, bytes]] = []
+        out: list[tuple[int, Tag | None, bytes, Where]] = []
         frame = self._next
         while frame is not None and frame.time <= until and len(out) < BURST:
             data = frame.data
             tag: Tag | None = None
+            where: Where = None
             if tagging:
                 event = orjson.loads(data)
                 tag = tag_of(
                     event.get("type"), event.get("agent_id"), event.get("agent_kind"), self.kinds
                 )
+                where = position(event.get("data"))
             self._track(data)
-            out.append((frame.seq, tag, data))
+            out.append((frame.seq, tag, data, where))
             self.seq, self._time = frame.seq, frame.time
             frame = next(self._frames, None)
         self._next = frame

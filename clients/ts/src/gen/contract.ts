@@ -18,9 +18,9 @@ export type ResultOf<T extends string> = T extends keyof CommandResults
   ? CommandResults[T]
   : undefined;
 /** Protocol version these types were generated for. */
-export const PROTOCOL_VERSION = "1.8.0" as const;
+export const PROTOCOL_VERSION = "1.9.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "8e525a949b282c880967f659c1935b0e436cfc7fa5b8fa6d53dcadcf596723a8";
+export const SCHEMA_HASH = "712711ca30cc10910deb3edc5b3b7f56129f03d190313155852d582c2d65da5f";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */
@@ -60,7 +60,9 @@ export const CONNECTION_COMMAND_TYPES = [
 export const EVENT_TYPES = [
   "agent_added",
   "agent_columns",
+  "agent_entered",
   "agent_index",
+  "agent_left",
   "agent_removed",
   "agent_update",
   "batch",
@@ -79,6 +81,8 @@ export const EVENT_TYPES = [
 /** Events that may be broadcast to every client (they carry `seq` when they are). */
 export const BROADCAST_EVENT_TYPES = [
   "agent_added",
+  "agent_entered",
+  "agent_left",
   "agent_removed",
   "agent_update",
   "error",

@@ -29,8 +29,8 @@ __all__ = [
     "Registrar",
 ]
 
-PROTOCOL_VERSION: Final = "1.8.0"
-SCHEMA_HASH: Final = "d8c2dbb846c5e2aeb0f0f630795f9745c079faa81c874ef18dcd213de65e0c2c"
+PROTOCOL_VERSION: Final = "1.9.0"
+SCHEMA_HASH: Final = "2abbba19e17bf64e784c6ca7816195b7128ca8a9e877f71900d906ae46865c9d"
 # The WebSocket subprotocol of this major version (offered by clients, selected by
 # the server).
 SUBPROTOCOL: Final = "spine.v1"
@@ -160,7 +160,9 @@ EVENT_MODELS: Final[dict[str, type[BaseModel]]] = {
     "agent.updated": models.AgentUpdatedEvent,
     "agent_added": models.AgentAddedEvent,
     "agent_columns": models.AgentColumnsEvent,
+    "agent_entered": models.AgentEnteredEvent,
     "agent_index": models.AgentIndexEvent,
+    "agent_left": models.AgentLeftEvent,
     "agent_removed": models.AgentRemovedEvent,
     "agent_update": models.AgentUpdateEvent,
     "batch": models.BatchEvent,
@@ -199,6 +201,8 @@ BROADCAST_EVENT_TYPES: Final = frozenset(
         "agent.deleted",
         "agent.updated",
         "agent_added",
+        "agent_entered",
+        "agent_left",
         "agent_removed",
         "agent_update",
         "building.created",

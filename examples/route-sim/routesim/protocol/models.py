@@ -20,9 +20,11 @@ from spine_ws.generated.models import (  # the core's, re-exported
     AgentAddedEvent,
     AgentColumnsEvent,
     AgentDataPatch,
+    AgentEnteredEvent,
     AgentId,
     AgentIndexEvent,
     AgentKind,
+    AgentLeftEvent,
     AgentRemovedEvent,
     AgentState,
     AgentSummary,
@@ -61,6 +63,7 @@ from spine_ws.generated.models import (  # the core's, re-exported
     PlaybackState,
     ProgressEvent,
     ProtocolVersion,
+    Region,
     ResumeCommand,
     ResumedEvent,
     ResumeRefused,
@@ -88,7 +91,7 @@ SpineProtocol = TypeAliasType(
     "SpineProtocol", Annotated[Any, Field(title="SpineProtocol")]
 )
 """
-spine-ws protocol 1.8.0, bundled from schema/.
+spine-ws protocol 1.9.0, bundled from schema/.
 """
 
 
@@ -2119,7 +2122,9 @@ ServerEvent = TypeAliasType(
         | AgentUpdatedEvent
         | AgentAddedEvent
         | AgentColumnsEvent
+        | AgentEnteredEvent
         | AgentIndexEvent
+        | AgentLeftEvent
         | AgentRemovedEvent
         | AgentUpdateEvent
         | BatchEvent
@@ -2169,9 +2174,11 @@ __all__ = [
     "AgentDeletedEvent",
     "AgentDescribeCommand",
     "AgentDescribeResult",
+    "AgentEnteredEvent",
     "AgentId",
     "AgentIndexEvent",
     "AgentKind",
+    "AgentLeftEvent",
     "AgentListCommand",
     "AgentListResult",
     "AgentRemovedEvent",
@@ -2240,6 +2247,7 @@ __all__ = [
     "PlaybackState",
     "ProgressEvent",
     "ProtocolVersion",
+    "Region",
     "ResumeCommand",
     "ResumeRefused",
     "ResumedEvent",

@@ -1,6 +1,6 @@
 // GENERATED from schema/ by `spine-ws gen` (spine_ws.codegen) - do not edit.
 
-import type { AddAgentCommand, AgentAddedEvent, AgentColumnsEvent, AgentCreateCommand, AgentCreateResult, AgentDeleteCommand, AgentDeleteResult, AgentDeletedEvent, AgentDescribeCommand, AgentDescribeResult, AgentIndexEvent, AgentListCommand, AgentListResult, AgentRemovedEvent, AgentUpdateCommand, AgentUpdateEvent, AgentUpdateResult, AgentUpdatedEvent, BatchEvent, BuildingCreateCommand, BuildingCreateResult, BuildingCreatedEvent, BuildingUpdatedEvent, CancelCommand, ClockTickEndEvent, ClockTickStartEvent, Command, CommandAckEvent, DeleteAgentCommand, DescribeAgentCommand, DescribeAgentResult, ErrorEvent, ListAgentsCommand, ListAgentsResult, MapCreateCommand, MapCreateResult, MapCreatedEvent, MapExportCommand, MapExportResult, MapImportCommand, MapImportResult, MapImportedEvent, ModifyAgentCommand, PackageCreatedEvent, PackageDeliveredEvent, PackageExpiredEvent, PackagePickedUpEvent, PauseCommand, PlaybackEvent, PlaybackLiveCommand, PlaybackLiveResult, PlaybackPauseCommand, PlaybackPauseResult, PlaybackPlayCommand, PlaybackPlayResult, PlaybackSeekCommand, PlaybackSeekResult, PlaybackSpeedCommand, PlaybackSpeedResult, ProgressEvent, ResumeCommand, ResumedEvent, ServerEvent, SetTickRateCommand, SimulationExportStateCommand, SimulationExportStateResult, SimulationImportStateCommand, SimulationImportStateResult, SimulationPauseCommand, SimulationPausedEvent, SimulationResumeCommand, SimulationResumedEvent, SimulationStartCommand, SimulationStartResult, SimulationStartedEvent, SimulationStateEvent, SimulationStateImportedEvent, SimulationStopCommand, SimulationStoppedEvent, SimulationUpdateCommand, SimulationUpdateResult, SimulationUpdatedEvent, SkippedEvent, SnapshotEvent, StartCommand, StopCommand, SubscribeCommand, SubscribeResult, TickEndEvent, TickStartEvent, WorldEventEvent } from "./protocol.js";
+import type { AddAgentCommand, AgentAddedEvent, AgentColumnsEvent, AgentCreateCommand, AgentCreateResult, AgentDeleteCommand, AgentDeleteResult, AgentDeletedEvent, AgentDescribeCommand, AgentDescribeResult, AgentEnteredEvent, AgentIndexEvent, AgentLeftEvent, AgentListCommand, AgentListResult, AgentRemovedEvent, AgentUpdateCommand, AgentUpdateEvent, AgentUpdateResult, AgentUpdatedEvent, BatchEvent, BuildingCreateCommand, BuildingCreateResult, BuildingCreatedEvent, BuildingUpdatedEvent, CancelCommand, ClockTickEndEvent, ClockTickStartEvent, Command, CommandAckEvent, DeleteAgentCommand, DescribeAgentCommand, DescribeAgentResult, ErrorEvent, ListAgentsCommand, ListAgentsResult, MapCreateCommand, MapCreateResult, MapCreatedEvent, MapExportCommand, MapExportResult, MapImportCommand, MapImportResult, MapImportedEvent, ModifyAgentCommand, PackageCreatedEvent, PackageDeliveredEvent, PackageExpiredEvent, PackagePickedUpEvent, PauseCommand, PlaybackEvent, PlaybackLiveCommand, PlaybackLiveResult, PlaybackPauseCommand, PlaybackPauseResult, PlaybackPlayCommand, PlaybackPlayResult, PlaybackSeekCommand, PlaybackSeekResult, PlaybackSpeedCommand, PlaybackSpeedResult, ProgressEvent, ResumeCommand, ResumedEvent, ServerEvent, SetTickRateCommand, SimulationExportStateCommand, SimulationExportStateResult, SimulationImportStateCommand, SimulationImportStateResult, SimulationPauseCommand, SimulationPausedEvent, SimulationResumeCommand, SimulationResumedEvent, SimulationStartCommand, SimulationStartResult, SimulationStartedEvent, SimulationStateEvent, SimulationStateImportedEvent, SimulationStopCommand, SimulationStoppedEvent, SimulationUpdateCommand, SimulationUpdateResult, SimulationUpdatedEvent, SkippedEvent, SnapshotEvent, StartCommand, StopCommand, SubscribeCommand, SubscribeResult, TickEndEvent, TickStartEvent, WorldEventEvent } from "./protocol.js";
 
 /** The result type of each command that returns one (schema/results/<type>.json). */
 export type CommandResults = {
@@ -31,9 +31,9 @@ export type ResultOf<T extends string> = T extends keyof CommandResults
   ? CommandResults[T]
   : undefined;
 /** Protocol version these types were generated for. */
-export const PROTOCOL_VERSION = "1.8.0" as const;
+export const PROTOCOL_VERSION = "1.9.0" as const;
 /** SHA-256 of schema/ these types come from; compare with the snapshot's. */
-export const SCHEMA_HASH = "d8c2dbb846c5e2aeb0f0f630795f9745c079faa81c874ef18dcd213de65e0c2c";
+export const SCHEMA_HASH = "2abbba19e17bf64e784c6ca7816195b7128ca8a9e877f71900d906ae46865c9d";
 /** The WebSocket subprotocol of this major version. */
 export const SUBPROTOCOL = "spine.v1";
 /** A command `id` (schema/defs/command_id.json). */
@@ -91,7 +91,9 @@ export const EVENT_TYPES = [
   "agent.updated",
   "agent_added",
   "agent_columns",
+  "agent_entered",
   "agent_index",
+  "agent_left",
   "agent_removed",
   "agent_update",
   "batch",
@@ -128,6 +130,8 @@ export const BROADCAST_EVENT_TYPES = [
   "agent.deleted",
   "agent.updated",
   "agent_added",
+  "agent_entered",
+  "agent_left",
   "agent_removed",
   "agent_update",
   "building.created",
@@ -250,7 +254,9 @@ export type WireEvents = {
   "agent.updated": Omit<AgentUpdatedEvent, "type" | "seq"> | AgentUpdateResult;
   agent_added: Omit<AgentAddedEvent, "type" | "seq">;
   agent_columns: Omit<AgentColumnsEvent, "type" | "seq">;
+  agent_entered: Omit<AgentEnteredEvent, "type" | "seq">;
   agent_index: Omit<AgentIndexEvent, "type" | "seq">;
+  agent_left: Omit<AgentLeftEvent, "type" | "seq">;
   agent_removed: Omit<AgentRemovedEvent, "type" | "seq">;
   agent_update: Omit<AgentUpdateEvent, "type" | "seq">;
   batch: Omit<BatchEvent, "type" | "seq">;

@@ -17,7 +17,7 @@ export type AgentId = string;
  */
 export type AgentKind = string;
 /**
- * A feature this server supports, for clients to check instead of versions: resume (/ws?resume= replays from the history), subscribe (the subscribe command and /ws?subscribe=), batch (batch frames), columns (subscribe's columns: a tick's agent updates as one agent_columns frame, over spine.v1.msgpack), cluster (a gateway or host of a NATS cluster), playback (a recording played back: the playback commands). A client ignores names it does not know: newer servers may add some. Constraints: matches `^[a-z][a-z0-9_]{0,31}$`.
+ * A feature this server supports, for clients to check instead of versions: resume (/ws?resume= replays from the history), subscribe (the subscribe command and /ws?subscribe=), batch (batch frames), columns (subscribe's columns: a tick's agent updates as one agent_columns frame, over spine.v1.msgpack), region (subscribe's region: only the agents inside a rectangle), cluster (a gateway or host of a NATS cluster), playback (a recording played back: the playback commands). A client ignores names it does not know: newer servers may add some. Constraints: matches `^[a-z][a-z0-9_]{0,31}$`.
  */
 export type Capability = string;
 /**
@@ -84,7 +84,7 @@ export type ErrorCode =
 /**
  * Semantic version of this protocol; bumped on every change to schema/ (major on breaking changes).
  */
-export type ProtocolVersion = "1.8.0";
+export type ProtocolVersion = "1.9.0";
 /**
  * What a connection may do, from its token: a viewer receives events and may send only the commands that are about its own connection (subscribe); a controller may send every command.
  */
@@ -214,7 +214,9 @@ export type ServerEvent =
   | AgentUpdatedEvent
   | AgentAddedEvent
   | AgentColumnsEvent
+  | AgentEnteredEvent
   | AgentIndexEvent
+  | AgentLeftEvent
   | AgentRemovedEvent
   | AgentUpdateEvent
   | BatchEvent
@@ -247,7 +249,7 @@ export type ServerEvent =
   | WorldEventEvent;
 
 /**
- * spine-ws protocol 1.8.0, bundled from schema/.
+ * spine-ws protocol 1.9.0, bundled from schema/.
  */
 export interface SpineProtocol {
   [k: string]: unknown | undefined;
@@ -995,6 +997,27 @@ export interface SubscribeCommand {
    * true (a spine.v1.msgpack connection only; any other is refused invalid_message): each tick's agent updates that the simulation published at once come as one agent_columns frame (typed arrays; the agents named by index, the table sent in agent_index frames) instead of an agent_update frame each; under max_rate, a filter or backpressure they come one by one as without it (default false).
    */
   columns?: boolean;
+  /**
+   * Receive only the agents whose position (the numbers x and y in their data) is inside this rectangle, bounds included: the agents inside it come in the ack (or the snapshot), an agent that moves in comes as agent_entered (its whole state), one that moves out as agent_left, and the agents outside are not sent at all (their events, agent_added and agent_removed included). An agent without a numeric x and y is never inside. Events about no agent are not filtered by it; it narrows agent_ids, agent_kinds and event_types further. Change it with another subscribe (a viewer that pans sends one per view). A resume's replay with a region (connect time) brings each agent that moved in as agent_entered and each that moved out as agent_left, once: it assumes the client held this region at its seq (an agent_left may then name one it did not hold: nothing to forget). With columns, a tick's frame holds only the rows inside.
+   */
+  region?: {
+    /**
+     * Left edge.
+     */
+    x_min: number;
+    /**
+     * Bottom edge.
+     */
+    y_min: number;
+    /**
+     * Right edge (at least x_min).
+     */
+    x_max: number;
+    /**
+     * Top edge (at least y_min).
+     */
+    y_max: number;
+  };
 }
 /**
  * One agent as it stands: id, kind and its full data.
@@ -1886,6 +1909,35 @@ export interface AgentColumnsEvent {
   };
 }
 /**
+ * Sent to a client subscribed to a region only, in place of the agent_update (or agent_added) that brought an agent into its region: the agent's whole state. It keeps that event's seq.
+ */
+export interface AgentEnteredEvent {
+  /**
+   * Message type: always "agent_entered".
+   */
+  type: "agent_entered";
+  /**
+   * Sequence number of the event it stands for.
+   */
+  seq: Seq;
+  /**
+   * Tick this event belongs to.
+   */
+  tick: Tick;
+  /**
+   * The agent that came in.
+   */
+  agent_id: AgentId;
+  /**
+   * Its kind.
+   */
+  agent_kind: AgentKind;
+  /**
+   * Its full data.
+   */
+  data: Data;
+}
+/**
  * Sent, in MessagePack only, to a client that subscribed with columns: true, before the first agent_columns frame that names an agent it has no index for: agent_ids[i] is the agent of index start + i. The table belongs to the epoch: it only grows (an index is never reused, an agent keeps its index). start 0 begins it anew: the server sends it whole again after a new subscription or snapshot.
  */
 export interface AgentIndexEvent {
@@ -1903,6 +1955,27 @@ export interface AgentIndexEvent {
    * @minItems 1
    */
   agent_ids: [AgentId, ...AgentId[]];
+}
+/**
+ * Sent to a client subscribed to a region only, in place of the agent_update that took an agent out of its region: the client forgets it (it still exists; agent_removed says an agent is gone). It keeps that event's seq.
+ */
+export interface AgentLeftEvent {
+  /**
+   * Message type: always "agent_left".
+   */
+  type: "agent_left";
+  /**
+   * Sequence number of the event it stands for.
+   */
+  seq: Seq;
+  /**
+   * Tick this event belongs to.
+   */
+  tick: Tick;
+  /**
+   * The agent that went out.
+   */
+  agent_id: AgentId;
 }
 /**
  * An agent was removed.
