@@ -289,7 +289,7 @@ def _start_replay(settings: Settings, policy: Policy) -> Runtime:
         history=_history(settings),
         simulation_name="a recording",
         # resume: a client back at a seq of the recording plays on from there
-        capabilities=["subscribe", "batch", "columns", "resume", "playback"],
+        capabilities=["subscribe", "batch", "columns", "region", "resume", "playback"],
         meter=metrics,
     )
     first = recording.checkpoint(recording.checkpoints[0])
@@ -368,7 +368,7 @@ def _envelope(path: Path, catalog: Catalog) -> EnvelopeSpec:
 
 def _capabilities(settings: Settings) -> list[str]:
     """What this server supports, from its settings (the wire's `capabilities`)."""
-    supported = ["subscribe", "batch", "columns"]  # the hub's own: every server has them
+    supported = ["subscribe", "batch", "columns", "region"]  # the hub's own: every server has them
     if settings.history_events > 0 and settings.history_bytes > 0:
         supported.append("resume")
     if settings.nats:

@@ -168,7 +168,8 @@ export type Subscription = Omit<SubscribeCommand, "type" | "id">;
 function members(sub: Subscription): Subscription {
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(sub)) {
-    if (key !== "type" && key !== "id" && value !== undefined) copy[key] = Array.isArray(value) ? [...value] : value;
+    if (key === "type" || key === "id" || value === undefined) continue;
+    copy[key] = Array.isArray(value) ? [...value] : typeof value === "object" && value !== null ? { ...value } : value;
   }
   return copy as Subscription;
 }
@@ -182,7 +183,8 @@ function leavesOut(sub: Subscription): boolean {
     sub.event_types !== undefined ||
     sub.agent_ids !== undefined ||
     sub.agent_kinds !== undefined ||
-    sub.max_rate !== undefined
+    sub.max_rate !== undefined ||
+    sub.region !== undefined
   );
 }
 
@@ -198,6 +200,7 @@ function lacking(sub: Subscription, has: (capability: string) => boolean): strin
   if (!has("subscribe")) return "subscribe";
   if (sub.batch === true && !has("batch")) return "batch";
   if (sub.columns === true && !has("columns")) return "columns";
+  if (sub.region !== undefined && !has("region")) return "region";
   return undefined;
 }
 

@@ -131,6 +131,7 @@ export class WorldState<D extends object = Data> {
         if (this.simulation) this.simulation.tick = event.tick;
         return;
       case "agent_added":
+      case "agent_entered": // into this client's region: its whole state
         this.#version++;
         this.agents.set(event.agent_id, {
           agent_id: event.agent_id,
@@ -144,6 +145,7 @@ export class WorldState<D extends object = Data> {
         return;
       }
       case "agent_removed":
+      case "agent_left": // out of this client's region: it still exists, elsewhere
         this.#version++;
         this.agents.delete(event.agent_id);
         return;

@@ -76,6 +76,35 @@ describe("subscriptions on the real server", () => {
     await controller.send({ type: "resume" });
   });
 
+  it("a region: world holds exactly the agents inside it as they cross, no gap, and panning starts it over", async () => {
+    const left = { x_min: 0, y_min: 0, x_max: 50, y_max: 100 };
+    const gaps: SeqGap[] = [];
+    const client = await openClient(server.wsUrl, { WebSocket, subscribe: { region: left }, onGap: (gap) => gaps.push(gap) });
+    let entered = 0;
+    let leftRegion = 0;
+    client.on("agent_entered", () => entered++);
+    client.on("agent_left", () => leftRegion++);
+    const inside = (region: typeof left, c: SpineClient): string[] =>
+      [...c.world.agents.values()]
+        .filter((a) => {
+          const { x, y } = a.data as { x: number; y: number };
+          return region.x_min <= x && x <= region.x_max && region.y_min <= y && y <= region.y_max;
+        })
+        .map((a) => a.agent_id)
+        .sort();
+    await vi.waitFor(() => expect(entered + leftRegion).toBeGreaterThan(3), { timeout: 15_000 });
+    // Paused, the region client holds what the unfiltered client has inside the region.
+    await controller.send({ type: "pause" });
+    await vi.waitFor(() => expect(client.lastSeq).toBe(controller.lastSeq), { timeout: 5_000 });
+    expect(ids(client)).toEqual(inside(left, controller));
+    for (const id of ids(client)) expect(client.world.agents.get(id)?.data).toEqual(controller.world.agents.get(id)?.data);
+    const right = { x_min: 50, y_min: 0, x_max: 100, y_max: 100 };
+    await client.subscribe({ region: right });
+    expect(ids(client)).toEqual(inside(right, controller));
+    await controller.send({ type: "resume" });
+    expect(gaps).toEqual([]);
+  });
+
   it("subscribe() switches to another kind: world starts over from the ack's agents, handlers follow", async () => {
     const gaps: SeqGap[] = [];
     const client = await openClient(server.wsUrl, { subscribe: { agent_kinds: ["car"] }, onGap: (gap) => gaps.push(gap) });
