@@ -47,7 +47,13 @@ async function pixelAt(target: Page, x: number, y: number): Promise<[number, num
       const canvas = document.getElementById("world") as HTMLCanvasElement;
       const px = Math.round((wx / 100) * canvas.width);
       const py = Math.round((wy / 100) * canvas.height);
-      const [r, g, b] = canvas.getContext("2d")!.getImageData(px, py, 1, 1).data;
+      // The canvas may be WebGL: read it through a 2D copy (it keeps its drawing buffer).
+      const copy = document.createElement("canvas");
+      copy.width = canvas.width;
+      copy.height = canvas.height;
+      const context = copy.getContext("2d")!;
+      context.drawImage(canvas, 0, 0);
+      const [r, g, b] = context.getImageData(px, py, 1, 1).data;
       return [r ?? 0, g ?? 0, b ?? 0] as [number, number, number];
     },
     [x, y] as const,
@@ -70,7 +76,12 @@ function distance(a: readonly number[], b: readonly number[]): number {
 async function paintedPixels(): Promise<{ painted: number; digest: number }> {
   return page.evaluate(() => {
     const canvas = document.getElementById("world") as HTMLCanvasElement;
-    const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+    const copy = document.createElement("canvas");
+    copy.width = canvas.width;
+    copy.height = canvas.height;
+    const context = copy.getContext("2d")!;
+    context.drawImage(canvas, 0, 0);
+    const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
     let painted = 0;
     let digest = 0;
     for (let i = 0; i < data.length; i += 4) {
@@ -346,7 +357,7 @@ describe("viewer page subscriptions", () => {
     // Every kind seen but walker: "visitor" too (its one agent was added and deleted above).
     const visible = ["bike", "bus", "car", "taxi", "tram", "truck", "van", "visitor"];
     expect((await subscription.getAttribute("data-kinds"))?.split(",").sort()).toEqual(visible);
-    expect(await page.locator('[data-testid="legend"] li[data-kind="walker"] .count').textContent()).toBe("–");
+    await expect.poll(() => page.locator('[data-testid="legend"] li[data-kind="walker"] .count').textContent()).toBe("–");
     const ackAt = async () => (await recorded()).events.findIndex((e) => e.type === "command_ack" && e.command_type === "subscribe");
     await expect.poll(ackAt).toBeGreaterThan(0);
     const at = await ackAt();
@@ -369,7 +380,7 @@ describe("viewer page subscriptions", () => {
     await page.locator('[data-testid="legend"] input[data-kind="walker"]').check();
     await expect.poll(() => number("agent-total")).toBe(19);
     await expect.poll(() => page.getByTestId("world").getAttribute("data-agent-count")).toBe("19");
-    expect(await page.locator('[data-testid="legend"] li[data-kind="walker"] .count').textContent()).toBe("12");
+    await expect.poll(() => page.locator('[data-testid="legend"] li[data-kind="walker"] .count').textContent()).toBe("12");
     expect(await subscription.getAttribute("data-kinds")).toBe("*");
     const shown = (await recorded()).events;
     expect(shown.filter((e) => e.type === "agent_added")).toEqual([]);
@@ -397,6 +408,41 @@ describe("viewer page subscriptions", () => {
     await expect.poll(() => number("agent-total")).toBe(19);
     await page.getByTestId("columns").uncheck();
     await expect.poll(() => subscription.getAttribute("data-columns"), { timeout: 10_000 }).toBe("false");
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe("viewer page zoomed in", () => {
+  it("draws with WebGL; zoomed in, it subscribes to the region in view and holds only its agents; double-click shows the whole world again", async () => {
+    await page.goto(server.httpUrl);
+    await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 10_000 });
+    const canvas = page.getByTestId("world");
+    expect(await canvas.getAttribute("data-renderer")).toBe("webgl");
+    const total = await number("agent-total");
+    expect(total).toBeGreaterThan(10);
+    // Zoom into the top-left corner: the wheel over it, several notches.
+    const size = await canvas.evaluate((element) => element.clientWidth);
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + size * 0.1, box.y + size * 0.1);
+    for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -300);
+    const subscription = page.getByTestId("subscription");
+    await expect.poll(() => subscription.getAttribute("data-region"), { timeout: 10_000 }).not.toBe("");
+    const region = JSON.parse((await subscription.getAttribute("data-region")) as string) as Record<string, number>;
+    expect(region["x_max"]! - region["x_min"]!).toBeLessThan(100);
+    await expect.poll(() => subscription.textContent()).toContain("in x ");
+    // Only agents inside the region are held, and a pan moves it.
+    await expect.poll(() => number("agent-total"), { timeout: 10_000 }).toBeLessThan(total);
+    await page.mouse.move(box.x + size * 0.5, box.y + size * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + size * 0.2, box.y + size * 0.2, { steps: 5 });
+    await page.mouse.up();
+    await expect
+      .poll(() => subscription.getAttribute("data-region"), { timeout: 10_000 })
+      .not.toBe(JSON.stringify(region));
+    await shot(page, "viewer-zoomed");
+    await canvas.dblclick();
+    await expect.poll(() => subscription.getAttribute("data-region"), { timeout: 10_000 }).toBe("");
+    await expect.poll(() => number("agent-total"), { timeout: 10_000 }).toBe(total);
     expect(pageErrors).toEqual([]);
   });
 });

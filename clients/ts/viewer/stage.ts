@@ -7,12 +7,10 @@
  */
 
 import type { AgentState } from "../src/index.js";
+import { View } from "./view.js";
 
-/** The default simulation's world is 100 x 100; larger coordinates widen the view. */
-const DEFAULT_WORLD_SIZE = 100;
 /** Positions kept per agent for its trail, so a still screenshot shows motion too. */
 const TRAIL_LENGTH = 24;
-const FOLLOW_ZOOM = 3;
 
 export interface Placed {
   readonly agent: AgentState;
@@ -31,21 +29,29 @@ function finite(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
 }
 
-export class Stage {
+/** What the page draws on: the WebGL stage (gl-stage.ts), or this one without WebGL. */
+export interface Drawing {
   readonly canvas: HTMLCanvasElement;
-  #worldSize = DEFAULT_WORLD_SIZE;
+  readonly view: View;
+  reset(): void;
+  agentAt(clientX: number, clientY: number): string | undefined;
+  draw(agents: Iterable<AgentState>, options: DrawOptions): number;
+}
+
+/** The canvas drawn with its 2D context: for a page without WebGL. */
+export class Stage implements Drawing {
+  readonly canvas: HTMLCanvasElement;
+  readonly view = new View();
   readonly #trails = new Map<string, Array<[number, number]>>();
-  /** What the last frame drew, and how: for `agentAt`. */
+  /** What the last frame drew: for `agentAt`. */
   #placed: Placed[] = [];
-  #view = { cx: DEFAULT_WORLD_SIZE / 2, cy: DEFAULT_WORLD_SIZE / 2, scale: 1 };
 
   constructor(canvas: HTMLCanvasElement) {
     this.canvas = canvas;
   }
 
-  /** A new snapshot: the old trails and extent no longer apply. */
+  /** A new snapshot: the old trails no longer apply (the view stays where the user put it). */
   reset(): void {
-    this.#worldSize = DEFAULT_WORLD_SIZE;
     this.#trails.clear();
   }
 
@@ -88,18 +94,15 @@ export class Stage {
       const y = finite(agent.data["y"]);
       if (x === undefined || y === undefined) continue;
       present.add(agent.agent_id);
-      this.#worldSize = Math.max(this.#worldSize, Math.abs(x), Math.abs(y));
+      this.view.worldSize = Math.max(this.view.worldSize, Math.abs(x), Math.abs(y));
       this.#track(agent.agent_id, x, y);
       if (!options.hidden.has(agent.agent_kind)) placed.push({ agent, x, y });
     }
     for (const id of this.#trails.keys()) if (!present.has(id)) this.#trails.delete(id);
     this.#placed = placed;
 
-    const size = this.#worldSize;
     const followed = options.follow ? placed.find((p) => p.agent.agent_id === options.selected) : undefined;
-    this.#view = followed
-      ? { cx: followed.x, cy: followed.y, scale: (side / size) * FOLLOW_ZOOM }
-      : { cx: size / 2, cy: size / 2, scale: side / size };
+    this.view.place(side, followed ? [followed.x, followed.y] : undefined);
 
     ctx.clearRect(0, 0, side, side);
     this.#grid(ctx);
@@ -163,9 +166,7 @@ export class Stage {
   }
 
   #toScreen(x: number, y: number): [number, number] {
-    const { cx, cy, scale } = this.#view;
-    const half = this.canvas.width / 2;
-    return [(x - cx) * scale + half, (y - cy) * scale + half];
+    return this.view.toScreen(x, y);
   }
 
   #track(id: string, x: number, y: number): void {
@@ -182,7 +183,7 @@ export class Stage {
       const [sx, sy] = this.#toScreen(point[0], point[1]);
       // A bounce mirrors the path at the wall; a jump longer than a tenth of the world is
       // a teleport (or a reset), not motion, so the line breaks there.
-      const jump = previous && Math.hypot(point[0] - previous[0], point[1] - previous[1]) > this.#worldSize / 10;
+      const jump = previous && Math.hypot(point[0] - previous[0], point[1] - previous[1]) > this.view.worldSize / 10;
       if (!previous || jump) ctx.moveTo(sx, sy);
       else ctx.lineTo(sx, sy);
       previous = point;
@@ -193,14 +194,14 @@ export class Stage {
     ctx.strokeStyle = "#ffffff14";
     ctx.lineWidth = 1;
     ctx.beginPath();
-    const step = this.#worldSize / 10;
+    const step = this.view.worldSize / 10;
     for (let i = 0; i <= 10; i++) {
       const [ax, ay] = this.#toScreen(i * step, 0);
-      const [bx, by] = this.#toScreen(i * step, this.#worldSize);
+      const [bx, by] = this.#toScreen(i * step, this.view.worldSize);
       ctx.moveTo(ax, ay);
       ctx.lineTo(bx, by);
       const [cx, cy] = this.#toScreen(0, i * step);
-      const [dx, dy] = this.#toScreen(this.#worldSize, i * step);
+      const [dx, dy] = this.#toScreen(this.view.worldSize, i * step);
       ctx.moveTo(cx, cy);
       ctx.lineTo(dx, dy);
     }

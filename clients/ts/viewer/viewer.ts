@@ -31,7 +31,9 @@ import { Inspector } from "./inspector.js";
 import { EventLog, type LogEntry } from "./log.js";
 import { FrameMeter, StreamMeter } from "./meters.js";
 import { Palette } from "./palette.js";
-import { Stage } from "./stage.js";
+import { GlStage } from "./gl-stage.js";
+import { type Drawing, Stage } from "./stage.js";
+import { regionFor } from "./view.js";
 import { Timeline } from "./timeline.js";
 
 const MIN_RATE = 0.1;
@@ -104,7 +106,10 @@ ui.token.value = params.get("token") ?? "";
 
 const palette = new Palette();
 const colour = (kind: string): string => palette.colour(kind);
-const stage = new Stage(ui.canvas);
+// WebGL where the page has it (big worlds), else the 2D canvas: a fresh element, since
+// one that gave a WebGL context (which then failed) gives no other.
+const stage: Drawing = GlStage.create(ui.canvas) ?? new Stage(freshCanvas());
+ui.canvas.dataset["renderer"] = stage instanceof GlStage ? "webgl" : "2d";
 const stream = new StreamMeter();
 const frames = new FrameMeter();
 const log = new EventLog({
@@ -144,6 +149,13 @@ const timeline = new Timeline(
 );
 const agentList = new AgentList({ list: ui.agents, search: byId("agent-search"), count: byId("agent-count") });
 const legend = new Legend(byId("legend"), setKindVisible);
+
+function freshCanvas(): HTMLCanvasElement {
+  const fresh = ui.canvas.cloneNode() as HTMLCanvasElement;
+  ui.canvas.replaceWith(fresh);
+  ui.canvas = fresh;
+  return fresh;
+}
 
 let client: SpineClient | undefined;
 /** Whether the connection is MessagePack (the columns box, as it was at connect). */
@@ -328,6 +340,9 @@ function connect(): void {
     agentsVersion++;
     log.add("agent", "removed", event.agent_id, event.tick);
   });
+  // Into or out of the region in view: the set of agents changed (nothing to log).
+  client.on("agent_entered", () => agentsVersion++);
+  client.on("agent_left", () => agentsVersion++);
   client.connect().catch((error: unknown) => showError(error instanceof Error ? error.message : String(error)));
 }
 
@@ -391,6 +406,11 @@ function wantedSubscription(): Subscription {
   if (ui.batch.checked && client?.has("batch")) wanted.batch = true;
   if (packed && ui.columns.checked && client?.has("columns")) wanted.columns = true;
   if (hiddenKinds.size > 0) wanted.agent_kinds = palette.kinds().filter((kind) => !hiddenKinds.has(kind));
+  // Zoomed in (not following an agent, which moves the view every frame): only the
+  // agents in and around the view, so a big world costs what is seen of it.
+  if (client?.has("region") && !stage.view.fitted && !ui.follow.checked) {
+    wanted.region = regionFor(stage.view.visible(), stage.view.worldSize);
+  }
   return wanted;
 }
 
@@ -422,7 +442,9 @@ function applySubscription(): void {
 
 function subscriptionText(sub: Subscription): string {
   const kinds = sub.agent_kinds ? `kinds ${sub.agent_kinds.join(", ") || "(none)"}` : "every kind";
-  return `receiving ${kinds}${sub.batch ? ", batched" : ""}${sub.columns ? ", as columns" : ""}`;
+  const r = sub.region;
+  const region = r ? `, in x ${r.x_min}..${r.x_max} y ${r.y_min}..${r.y_max}` : "";
+  return `receiving ${kinds}${region}${sub.batch ? ", batched" : ""}${sub.columns ? ", as columns" : ""}`;
 }
 
 ui.batch.addEventListener("change", applySubscription);
@@ -467,7 +489,34 @@ ui.agents.addEventListener("click", (event) => {
   if (chosen) inspector.select(chosen);
 });
 
+// Drag to pan, wheel to zoom, double-click for the whole world; a click (no drag) picks.
+let drag: { x: number; y: number; moved: boolean } | undefined;
+ui.canvas.addEventListener("pointerdown", (event) => {
+  drag = { x: event.offsetX, y: event.offsetY, moved: false };
+});
+ui.canvas.addEventListener("pointermove", (event) => {
+  if (!drag || event.buttons === 0) return;
+  const dx = event.offsetX - drag.x;
+  const dy = event.offsetY - drag.y;
+  if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+  const ratio = ui.canvas.width / Math.max(1, ui.canvas.clientWidth);
+  stage.view.panBy(dx * ratio, dy * ratio);
+  drag = { x: event.offsetX, y: event.offsetY, moved: true };
+});
+ui.canvas.addEventListener(
+  "wheel",
+  (event) => {
+    event.preventDefault();
+    const ratio = ui.canvas.width / Math.max(1, ui.canvas.clientWidth);
+    stage.view.zoomAt(Math.exp(-event.deltaY / 1000), event.offsetX * ratio, event.offsetY * ratio);
+  },
+  { passive: false },
+);
+ui.canvas.addEventListener("dblclick", () => stage.view.fit());
 ui.canvas.addEventListener("click", (event) => {
+  const dragged = drag?.moved === true;
+  drag = undefined;
+  if (dragged) return;
   const chosen = stage.agentAt(event.offsetX, event.offsetY);
   if (chosen) inspector.select(chosen);
 });
@@ -561,6 +610,11 @@ function showLink(open: boolean, status: SimulationStatus | undefined, now: numb
 }
 
 let frameCount = 0;
+const LIST_EVERY_MS = 250;
+let listedAt = 0;
+let listedVersion = 0;
+const REGION_EVERY_MS = 200;
+let regionAt = 0;
 
 function draw(): void {
   requestAnimationFrame(draw);
@@ -596,8 +650,18 @@ function draw(): void {
   setText(ui.agentTotal, world ? String(agents.size) : "–");
   timeline.draw(begin, simulation?.tick);
   const deletable = role !== "viewer" && (commands === undefined || commands.has("delete_agent"));
-  agentList.render(agents, agentsVersion, { colour, selected: inspector.selected, deletable });
-  legend.render(agents, agentsVersion, colour, hiddenKinds);
+  // The list and legend follow the set of agents at most a few times a second (agents
+  // cross a region's edge every tick of a big world).
+  if (begin - listedAt > LIST_EVERY_MS) {
+    listedAt = begin;
+    listedVersion = agentsVersion;
+  }
+  agentList.render(agents, listedVersion, { colour, selected: inspector.selected, deletable });
+  legend.render(agents, listedVersion, colour, hiddenKinds);
+  if (begin - regionAt > REGION_EVERY_MS) {
+    regionAt = begin;
+    applySubscription(); // the view moved: its region (nothing sent if it is the same)
+  }
   if (client) {
     const sub = client.subscription;
     const text = client.has("subscribe")
@@ -609,6 +673,7 @@ function draw(): void {
     ui.subscription.dataset["kinds"] = sub.agent_kinds ? sub.agent_kinds.join(",") : "*";
     ui.subscription.dataset["batch"] = String(sub.batch === true);
     ui.subscription.dataset["columns"] = String(sub.columns === true);
+    ui.subscription.dataset["region"] = sub.region ? JSON.stringify(sub.region) : "";
   }
   const selected = inspector.selected;
   inspector.render(selected === undefined ? undefined : agents.get(selected), colour);
