@@ -1,12 +1,15 @@
 """Big worlds: a swarm whose every agent moves each tick (`bench.sim:swarm`, published a
 tick at a time as columns), watched by K clients in JSON (`spine.v1`), in MessagePack
-(`spine.v1.msgpack`) and as columns (MessagePack, `subscribe` with `columns: true`: a
-tick's updates in one `agent_columns` frame), one mode after the other on one server.
+(`spine.v1.msgpack`), as columns (MessagePack, `subscribe` with `columns: true`: a
+tick's updates in one `agent_columns` frame) and through a region (JSON, `subscribe`
+with a `region` of a quarter of the world), each mode on a server of its own.
 
 Per mode: the bytes a client receives per agent update (all its frames counted), the
 server's CPU per update delivered, and the share of the published updates each client
 got: a client that cannot keep up is thinned (its updates coalesced, told with
-`skipped`), never silently.
+`skipped`), never silently. A region client is offered only the agents in its region
+(`agent_entered` counts as an update, `agent_left` as its own): compare its bytes per
+tick with a whole-world client's.
 """
 
 from __future__ import annotations
@@ -30,14 +33,21 @@ from bench.launch import start_server
 
 __all__ = ["ENCODINGS", "measure"]
 
-ENCODINGS = ("spine.v1", "spine.v1.msgpack", "columns")
+ENCODINGS = ("spine.v1", "spine.v1.msgpack", "columns", "region")
+# The region mode's rectangle: a quarter of the swarm's 1,000 x 1,000 world.
+REGION = {"x_min": 0, "y_min": 0, "x_max": 500, "y_max": 500}
 # How each mode connects: its subprotocol, and what it asks for at connect time.
 _CONNECT = {
     "spine.v1": ("spine.v1", ""),
     "spine.v1.msgpack": ("spine.v1.msgpack", ""),
     "columns": ("spine.v1.msgpack", "?subscribe=" + quote('{"columns":true}')),
+    "region": ("spine.v1", "?subscribe=" + quote(orjson.dumps({"region": REGION}).decode())),
 }
-_COUNTED = ("frames", "bytes", "updates", "ticks", "skipped", "closed")
+# From this many agents, each client's send queue holds a few ticks' frames (a 100,000
+# agents' key frame is 3.6 MB; the default queue, 1 MiB, holds less than one).
+BIG = 50_000
+BIG_QUEUE_BYTES = 16 * 1024 * 1024
+_COUNTED = ("frames", "bytes", "updates", "ticks", "skipped", "closed", "left")
 
 
 class Watcher(WSListener):
@@ -88,8 +98,10 @@ class Watcher(WSListener):
         tally = self.tally
         tally["frames"] += 1
         tally["bytes"] += len(payload)
-        if kind == "agent_update":
+        if kind == "agent_update" or kind == "agent_entered":
             tally["updates"] += 1
+        elif kind == "agent_left":
+            tally["left"] += 1
         elif kind == "agent_columns":
             tally["updates"] += event["count"]
         elif kind == "tick_end":
@@ -203,7 +215,10 @@ def measure(
 
 def _mode(log_dir: Path, encoding: str, agents: int, clients: int, window: float) -> dict[str, Any]:
     name = f"bigworld-{agents}-{encoding}"
-    server = start_server("project", log_dir, name, ["--simulation", "bench.sim:swarm"])
+    extra = ["--simulation", "bench.sim:swarm"]
+    if agents >= BIG:  # a tick's frame is megabytes: a queue of a few (docs/big-worlds.md)
+        extra += ["--send-queue-bytes", str(BIG_QUEUE_BYTES)]
+    server = start_server("project", log_dir, name, extra)
     try:
         time.sleep(1.0 + agents / 50_000)  # the swarm is added before the first tick
         try:
@@ -218,6 +233,8 @@ def _mode(log_dir: Path, encoding: str, agents: int, clients: int, window: float
         seen["delivered_share"] = seen["updates"] / offered
         seen["accounted_share"] = delivered / offered
         seen["bytes_per_update"] = seen["bytes"] / max(1, seen["updates"])
+        # What one client received a tick (ticks are summed over the clients).
+        seen["bytes_per_tick"] = seen["bytes"] / max(1, seen["ticks"])
         seen["server_cpu_per_update_us"] = (
             seen["server_cpu"] * window / max(1, seen["updates"]) * 1e6
         )

@@ -136,6 +136,13 @@ def rows(results: dict[str, Any]) -> list[Row]:
         out.append(Row(section, "server CPU per update delivered",
                        figure(columns, "server_cpu_per_update_us"),
                        figure(plain, "server_cpu_per_update_us"), "us"))  # fmt: skip
+        region = world.get("region", none)
+        if "bytes_per_tick" in region:
+            out.append(Row(section, "KiB a client receives a tick, region (1/4 world) / JSON",
+                           figure(region, "bytes_per_tick", 1 / 1024),
+                           figure(plain, "bytes_per_tick", 1 / 1024), "KiB"))  # fmt: skip
+            out.append(Row(section, "server CPU, region / JSON", figure(region, "server_cpu"),
+                           figure(plain, "server_cpu"), "cores"))  # fmt: skip
     up = _get(results, "upload", "project")
     if up:
         section = f"upload: a {up['bytes'] / 2**20:.1f} MiB command (route-sim map.import)"

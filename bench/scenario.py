@@ -284,7 +284,8 @@ def publishing(plan: Plan, log_dir: Path) -> dict[str, Any]:
 
 def big_worlds(plan: Plan, log_dir: Path) -> dict[str, Any]:
     """Swarms whose every agent moves each tick, at 10 ticks/s, to 10 clients in JSON, in
-    MessagePack and as columns (bench.bigworld): 2,000 agents (20,000 updates/s a
+    MessagePack, as columns and through a region of a quarter of the world
+    (bench.bigworld): 2,000 agents (20,000 updates/s a
     client), 10,000 (100,000) and 100,000 (1 M a client: the issue's big world)."""
     quick = plan.sequential < 1000
     out: dict[str, Any] = {}
@@ -306,6 +307,14 @@ def big_worlds(plan: Plan, log_dir: Path) -> dict[str, Any]:
                 f"server {seen['server_cpu']:.2f} cores, "
                 f"{seen['server_cpu_per_update_us']:.2f} us an update delivered, "
                 f"{seen['closed']} of 10 shed"
+            )
+        whole, region = result.get("spine.v1", {}), result.get("region", {})
+        if "bytes_per_tick" in whole and "bytes_per_tick" in region:
+            _say(
+                f"big world {agents} agents: a region client (a quarter of the world) "
+                f"received {region['bytes_per_tick'] / 1024:.1f} KiB a tick, a whole-world "
+                f"JSON client {whole['bytes_per_tick'] / 1024:.1f} KiB "
+                f"({region['bytes_per_tick'] / whole['bytes_per_tick']:.2f}x)"
             )
         out[str(agents)] = result
     return {"project": out, "bare": None}

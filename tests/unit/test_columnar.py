@@ -20,7 +20,7 @@ from spine_ws.core.delivery import Subscription
 from spine_ws.core.deltas import KEY_EVERY, Deltas, split
 from spine_ws.core.hub import Hub
 from spine_ws.core.items import AgentUpdates, Published
-from spine_ws.generated import AgentAddedEvent, AgentUpdateEvent, TickStartEvent
+from spine_ws.generated import AgentAddedEvent, AgentRemovedEvent, AgentUpdateEvent, TickStartEvent
 from spine_ws.sim import EventSink
 from spine_ws.sim.boundary import CommandQueue
 from spine_ws.sim.columns import checked, float64
@@ -247,3 +247,52 @@ def test_numpy_columns_are_packed_by_numpy_as_the_lists_would_be() -> None:
     from_lists, _ = split(names, values)
     assert packed == {name: from_lists[name] for name in packed}
     assert "big" not in from_lists and "on" not in from_lists
+
+
+def test_a_world_watched_as_columns_alone_makes_no_frame_and_no_data_per_agent() -> None:
+    """Only columns clients: a tick is one entry of the log and of the mirror, and its
+    updates' frames and data are made only when read (a snapshot, a resume), exactly
+    as one by one; a JSON client makes them at once."""
+    hub = Hub(CommandQueue(4), clock=time.monotonic)
+    hub.deliver([added("a"), added("b"), added("c")])
+    columns_client(hub, "c1")
+    ids = ["a", "b", "c"]
+    updates = published(1, ids, {"x": numpy.array([0.5, 1.5, 2.5]), "name": ["p", "q", "r"]})
+    hub.deliver([broadcast(TickStartEvent, tick=1), updates])
+    assert updates._rows is None and updates._bodies is None, "made for no reader"
+    seq = hub.stream.seq
+    assert seq == 3 + 1 + 3
+    # Read: the log's frames and the snapshot's agents are those of the updates.
+    frames = [orjson.loads(f) for f in hub.stream.history.frames_after(seq - 3, seq)]
+    assert [(f["seq"], f["agent_id"], f["data"]) for f in frames] == [
+        (seq - 2, "a", {"x": 0.5, "name": "p"}),
+        (seq - 1, "b", {"x": 1.5, "name": "q"}),
+        (seq, "c", {"x": 2.5, "name": "r"}),
+    ]
+    snapshot = orjson.loads(hub.stream.snapshot())
+    assert [a["data"] for a in snapshot["agents"]] == [f["data"] for f in frames]
+    # A JSON client: the next tick's frames are made for it, one by one.
+    plain = FakeOutbox("plain")
+    hub.join(plain)
+    later = published(2, ids, {"x": numpy.array([1.0, 2.0, 3.0]), "name": ["p", "q", "r"]})
+    hub.deliver([later])
+    assert later._bodies is not None
+    assert [orjson.loads(m)["agent_id"] for m in plain.flushed[-1]] == ids
+
+
+def test_the_mirror_folds_ticks_in_order_with_the_events_between() -> None:
+    """An agent removed after a pending tick stays removed; one added again takes
+    its new data, and a later tick of the same agents replaces an earlier one."""
+    hub = Hub(CommandQueue(4), clock=time.monotonic)
+    hub.deliver([added("a"), added("b")])
+    columns_client(hub, "c1")
+    hub.deliver([published(1, ["a", "b"], {"x": [1, 2]})])
+    hub.deliver([published(2, ["a", "b"], {"x": [3, 4]})])
+    removed = broadcast(AgentRemovedEvent, tick=2, agent_id="a")
+    hub.deliver([removed, added("a")])
+    hub.deliver([published(3, ["b"], {"x": [5]})])
+    agents = hub.stream.mirror.agents
+    assert {agent: state["data"] for agent, state in agents.items()} == {
+        "b": {"x": 5},
+        "a": {},
+    }

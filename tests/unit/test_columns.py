@@ -116,6 +116,6 @@ def test_the_bodies_are_what_one_model_per_agent_serialises(
     for index, agent_id in enumerate(ids):
         data = {name: column[index] for name, column in columns.items()}
         event = AgentUpdateEvent(seq=1, tick=tick, agent_id=agent_id, data=data)
-        assert item.bodies[index] == to_json(event, exclude={"seq"})
-        assert item.data[index] == data
+        assert item.bodies()[index] == to_json(event, exclude={"seq"})
+        assert item.rows()[index] == data
     assert item.agent_ids == ids and item.tick == tick

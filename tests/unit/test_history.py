@@ -76,3 +76,48 @@ def test_a_seq_out_of_order_is_a_bug_and_refused() -> None:
     history = filled(3)
     with pytest.raises(ValueError, match="does not follow 3"):
         history.append(5, b"x", 0.0)
+
+
+class Frames:
+    """A `Block`: `count` frames of 10 bytes from `first`, made when first read."""
+
+    def __init__(self, first: int, count: int) -> None:
+        self.first, self.count, self.size, self.made = first, count, count * 10, 0
+
+    def frames(self) -> list[bytes]:
+        self.made += 1
+        return [b"%010d" % seq for seq in range(self.first, self.first + self.count)]
+
+
+def test_a_block_is_one_entry_read_from_anywhere_in_it() -> None:
+    """A tick published at once is held as one entry: its frames made when a reader
+    reaches it, a replay may start in its middle, and its bytes count part for part."""
+    history = filled(3)
+    block = Frames(4, 5)  # seqs 4..8
+    history.append_block(4, block, 0.0)
+    history.append(9, b"%010d" % 9, 0.0)
+    assert block.made == 0, "nothing read it yet"
+    assert list(history.frames_after(5, 9)) == [b"%010d" % s for s in range(6, 10)]
+    assert list(history.frames_after(1, 4)) == [b"%010d" % s for s in (2, 3, 4)]
+    assert history.size_after(5) == 40 and history.size_after(3) == 60
+    assert history.stats(0.0) == HistoryStats(first=1, last=9, events=9, bytes=90)
+    with pytest.raises(ValueError, match="does not follow 9"):
+        history.append_block(11, Frames(11, 2), 0.0)
+
+
+def test_a_block_leaves_the_history_whole() -> None:
+    history = History(6, 1_000_000, 60.0)
+    history.append_block(1, Frames(1, 4), 0.0)
+    history.append_block(5, Frames(5, 4), 0.0)  # 8 events: the first block goes
+    assert history.stats(0.0) == HistoryStats(first=5, last=8, events=4, bytes=40)
+    assert not history.holds_after(3, 0.0) and history.holds_after(4, 0.0)
+    reader = history.frames_after(4, 8)
+    assert next(reader) == b"%010d" % 5
+    history.append_block(9, Frames(9, 4), 0.0)  # pushes out 5..8
+    with pytest.raises(Trimmed):
+        next(reader)
+    for first in range(13, 13 + 4 * 600, 4):  # compaction with blocks
+        history.append_block(first, Frames(first, 4), 0.0)
+    last = 12 + 4 * 600
+    assert list(history.frames_after(last - 2, last)) == [b"%010d" % s for s in (last - 1, last)]
+    assert history.size_after(last - 4) == 40

@@ -73,7 +73,7 @@ def into(delivered: list[EventItem]) -> Callable[[Sequence[Published]], None]:
         for item in items:
             if isinstance(item, AgentUpdates):
                 for agent_id, data, body in zip(
-                    item.agent_ids, item.data, item.bodies, strict=True
+                    item.agent_ids, item.rows(), item.bodies(), strict=True
                 ):
                     event = AgentUpdateEvent(seq=1, tick=item.tick, agent_id=agent_id, data=data)
                     delivered.append(EventItem(event, body))

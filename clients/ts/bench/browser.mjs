@@ -3,7 +3,9 @@
  * How fast a browser tab takes the stream into `world`: batched vs one frame per event,
  * and batched in MessagePack (`spine.v1.msgpack`) vs in JSON; then, in a swarm of
  * BIG_AGENTS all moving each tick (bench.sim:swarm), batched MessagePack vs columns (`columns: true`: a tick's updates as one
- * `agent_columns` frame, applied to `world` in place).
+ * `agent_columns` frame, applied to `world` in place); last, the viewer page itself
+ * (WebGL) on a swarm of VIEWER_AGENTS at VIEWER_RATE ticks/s taken as columns: its frame
+ * time (the draw's main-thread time, and the interval between frames: frames/s).
  *
  *     node clients/ts/bench/browser.mjs        (after `npm run build`; about 60-80 s)
  *
@@ -40,6 +42,10 @@ const CHROMIUM = "/usr/bin/chromium";
 
 const AGENTS = 500;
 const BIG_AGENTS = 10_000;
+const VIEWER_AGENTS = 100_000;
+const VIEWER_RATE = 10;
+/** How long the viewer is watched once it holds the whole world. */
+const VIEWER_WINDOW_MS = 8_000;
 /** Ticks per second of each step: offered events/s = tick rate × (AGENTS + 2). */
 const TICK_RATES = [4, 8, 12, 16, 24, 32, 48, 64, 100];
 const SETTLE_MS = 1_000;
@@ -54,11 +60,11 @@ const log = (...parts) => console.error("bench/browser:", ...parts);
  * agents all moving each tick and nothing else (the default world adds a world event
  * per bounce), as the bigworld rows serve.
  */
-function startServer(agents, swarm = false) {
+function startServer(agents, swarm = false, rate = TICK_RATES[0]) {
   if (!existsSync(SPINE_WS)) throw new Error(`${SPINE_WS} is missing: run \`make\` at the repo root first`);
   const world = swarm ? ["--simulation", "bench.sim:swarm"] : ["--seed-agents", String(agents), "--autostart"];
-  const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--tick-rate", String(TICK_RATES[0]), ...world];
-  const env = { ...process.env, SPINE_BENCH_SWARM: String(agents), SPINE_BENCH_SWARM_RATE: String(TICK_RATES[0]), PYTHONPATH: REPO };
+  const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--tick-rate", String(rate), ...world];
+  const env = { ...process.env, SPINE_BENCH_SWARM: String(agents), SPINE_BENCH_SWARM_RATE: String(rate), PYTHONPATH: REPO };
   const child = spawn(SPINE_WS, args, { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const port = new Promise((found, fail) => {
@@ -239,6 +245,55 @@ async function runMode(browser, httpUrl, wsUrl, bundle, { batched, encoding, col
   };
 }
 
+/**
+ * The viewer page (served by the server, as a user opens it) with its Columns box ticked,
+ * on a big swarm: once it holds every agent, its frame meter over VIEWER_WINDOW_MS.
+ */
+async function viewerFrames(browser) {
+  const server = startServer(VIEWER_AGENTS, true, VIEWER_RATE);
+  try {
+    const port = await server.port;
+    log(`viewer: server on port ${port}, ${VIEWER_AGENTS} agents at ${VIEWER_RATE} ticks/s`);
+    const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+    const errors = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 60_000 });
+    await page.getByTestId("columns").check();
+    const subscription = page.getByTestId("subscription");
+    const deadline = Date.now() + 120_000;
+    const total = async () => Number(await page.getByTestId("agent-total").textContent());
+    while (((await subscription.getAttribute("data-columns")) !== "true" || (await total()) < VIEWER_AGENTS) && Date.now() < deadline) {
+      await page.waitForTimeout(500);
+    }
+    const agents = await total();
+    await page.waitForTimeout(2_000); // past the snapshot's frames
+    await page.waitForTimeout(VIEWER_WINDOW_MS);
+    const meter = await page.getByTestId("frame-ms").evaluate((element) => ({ ...element.dataset }));
+    const renderer = await page.getByTestId("world").getAttribute("data-renderer");
+    const drawn = Number(await page.getByTestId("world").getAttribute("data-agent-count"));
+    await page.close();
+    if (errors.length) log("viewer page errors:", errors.join("; "));
+    const intervalP50 = Number(meter.intervalP50);
+    return {
+      agents,
+      drawn,
+      renderer,
+      tick_rate: VIEWER_RATE,
+      ticks_per_s_received: Number(meter.tickSpeed),
+      updates_per_s_received: Number(meter.eventRate),
+      draw_ms_p50: Number(meter.drawP50),
+      draw_ms_p95: Number(meter.drawP95),
+      frame_interval_ms_p50: intervalP50,
+      frame_interval_ms_p95: Number(meter.intervalP95),
+      frames_per_s: intervalP50 > 0 ? Number((1000 / intervalP50).toFixed(1)) : null,
+      errors: errors.length,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main() {
   const began = Date.now();
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
@@ -266,6 +321,9 @@ async function main() {
     log(`server on ${bigHttp}, ${BIG_AGENTS} agents`);
     const bigMsgpack = await runMode(browser, bigHttp, bigWs, bundle, { batched: true, encoding: "msgpack", agents: BIG_AGENTS });
     const bigColumns = await runMode(browser, bigHttp, bigWs, bundle, { columns: true, encoding: "msgpack", agents: BIG_AGENTS });
+    await big.stop();
+    const viewer = await viewerFrames(browser);
+    log("viewer", JSON.stringify(viewer));
     const report = {
       agents: AGENTS,
       unbatched,
@@ -274,6 +332,7 @@ async function main() {
       big_agents: BIG_AGENTS,
       big_batched_msgpack: bigMsgpack,
       big_columns: bigColumns,
+      viewer,
       seconds: Math.round((Date.now() - began) / 1000),
     };
     process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -93,8 +93,9 @@ class Indexing:
 
 @dataclass(slots=True)
 class ColumnsRun:
-    """A tick published at once, as a burst holds it for the columns clients: events
-    `start` to `end` of the burst (seqs `first_seq` on), and its frame, made once."""
+    """A tick published at once, as a burst holds it for the columns clients: its seqs
+    (`first_seq` on), where its updates are among the burst's events (`start` to `end`;
+    none when no client takes them one by one), and its frame, made once."""
 
     start: int
     end: int
@@ -110,8 +111,13 @@ class ColumnsRun:
     _key: bytes | None = field(default=None, repr=False)
 
     @property
+    def count(self) -> int:
+        """The updates it stands for."""
+        return len(self.agent_ids)
+
+    @property
     def last_seq(self) -> int:
-        return self.first_seq + self.end - self.start - 1
+        return self.first_seq + self.count - 1
 
     def frame(self) -> bytes:
         """The frame, as the simulation's thread made it (a delta, maybe)."""
@@ -133,7 +139,7 @@ class ColumnsRun:
     def _pack(
         self, numeric: dict[str, bytes], unchanged: list[str], patches: dict[str, Any]
     ) -> bytes:
-        count = self.end - self.start
+        count = self.count
         message = {
             "type": "agent_columns",
             "layout": LAYOUT,

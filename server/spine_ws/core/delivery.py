@@ -48,6 +48,7 @@ __all__ = [
     "Tag",
     "filtered_replay",
     "tag_of",
+    "takes_columns",
 ]
 
 # What every client receives, whatever it subscribed to: it always knows time and state.
@@ -363,13 +364,40 @@ class Shaping:
             return
         region = subscription.region
         if region is not None and burst.where is not None:
-            events, where = burst.events, burst.where
-            for index in burst.regions().picks(region, self._inside, start, end):
-                seq, tag, message = events[index]
-                self.offer(seq, tag, message, where[index])
+            self._offer_region(burst, region, start, end)
             return
         for seq, tag, message in burst.events[start:end]:
             self.offer(seq, tag, message)
+
+    def _offer_region(self, burst: Burst, region: Region, start: int, end: int) -> None:
+        """The burst's events a region client may be concerned by (`_Regions.picks`); the
+        common one, an update of an agent it holds that stays inside, is taken here
+        (`offer` does the same, slower) when nothing else shapes the client."""
+        events, where, inside, entries = burst.events, burst.where, self._inside, self._entries
+        assert where is not None
+        subscription = self.subscription
+        direct = not (
+            self.pressured
+            or subscription.max_rate is not None
+            or subscription.event_types is not None
+            or subscription.agent_ids is not None
+            or subscription.agent_kinds is not None
+        )
+        x_min, y_min, x_max, y_max = region.x_min, region.y_min, region.x_max, region.y_max
+        for index in burst.regions().picks(region, inside, start, end):
+            seq, tag, message = events[index]
+            at = where[index]
+            if (
+                direct
+                and at is not None
+                and tag[0] == _UPDATE
+                and tag[1] in inside
+                and x_min <= at[0] <= x_max
+                and y_min <= at[1] <= y_max
+            ):
+                entries.append((seq, message, tag[1]))
+                continue
+            self.offer(seq, tag, message, at)
 
     def _offer_columns(self, burst: Burst, start: int, end: int) -> None:
         """The burst's events, each tick published at once as its one shared frame (after
@@ -389,10 +417,11 @@ class Shaping:
                 self._entries.append((-1, index, None))
                 self._fixed_bytes += len(index)
             frame = (self._supersede(run) if coalescing else None) or run.frame()
-            if coalescing:
+            if coalescing:  # replaced by the next tick of its agents: not fixed (as updates)
                 self._held_runs.append((len(self._entries), run))
+            else:
+                self._fixed_bytes += len(frame)
             self._entries.append((-1, frame, None))
-            self._fixed_bytes += len(frame)
         for seq, tag, message in events[position:end]:
             self.offer(seq, tag, message)
 
@@ -401,12 +430,9 @@ class Shaping:
         frame that replaces it; None if none is held."""
         for number, (at, held) in enumerate(self._held_runs):
             if held.agent_ids == run.agent_ids:
-                dropped = self._entries[at]
-                assert dropped is not None
                 self._entries[at] = None
-                self._fixed_bytes -= len(dropped[1])
                 del self._held_runs[number]
-                count, first, last = held.end - held.start, held.first_seq, held.last_seq
+                count, first, last = held.count, held.first_seq, held.last_seq
                 self._count_skipped(first, count, last)
                 return run.key_frame()
         return None
@@ -560,3 +586,9 @@ def _onlybatch_frame(subscription: Subscription) -> bool:
 def _only_columns(subscription: Subscription) -> bool:
     """Every agent: what a shared columns frame is (filters need updates one by one)."""
     return not subscription.filtered
+
+
+def takes_columns(subscription: Subscription) -> bool:
+    """Whether a client takes a tick published at once as its shared frame only (never
+    its updates one by one)."""
+    return subscription.columns and _only_columns(subscription)

@@ -73,7 +73,9 @@ def _patch(old: bytes, new: bytes) -> tuple[bytes, bytes] | None:
     return rows.tobytes(), bytes(data)
 
 
-def _float64(column: list[Any]) -> bytes | None:
+def _float64(column: Any) -> bytes | None:
+    if hasattr(column, "tolist"):  # a numpy array not packed by numpy
+        column = column.tolist()
     for value in column:
         kind = type(value)
         if kind is float or (kind is int and -_EXACT <= value <= _EXACT):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from spine_ws.core.codec import ENCODERS, SPINE
-from spine_ws.core.delivery import Burst, Tag
+from spine_ws.core.delivery import Burst, Tag, takes_columns
 from spine_ws.core.outbox import Outbox, Sender
 from spine_ws.core.region import Where
 
@@ -87,6 +87,7 @@ class Writing:
         "_shaped",
         "broadcast",
         "columnar",
+        "per_event",
         "regional",
         "tagging",
     )
@@ -118,6 +119,10 @@ class Writing:
         # Whether a client takes ticks as columns (the hub then notes them in the burst).
         self.columnar = any(
             client.shaping.subscription.columns for client in shaped if client.shaping
+        )
+        # Whether a client takes a tick's updates one by one (else none is made).
+        self.per_event = bool(plain or others) or not all(
+            client.shaping and takes_columns(client.shaping.subscription) for client in shaped
         )
         self._offered: dict[str, int] = {}
         self._replied: list[Sender] = []

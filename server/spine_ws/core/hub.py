@@ -38,6 +38,8 @@ from spine_ws.core.stream import RESUME_MAX, SMALL_REPLAY, GapError, Stream
 
 __all__ = ["SMALL_REPLAY", "CommandSink", "GapError", "Hub", "LongCommands", "Meter"]
 
+# Where a tick's updates stand among a burst's events when none goes one by one.
+_TICK_TAG: Tag = ("agent_columns", None, None)
 # The events that say where their agent is (its data), for the region clients.
 _POSITIONED = frozenset({"agent_update", "agent_added"})
 
@@ -311,7 +313,7 @@ class Hub:
                     wire_type(type(event)),
                     getattr(event, "agent_id", None),
                     getattr(event, "agent_kind", None),
-                    stream.mirror.agents,
+                    stream.mirror.kinds,
                 )
                 if writing.regional and tag[0] in _POSITIONED:
                     where = position(getattr(event, "data", None))
@@ -321,28 +323,38 @@ class Hub:
         writing.end()
 
     def _updates(self, updates: AgentUpdates, writing: Writing, now: float) -> None:
-        """A tick's `agent_update`s published at once: each one as `deliver` does an
-        event, with no model (their columns were validated whole)."""
-        stream, tick, burst = self.stream, updates.tick, writing.tagging
-        agents = stream.mirror.agents if burst is not None else None
-        start, first_seq = len(burst.events) if burst is not None else 0, stream.seq + 1
-        regional = writing.regional
-        for agent_id, data, body in zip(
-            updates.agent_ids, updates.data, updates.bodies, strict=True
-        ):
-            tag = None if agents is None else tag_of("agent_update", agent_id, None, agents)
-            seq, frame = stream.next_frame(body)
-            stream.append_update(seq, frame, agent_id, data, tick, now)
-            writing.send(seq, tag, frame, position(data) if regional else None)
-        if burst is not None and writing.columnar and updates.agent_ids:
+        """A tick's `agent_update`s published at once: one entry of the stream, sent one
+        by one (as `deliver` sends an event, with no model: their columns were validated
+        whole) only to the clients that take them so, and as one columns frame to the
+        others. A world watched as columns alone makes no frame, no data per agent."""
+        if not updates.agent_ids:
+            return
+        stream, burst = self.stream, writing.tagging
+        start = len(burst.events) if burst is not None else 0
+        tick = stream.append_updates(updates, now, framed=writing.per_event)
+        writing.broadcast = True
+        if writing.per_event:
+            kinds = stream.mirror.kinds if burst is not None else None
+            rows = updates.rows() if writing.regional else None
+            for offset, (agent_id, frame) in enumerate(
+                zip(updates.agent_ids, tick.frames(), strict=True)
+            ):
+                tag = None if kinds is None else tag_of("agent_update", agent_id, None, kinds)
+                where = position(rows[offset]) if rows is not None else None
+                writing.send(tick.first + offset, tag, frame, where)
+        elif burst is not None:  # one place among the burst's events, for its frame
+            burst.events.append((tick.first, _TICK_TAG, b""))
+            if burst.where is not None:
+                burst.where.append(None)
+        if burst is not None and writing.columnar:
             table = stream.agent_index
             index = table.indices(updates.agent_ids)
             burst.runs.append(
                 ColumnsRun(
                     start,
                     len(burst.events),
-                    first_seq,
-                    tick,
+                    tick.first,
+                    updates.tick,
                     updates.agent_ids,
                     updates.columns,
                     table,
@@ -365,7 +377,7 @@ class Hub:
                 continue
             tag: Tag | None = None
             if writing.tagging is not None:
-                agents = stream.mirror.agents
+                agents = stream.mirror.kinds
                 tag = tag_of(
                     event.get("type"), event.get("agent_id"), event.get("agent_kind"), agents
                 )

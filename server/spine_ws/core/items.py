@@ -4,9 +4,12 @@ a reply) on its way out. Plain values; the thread bridge that carries them is
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import orjson
 from pydantic import BaseModel
 
 from spine_ws.core.columnar import TickColumns
@@ -53,19 +56,62 @@ class EventItem:
     ticket: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
 class AgentUpdates:
-    """A tick's `agent_update`s published at once (`EventSink.broadcast_updates`): each
-    agent's id, its whole data, and its event's JSON body (without `seq`), in order. No
-    model per agent: the columns they came from were validated whole."""
+    """A tick's `agent_update`s published at once (`EventSink.broadcast_updates`): the
+    agents' ids and their data as columns, validated whole (no model per agent), and the
+    same as a columns frame's (`columns`). Each agent's data and its event's JSON body
+    (without `seq`) are made only when something asks for them (a JSON client, the log
+    read for a resume or a recording, a snapshot): a world watched as columns alone
+    never pays for an object per agent."""
 
-    tick: int
-    agent_ids: list[str]
-    data: list[dict[str, Any]]
-    bodies: list[bytes]
-    # The same, as columns: for the clients that take a tick as one frame.
-    columns: TickColumns
+    __slots__ = ("_bodies", "_rows", "agent_ids", "columns", "names", "tick", "values")
     to: ClassVar[None] = None  # broadcasts, as an `EventItem` with no `to`
+
+    def __init__(
+        self,
+        tick: int,
+        agent_ids: list[str],
+        names: list[str],
+        values: list[Sequence[Any]],
+        columns: TickColumns,
+    ) -> None:
+        self.tick = tick
+        self.agent_ids = agent_ids
+        # Each column's values: a list, or a numpy array (read with `tolist` if needed).
+        self.names = names
+        self.values = values
+        self.columns = columns
+        self._rows: list[dict[str, Any]] | None = None
+        self._bodies: list[bytes] | None = None
+
+    def __len__(self) -> int:
+        return len(self.agent_ids)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Each agent's whole data, in order (made once)."""
+        if self._rows is None:
+            lists = [v.tolist() if hasattr(v, "tolist") else v for v in self.values]
+            names = self.names
+            self._rows = [dict(zip(names, row, strict=True)) for row in zip(*lists, strict=True)]
+        return self._rows
+
+    def bodies(self) -> list[bytes]:
+        """Each agent's `agent_update` as JSON without `seq` (made once)."""
+        if self._bodies is None:
+            head = b'{"type":"agent_update","tick":%d,"agent_id":"' % self.tick
+            # An agent id is [A-Za-z0-9._:-] (checked when published): nothing to escape.
+            self._bodies = [
+                b'%s%s","data":%s}' % (head, agent_id.encode(), _json(members))
+                for agent_id, members in zip(self.agent_ids, self.rows(), strict=True)
+            ]
+        return self._bodies
+
+
+def _json(members: dict[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(members)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits: the standard library's
+        return json.dumps(members, separators=(",", ":"), allow_nan=False).encode()
 
 
 # What a simulation publishes, in order: an event (or a reply), or a tick's updates.

@@ -21,11 +21,12 @@ from spine_ws.core.codec import stamp
 from spine_ws.core.columnar import AgentIndex
 from spine_ws.core.delivery import Subscription, filtered_replay
 from spine_ws.core.history import History, Log
+from spine_ws.core.items import AgentUpdates
 from spine_ws.core.messages import to_json
 from spine_ws.core.mirror import Mirror
 from spine_ws.generated import SimulationInfo, SnapshotEvent
 
-__all__ = ["RESUME_MAX", "SMALL_REPLAY", "GapError", "Stream", "parse_resume"]
+__all__ = ["RESUME_MAX", "SMALL_REPLAY", "GapError", "Stream", "TickFrames", "parse_resume"]
 
 # `resume=<epoch>:<seq>`: the epoch as the snapshot gave it, the seq in decimal.
 _RESUME = re.compile(r"(?P<epoch>[^:]{1,64}):(?P<seq>[0-9]{1,16})")
@@ -46,6 +47,38 @@ class GapError(Exception):
     def __init__(self, message: str, next_seq: int) -> None:
         super().__init__(message)
         self.next_seq = next_seq  # the seq that arrived after the gap
+
+
+class TickFrames:
+    """A tick published at once as the log holds it (a `Block`): its `agent_update`
+    frames, stamped `first` on, made when first read."""
+
+    __slots__ = ("_frames", "_updates", "count", "first", "size")
+
+    def __init__(self, first: int, updates: AgentUpdates, *, framed: bool) -> None:
+        self.first = first
+        self.count = len(updates)
+        self._updates = updates
+        self._frames: list[bytes] | None = None
+        if framed:
+            self.size = sum(len(frame) for frame in self.frames())
+        else:  # the log's bound counts it by its JSON's likely size until it is made
+            self.size = self.count * _row_estimate(updates)
+
+    def frames(self) -> list[bytes]:
+        if self._frames is None:
+            bodies = self._updates.bodies()
+            self._frames = [stamp(body, seq) for seq, body in enumerate(bodies, self.first)]
+        return self._frames
+
+
+def _row_estimate(updates: AgentUpdates) -> int:
+    """Bytes of one `agent_update` of this tick, about: its fixed members, an id, and
+    each member's name with a number of 18 characters."""
+    ids = updates.agent_ids
+    sample = ids[:64]
+    id_length = sum(map(len, sample)) // max(1, len(sample))
+    return 64 + id_length + sum(len(name) + 21 for name in updates.names)
 
 
 class Stream:
@@ -95,16 +128,16 @@ class Stream:
         if event is not None:
             self.mirror.apply(event, now)
 
-    def append_update(
-        self, seq: int, frame: bytes, agent_id: str, data: dict[str, Any], tick: int, now: float
-    ) -> None:
-        """An `agent_update` published without a model (`AgentUpdates`): as `append`."""
-        if seq != self.seq + 1:
-            raise GapError(f"event {seq} follows {self.seq}: {seq - self.seq - 1} missing", seq)
-        self.seq = seq
-        self.broadcasts += 1
-        self.history.append(seq, frame, now)
-        self.mirror.update(agent_id, data, tick, now)
+    def append_updates(self, updates: AgentUpdates, now: float, *, framed: bool) -> TickFrames:
+        """A tick's `agent_update`s published at once, the next seqs, as one entry of the
+        log and one of the mirror (each agent's frame and data made when first read;
+        `framed`: now, for the clients sent them one by one)."""
+        tick = TickFrames(self.seq + 1, updates, framed=framed)
+        self.seq += tick.count
+        self.broadcasts += tick.count
+        self.history.append_block(tick.first, tick, now)
+        self.mirror.updates(updates, now)
+        return tick
 
     def reset(
         self,
@@ -155,7 +188,7 @@ class Stream:
         """The frames after `after` (those `filtered` wants), and their size in all."""
         frames = self.history.frames_after(after, self.seq)
         if filtered is not None:
-            frames = filtered_replay(frames, filtered, self.mirror.agents)
+            frames = filtered_replay(frames, filtered, self.mirror.kinds)
         return frames, self.history.size_after(after)
 
     def snapshot(self) -> bytes:

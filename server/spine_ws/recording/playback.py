@@ -379,7 +379,7 @@ class Playback:
         if playing.client.shaping is None:
             return None, None
         event = orjson.loads(frame)
-        agents = self._hub.stream.mirror.agents
+        agents = self._hub.stream.mirror.kinds
         tag = tag_of(event.get("type"), event.get("agent_id"), event.get("agent_kind"), agents)
         return tag, position(event.get("data"))
 

@@ -53,21 +53,25 @@ def rows(agent_ids: Sequence[str], columns: Mapping[str, Column]) -> list[dict[s
     """Each agent's data, in the order of `agent_ids`; ValueError names the first column
     (and index) that is not as the contract wants."""
     names, values = checked(agent_ids, columns)
-    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+    lists = [v.tolist() if isinstance(v, Array) else v for v in values]
+    return [dict(zip(names, row, strict=True)) for row in zip(*lists, strict=True)]
 
 
 def checked(
-    agent_ids: Sequence[str], columns: Mapping[str, Column]
-) -> tuple[list[str], list[list[Any]]]:
-    """The columns' names and values (as lists), checked as `rows` says."""
+    agent_ids: Sequence[str], columns: Mapping[str, Column], *, ids_checked: bool = False
+) -> tuple[list[str], list[Any]]:
+    """The columns' names and values, checked as `rows` says: each a list, or a numpy
+    float array as it is (its float64 bytes are the frame's; a list is made only if an
+    agent's data is asked for). `ids_checked`: these ids were checked before."""
     ids = list(agent_ids)
-    try:
-        _IDS.validate_python(ids)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        raise ValueError(f"agent_ids[{error['loc'][0]}]: {error['msg']}") from None
-    if len(set(ids)) != len(ids):
-        raise ValueError("agent_ids: an agent appears twice in one tick")
+    if not ids_checked:
+        try:
+            _IDS.validate_python(ids)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            raise ValueError(f"agent_ids[{error['loc'][0]}]: {error['msg']}") from None
+        if len(set(ids)) != len(ids):
+            raise ValueError("agent_ids: an agent appears twice in one tick")
     if not columns:
         raise ValueError("columns: at least one (an agent's data is its columns)")
     names = list(columns)
@@ -91,7 +95,7 @@ def float64(columns: Mapping[str, Column]) -> dict[str, bytes]:
     return packed
 
 
-def _column(name: object, column: Column, length: int) -> list[Any]:
+def _column(name: object, column: Column, length: int) -> Any:
     if not isinstance(name, str) or not name:
         raise ValueError(f"columns: {name!r} is not a member name")
     if len(column) != length:
@@ -113,5 +117,6 @@ def _column(name: object, column: Column, length: int) -> list[Any]:
         bad = numpy.flatnonzero(~numpy.isfinite(cast(Any, column)))
         if bad.size:
             raise ValueError(f"columns[{name!r}][{bad[0]}]: {column[bad[0]]} is not JSON")
+        return column  # `float64` packs it; a list only if an agent's data is asked for
     values: list[Any] = column.tolist()
     return values
