@@ -348,6 +348,26 @@ def _browser_rows(result: dict[str, Any]) -> list[Row]:
             Row(section, "the tab's capacity (1 / main thread)", capacity,
                 big["capacity_events_per_s"], "up/s", ">=1,000,000", capacity >= 1_000_000),
         ]  # fmt: skip
+    viewer = result.get("viewer")
+    if viewer and "failed" in viewer:
+        rows.append(Row("the viewer page (WebGL), a big swarm as columns",
+                        f"could not run ({viewer['failed'][:60]})", None, None, ""))  # fmt: skip
+    elif viewer:
+        section = (
+            f"the viewer page ({viewer['renderer']}), {viewer['agents']:,} agents at "
+            f"{viewer['tick_rate']} ticks/s as columns"
+        )
+        fps = viewer["frames_per_s"] or 0
+        rows += [
+            Row(section, "page frames a second (1 / median frame interval)", fps, None, "fps",
+                ">=20", fps >= 20),
+            Row(section, "world redrawn a second (on a new tick or a move)",
+                viewer["draws_per_s"], None, "/s"),
+            Row(section, "a frame's main-thread time, p50 / p95", viewer["draw_ms_p50"],
+                viewer["draw_ms_p95"], "ms"),
+            Row(section, "updates into world / thinned (told)", viewer["updates_per_s_received"],
+                viewer["updates_per_s_skipped"], "up/s"),
+        ]  # fmt: skip
     return rows
 
 

@@ -57,6 +57,7 @@ class Connection:
         "_closing",
         "_held",
         "_held_bytes",
+        "_largest",
         "_max_snapshot",
         "_pressure",
         "_shaping",
@@ -97,6 +98,8 @@ class Connection:
         self._write = transport.send_binary if envelope and envelope.binary else transport.send
         # The policy's verdicts (core/pressure.py), at the times this clock tells.
         self._pressure = Pressure(max_messages, max_bytes, grace)
+        # The largest frame a shaped flush wrote (for the log line of a shed client).
+        self._largest = 0
         self._clock = clock
         self._close_timeout = close_timeout
         self._max_snapshot = max_snapshot_bytes
@@ -329,6 +332,8 @@ class Connection:
         if self.envelope is not None:  # its own: this client's selection, batches, notices
             # (b"": nothing of it for this client, e.g. a Foxglove channel not subscribed)
             frames = [encoded for frame in frames if (encoded := self.envelope.frame(frame))]
+        if frames:  # (a big world's tick frame may be over the limits alone: see `_shed`)
+            self._largest = max(self._largest, max(map(len, frames)))
         for frame in frames:
             self.send(frame)
         if self._streaming is not None:
@@ -422,11 +427,19 @@ class Connection:
 
     def _shed(self, why: str) -> None:
         self._closing = True
+        largest = max(self._largest, max(map(len, self._held), default=0))
+        hint = ""
+        if largest > self._pressure.max_bytes:  # a big world's frame: no client could keep it
+            hint = (
+                f"; one frame alone is {largest} bytes, over --send-queue-bytes "
+                f"({self._pressure.max_bytes}): raise it to a few frames for this world"
+            )
         log.warning(
-            "closing %s: slow consumer, %s (%d messages, %d bytes queued)",
+            "closing %s: slow consumer, %s (%d messages, %d bytes queued)%s",
             self.id,
             why,
             *self.queued,
+            hint,
         )
         self._transport.drop()
         self._held, self._held_bytes = [], 0

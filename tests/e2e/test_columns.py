@@ -6,7 +6,9 @@ seq, the `agent_update` events a JSON client got; a JSON connection is refused t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -212,3 +214,24 @@ async def test_thinned_and_resumed_columns_clients_end_with_the_json_clients_wor
     assert resuming.frames["agent_columns"] > 0 and resuming.frames.get("agent_update", 0) > 0
     assert thinned.state == world
     assert resuming.state == world
+
+
+async def test_a_frame_bigger_than_the_send_queue_says_so_when_its_client_is_shed() -> None:
+    """A world whose one tick's frame is over --send-queue-bytes: a columns client joins
+    (its snapshot streams) and is shed, and the log says why and what to raise."""
+    env = {"SPINE_BENCH_SWARM": "3000", "SPINE_BENCH_SWARM_RATE": "20", "PYTHONPATH": "."}
+    flags = ("--simulation", "bench.sim:swarm", "--send-queue-bytes", "16384")
+    with run_server(*flags, env=env) as server:
+        ws = await websockets.connect(
+            f"{server.ws_url}?subscribe={COLUMNS}",
+            subprotocols=[Subprotocol(f"{SUBPROTOCOL}.msgpack")],
+            open_timeout=5,
+            max_size=None,
+        )
+        hint = re.compile(r"one frame alone is \d+ bytes, over --send-queue-bytes \(16384\)")
+        deadline = asyncio.get_running_loop().time() + 20
+        while not hint.search(server.output()) and asyncio.get_running_loop().time() < deadline:
+            with contextlib.suppress(TimeoutError, websockets.ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 0.2)
+        ws.transport.abort()
+        assert hint.search(server.output()), server.output()[-600:]

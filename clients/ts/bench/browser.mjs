@@ -60,10 +60,10 @@ const log = (...parts) => console.error("bench/browser:", ...parts);
  * agents all moving each tick and nothing else (the default world adds a world event
  * per bounce), as the bigworld rows serve.
  */
-function startServer(agents, swarm = false, rate = TICK_RATES[0]) {
+function startServer(agents, swarm = false, rate = TICK_RATES[0], extra = []) {
   if (!existsSync(SPINE_WS)) throw new Error(`${SPINE_WS} is missing: run \`make\` at the repo root first`);
   const world = swarm ? ["--simulation", "bench.sim:swarm"] : ["--seed-agents", String(agents), "--autostart"];
-  const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--tick-rate", String(rate), ...world];
+  const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--tick-rate", String(rate), ...world, ...extra];
   const env = { ...process.env, SPINE_BENCH_SWARM: String(agents), SPINE_BENCH_SWARM_RATE: String(rate), PYTHONPATH: REPO };
   const child = spawn(SPINE_WS, args, { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
@@ -250,16 +250,16 @@ async function runMode(browser, httpUrl, wsUrl, bundle, { batched, encoding, col
  * on a big swarm: once it holds every agent, its frame meter over VIEWER_WINDOW_MS.
  */
 async function viewerFrames(browser) {
-  const server = startServer(VIEWER_AGENTS, true, VIEWER_RATE);
+  // A 100,000 agents' frame is megabytes: a send queue of a few (docs/big-worlds.md).
+  const server = startServer(VIEWER_AGENTS, true, VIEWER_RATE, ["--send-queue-bytes", String(16 * 1024 * 1024)]);
   try {
     const port = await server.port;
     log(`viewer: server on port ${port}, ${VIEWER_AGENTS} agents at ${VIEWER_RATE} ticks/s`);
     const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
     const errors = [];
     page.on("pageerror", (error) => errors.push(String(error)));
-    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.goto(`http://127.0.0.1:${port}/?columns=1`); // columns from the start
     await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 60_000 });
-    await page.getByTestId("columns").check();
     const subscription = page.getByTestId("subscription");
     const deadline = Date.now() + 120_000;
     const total = async () => Number(await page.getByTestId("agent-total").textContent());
@@ -268,7 +268,17 @@ async function viewerFrames(browser) {
     }
     const agents = await total();
     await page.waitForTimeout(2_000); // past the snapshot's frames
+    const world = page.getByTestId("world");
+    const counts = async () => ({
+      draws: Number(await world.getAttribute("data-draws")),
+      skipped: Number(await page.locator("#thinned").getAttribute("data-total")),
+      events: Number(await page.locator("#meta").getAttribute("data-events")),
+      at: Date.now(),
+    });
+    const before = await counts();
     await page.waitForTimeout(VIEWER_WINDOW_MS);
+    const after = await counts();
+    const seconds = (after.at - before.at) / 1000;
     const meter = await page.getByTestId("frame-ms").evaluate((element) => ({ ...element.dataset }));
     const renderer = await page.getByTestId("world").getAttribute("data-renderer");
     const drawn = Number(await page.getByTestId("world").getAttribute("data-agent-count"));
@@ -281,7 +291,9 @@ async function viewerFrames(browser) {
       renderer,
       tick_rate: VIEWER_RATE,
       ticks_per_s_received: Number(meter.tickSpeed),
-      updates_per_s_received: Number(meter.eventRate),
+      updates_per_s_received: Math.round((after.events - before.events) / seconds),
+      updates_per_s_skipped: Math.round((after.skipped - before.skipped) / seconds),
+      draws_per_s: Number(((after.draws - before.draws) / seconds).toFixed(1)),
       draw_ms_p50: Number(meter.drawP50),
       draw_ms_p95: Number(meter.drawP95),
       frame_interval_ms_p50: intervalP50,
@@ -322,7 +334,8 @@ async function main() {
     const bigMsgpack = await runMode(browser, bigHttp, bigWs, bundle, { batched: true, encoding: "msgpack", agents: BIG_AGENTS });
     const bigColumns = await runMode(browser, bigHttp, bigWs, bundle, { columns: true, encoding: "msgpack", agents: BIG_AGENTS });
     await big.stop();
-    const viewer = await viewerFrames(browser);
+    // A failure here (the page never holds the whole world) is reported, not fatal.
+    const viewer = await viewerFrames(browser).catch((error) => ({ failed: String(error).slice(0, 200) }));
     log("viewer", JSON.stringify(viewer));
     const report = {
       agents: AGENTS,

@@ -69,6 +69,33 @@ interface Uniforms {
   ring: number;
 }
 
+/** A GPU buffer written with `subdata` while what is written fits (no reallocation per
+ * frame), grown to twice what is needed when it does not. */
+class Upload {
+  readonly #buffer: createREGL.Buffer;
+  #capacity = 0;
+
+  constructor(buffer: createREGL.Buffer) {
+    this.#buffer = buffer;
+  }
+
+  get buffer(): createREGL.Buffer {
+    return this.#buffer;
+  }
+
+  write(data: Float32Array | Uint8Array): void {
+    if (data.byteLength > this.#capacity) {
+      this.#capacity = data.byteLength * 2;
+      const Type = data instanceof Float32Array ? Float32Array : Uint8Array;
+      const room = new Type(this.#capacity / data.BYTES_PER_ELEMENT);
+      room.set(data);
+      this.#buffer({ data: room, usage: "dynamic" });
+      return;
+    }
+    this.#buffer.subdata(data);
+  }
+}
+
 /** Growable typed arrays, refilled every frame. */
 class Floats {
   data = new Float32Array(1024);
@@ -107,7 +134,7 @@ export class GlStage {
   readonly #regl: createREGL.Regl;
   readonly #dots: createREGL.DrawCommand;
   readonly #lines: createREGL.DrawCommand;
-  readonly #buffers: Record<"dots" | "dotColours" | "lines" | "lineColours", createREGL.Buffer>;
+  readonly #buffers: Record<"dots" | "dotColours" | "lines" | "lineColours", Upload>;
   readonly #rgb = new Map<string, [number, number, number]>();
   readonly #trails = new Map<string, Array<[number, number]>>();
   // This frame's agents: positions and colours (for the GPU), ids (for `agentAt`).
@@ -116,6 +143,7 @@ export class GlStage {
   readonly #segments = new Floats();
   readonly #segmentColours = new Bytes();
   #ids: string[] = [];
+  #colourKey = "";
   #probe: CanvasRenderingContext2D | null = null;
 
   /** A stage on `canvas`, or undefined if it has no WebGL. */
@@ -135,10 +163,10 @@ export class GlStage {
     this.canvas = canvas;
     this.#regl = regl;
     this.#buffers = {
-      dots: regl.buffer({ usage: "dynamic", type: "float", length: 0 }),
-      dotColours: regl.buffer({ usage: "dynamic", type: "uint8", length: 0 }),
-      lines: regl.buffer({ usage: "dynamic", type: "float", length: 0 }),
-      lineColours: regl.buffer({ usage: "dynamic", type: "uint8", length: 0 }),
+      dots: new Upload(regl.buffer({ usage: "dynamic", type: "float", length: 0 })),
+      dotColours: new Upload(regl.buffer({ usage: "dynamic", type: "uint8", length: 0 })),
+      lines: new Upload(regl.buffer({ usage: "dynamic", type: "float", length: 0 })),
+      lineColours: new Upload(regl.buffer({ usage: "dynamic", type: "uint8", length: 0 })),
     };
     const uniforms = {
       frame: regl.prop<Uniforms, "frame">("frame"),
@@ -148,8 +176,8 @@ export class GlStage {
       vert: DOT_VERTEX,
       frag: DOT_FRAGMENT,
       attributes: {
-        position: { buffer: this.#buffers.dots, size: 2 },
-        colour: { buffer: this.#buffers.dotColours, size: 3, normalized: true },
+        position: { buffer: this.#buffers.dots.buffer, size: 2 },
+        colour: { buffer: this.#buffers.dotColours.buffer, size: 3, normalized: true },
       },
       uniforms: { ...uniforms, size: regl.prop<Uniforms, "size">("size"), ring: regl.prop<Uniforms, "ring">("ring") },
       primitive: "points",
@@ -161,8 +189,8 @@ export class GlStage {
       vert: LINE_VERTEX,
       frag: LINE_FRAGMENT,
       attributes: {
-        position: { buffer: this.#buffers.lines, size: 2 },
-        colour: { buffer: this.#buffers.lineColours, size: 4, normalized: true },
+        position: { buffer: this.#buffers.lines.buffer, size: 2 },
+        colour: { buffer: this.#buffers.lineColours.buffer, size: 4, normalized: true },
       },
       uniforms,
       primitive: "lines",
@@ -176,11 +204,11 @@ export class GlStage {
    * found before the page relies on the stage. */
   #compile(): void {
     const frame: [number, number, number] = [0, 0, 1];
-    this.#buffers.dots(new Float32Array([0, 0]));
-    this.#buffers.dotColours(new Uint8Array([0, 0, 0]));
+    this.#buffers.dots.write(new Float32Array([0, 0]));
+    this.#buffers.dotColours.write(new Uint8Array([0, 0, 0]));
     this.#dots({ frame, halfSide: 1, size: 1, ring: 0, count: 1, offset: 0 });
-    this.#buffers.lines(new Float32Array([0, 0, 0, 0]));
-    this.#buffers.lineColours(new Uint8Array(8));
+    this.#buffers.lines.write(new Float32Array([0, 0, 0, 0]));
+    this.#buffers.lineColours.write(new Uint8Array(8));
     this.#lines({ frame, halfSide: 1, count: 2 });
   }
 
@@ -256,23 +284,27 @@ export class GlStage {
     const { cx, cy, scale, half } = this.view.frame;
     const frame: [number, number, number] = [cx, cy, scale];
     if (segments.length > 0) {
-      this.#buffers.lines(segments.data.subarray(0, segments.length));
-      this.#buffers.lineColours(segmentColours.data.subarray(0, segmentColours.length));
+      this.#buffers.lines.write(segments.data.subarray(0, segments.length));
+      this.#buffers.lineColours.write(segmentColours.data.subarray(0, segmentColours.length));
       this.#lines({ frame, halfSide: half, count: segments.length / 2 });
     }
     if (ids.length > 0) {
-      this.#buffers.dots(positions.data.subarray(0, positions.length));
-      this.#buffers.dotColours(colours.data.subarray(0, colours.length));
-      const size = 2 * this.#radius();
-      this.#dots({ frame, halfSide: half, size, ring: 0, count: ids.length, offset: 0 });
+      // The selected agent goes last, again: a white ring drawn over it.
       const chosen = options.selected === undefined ? -1 : ids.indexOf(options.selected);
       if (chosen >= 0) {
-        // A white ring around the selected agent: its vertex again, drawn bigger.
-        const at = positions.data.subarray(2 * chosen, 2 * chosen + 2);
-        this.#buffers.dots(at);
-        this.#buffers.dotColours(new Uint8Array([255, 255, 255]));
-        this.#dots({ frame, halfSide: half, size: size * 2.2, ring: 0.38, count: 1, offset: 0 });
+        positions.push2(positions.data[2 * chosen]!, positions.data[2 * chosen + 1]!);
+        colours.push(255, 255, 255);
       }
+      this.#buffers.dots.write(positions.data.subarray(0, positions.length));
+      // The colours change only when agents come, go or are hidden.
+      const colourKey = `${options.version}\u0000${ids.length}\u0000${chosen}\u0000${[...options.hidden].join("\u0001")}`;
+      if (colourKey !== this.#colourKey) {
+        this.#colourKey = colourKey;
+        this.#buffers.dotColours.write(colours.data.subarray(0, colours.length));
+      }
+      const size = 2 * this.#radius();
+      this.#dots({ frame, halfSide: half, size, ring: 0, count: ids.length, offset: 0 });
+      if (chosen >= 0) this.#dots({ frame, halfSide: half, size: size * 2.2, ring: 0.38, count: 1, offset: ids.length });
     }
     return ids.length;
   }

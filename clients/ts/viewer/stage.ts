@@ -20,6 +20,8 @@ export interface Placed {
 
 export interface DrawOptions {
   colour: (kind: string) => string;
+  /** Changes whenever agents come or go (or kinds are hidden): what the colours follow. */
+  version: number;
   hidden: ReadonlySet<string>;
   selected: string | undefined;
   follow: boolean;

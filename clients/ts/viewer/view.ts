@@ -26,9 +26,12 @@ export class View {
   /** The point of the world at the middle of the canvas, once the user panned or zoomed. */
   #centre: [number, number] | undefined;
   #frame = { cx: DEFAULT_WORLD_SIZE / 2, cy: DEFAULT_WORLD_SIZE / 2, scale: 1, half: 1 };
+  /** Bumped by every pan, zoom and fit: the page redraws when it (or the world) changed. */
+  changes = 0;
 
   /** Back to the whole world. */
   fit(): void {
+    this.changes++;
     this.#zoom = 1;
     this.#centre = undefined;
   }
@@ -73,12 +76,14 @@ export class View {
   /** Move the view by a drag of (dx, dy) canvas pixels. */
   panBy(dx: number, dy: number): void {
     const { cx, cy, scale } = this.#frame;
+    this.changes++;
     this.#centre = [cx - dx / scale, cy - dy / scale];
   }
 
   /** Zoom by `factor` keeping the world point under (sx, sy) where it is. */
   zoomAt(factor: number, sx: number, sy: number): void {
     const [wx, wy] = this.toWorld(sx, sy);
+    this.changes++;
     const zoom = Math.min(MAX_ZOOM, Math.max(1, this.#zoom * factor));
     if (zoom === 1) {
       this.fit();

@@ -103,6 +103,8 @@ const ui = {
 const params = new URLSearchParams(location.search);
 const wsUrl = params.get("ws") ?? `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
 ui.token.value = params.get("token") ?? "";
+// ?columns=1: a big world's link, opened straight in columns (no JSON snapshot first).
+if (params.get("columns") === "1") ui.columns.checked = true;
 
 const palette = new Palette();
 const colour = (kind: string): string => palette.colour(kind);
@@ -285,8 +287,12 @@ function connect(): void {
   };
   const token = ui.token.value.trim();
   if (token) options.token = token;
-  // Columns travel in MessagePack: the box picks the connection's encoding.
-  if (ui.columns.checked) options.encoding = "msgpack";
+  // Columns travel in MessagePack: the box picks the connection's encoding, and asks
+  // for them from the start (a big world's ticks never come one by one meanwhile).
+  if (ui.columns.checked) {
+    options.encoding = "msgpack";
+    options.subscribe = { ...(ui.batch.checked ? { batch: true } : {}), columns: true };
+  }
   packed = ui.columns.checked;
   try {
     client = new SpineClient(wsUrl, options);
@@ -295,7 +301,10 @@ function connect(): void {
     return;
   }
   wasOpen = false;
-  client.onAny((event) => stream.event(performance.now(), event.type === "agent_columns" ? event.count : 1));
+  client.onAny((event) => {
+    stream.event(performance.now(), event.type === "agent_columns" ? event.count : 1);
+    if (!TIME_ONLY.has(event.type)) worldChanges++;
+  });
   client.on("skipped", (notice) => stream.skipped(notice.count, performance.now()));
   client.on("error", onError);
   client.on("snapshot", (snapshot) => {
@@ -610,6 +619,11 @@ function showLink(open: boolean, status: SimulationStatus | undefined, now: numb
 }
 
 let frameCount = 0;
+let lastDrawKey = "";
+/** Events that may change what is drawn (all but the clock's and the log's). */
+let worldChanges = 0;
+const TIME_ONLY = new Set(["tick_start", "tick_end", "world_event", "skipped", "agent_index"]);
+let draws = 0;
 const LIST_EVERY_MS = 250;
 let listedAt = 0;
 let listedVersion = 0;
@@ -691,13 +705,22 @@ function draw(): void {
     ui.meta.dataset["events"] = String(stream.total);
   }
 
-  const drawn = stage.draw(agents.values(), {
-    colour,
-    hidden: hiddenKinds,
-    selected,
-    follow: ui.follow.checked,
-  });
-  ui.canvas.dataset["agentCount"] = String(drawn);
+  // Drawn when something it shows changed (an event came, the view or the selection
+  // moved): a big world's frame is GPU work, and the world changes at the tick rate.
+  const drawKey = [worldChanges, stage.view.changes, selected, ui.follow.checked, [...hiddenKinds].join(","), ui.canvas.clientWidth, listedVersion].join("\u0000");
+  if (drawKey !== lastDrawKey) {
+    lastDrawKey = drawKey;
+    draws++;
+    const drawn = stage.draw(agents.values(), {
+      colour,
+      version: agentsVersion,
+      hidden: hiddenKinds,
+      selected,
+      follow: ui.follow.checked,
+    });
+    ui.canvas.dataset["agentCount"] = String(drawn);
+    ui.canvas.dataset["draws"] = String(draws);
+  }
 
   frames.frame(begin, performance.now());
   if (++frameCount % 15 === 0) {
