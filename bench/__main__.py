@@ -13,6 +13,7 @@ import shlex
 import signal
 import sys
 import time
+import traceback
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -61,11 +62,21 @@ def main(argv: list[str] | None = None) -> int:
     log_dir = args.out / "logs"
     started = time.time()
     results: dict[str, Any] = {"meta": _meta(args, plan)}
+    failed: dict[str, str] = {}
     for name in args.only or list(SCENARIOS):
-        results[name] = SCENARIOS[name](plan, log_dir)
+        try:
+            results[name] = SCENARIOS[name](plan, log_dir)
+        except Exception as exc:  # one scenario's crash must not lose the others' figures
+            traceback.print_exc()
+            failed[name] = f"{type(exc).__name__}: {exc}"
     results["meta"]["seconds"] = round(time.time() - started, 1)
+    results["meta"]["failed"] = failed
 
     text = report.table(report.rows(results))
+    if failed:
+        text += "\n\nscenarios that failed (no figures): " + "; ".join(
+            f"{name} ({why[:120]})" for name, why in failed.items()
+        )
     command = results["meta"]["command"]
     header = f"spine-ws bench ({command}) on {results['meta']['machine']}"
     print(f"\n{header}\n\n{text}\n")
@@ -74,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     written = report.plot(results, args.out)
     shown = ", ".join(os.path.relpath(p, ROOT) for p in [args.out / "results.json", *written])
     print(f"wrote {shown} in {results['meta']['seconds']:.0f} s")
-    return 0
+    return 1 if failed else 0
 
 
 def _exit_on_signal(signum: int, frame: Any) -> None:

@@ -25,8 +25,9 @@ from spine_ws.core.catalog import CORE
 from spine_ws.core.history import History
 from spine_ws.core.messages import to_json
 from spine_ws.core.stream import Stream
-from spine_ws.generated import AddAgentCommand, TickEndEvent, TickStartEvent
+from spine_ws.generated import AddAgentCommand, AgentUpdateEvent, TickEndEvent, TickStartEvent
 from spine_ws.recording import Recorder
+from spine_ws.sim.columns import rows
 from spine_ws.world import World
 
 __all__ = ["measure", "write_recording"]
@@ -40,6 +41,10 @@ class _Capture:
 
     def broadcast(self, model: Any, /, **fields: Any) -> None:
         self.events.append(model.model_validate({**fields, "seq": 1}))
+
+    def broadcast_updates(self, tick: int, agent_ids: Any, columns: Any) -> None:
+        for agent_id, data in zip(agent_ids, rows(agent_ids, columns), strict=True):
+            self.broadcast(AgentUpdateEvent, tick=tick, agent_id=agent_id, data=data)
 
 
 def write_recording(folder: Path, seconds: float, tick_rate: float = 20.0) -> Path:
