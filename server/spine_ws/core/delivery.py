@@ -36,7 +36,7 @@ from pydantic import MISSING
 
 from spine_ws.core.codec import batch_frame, entered_frame, left_frame, skipped_frame
 from spine_ws.core.columnar import ColumnsRun, Indexing
-from spine_ws.core.region import Grid, Region, Where, position
+from spine_ws.core.region import Region, RegionIndex, Where, position
 from spine_ws.generated import SubscribeCommand
 
 __all__ = [
@@ -199,7 +199,7 @@ class Burst:
         # Where each event's agent is (agent_update and agent_added), beside `events`,
         # while a client subscribes to a region.
         self.where: list[Where] | None = [] if regional else None
-        self._regions: tuple[int, _Regions] | None = None
+        self._regions: tuple[int, RegionIndex] | None = None
         # The ticks published at once among the events, for the columns clients (only
         # when there are some).
         self.runs: list[ColumnsRun] = []
@@ -213,46 +213,13 @@ class Burst:
             self._batch = count, batch_frame([message for _, _, message in self.events])
         return self._batch[1]
 
-    def regions(self) -> _Regions:
+    def regions(self) -> RegionIndex:
         """The events indexed by position, for the region clients (made once)."""
         count = len(self.events)
         if self._regions is None or self._regions[0] != count:
             assert self.where is not None, "a burst without positions"
-            self._regions = count, _Regions(self.events, self.where)
+            self._regions = count, RegionIndex(self.events, self.where)
         return self._regions[1]
-
-
-class _Regions:
-    """A burst's events as a region client reads them: the updates by cell (`Grid`) and
-    by agent, and the rest (few: ticks, lifecycle, world events), which it always reads."""
-
-    __slots__ = ("_by_agent", "_grid", "_others")
-
-    def __init__(self, events: list[tuple[int, Tag, bytes]], where: list[Where]) -> None:
-        points: list[tuple[int, float, float]] = []
-        self._by_agent: dict[str, list[int]] = {}
-        self._others: list[int] = []
-        for index, ((_, (kind, agent, _), _), at) in enumerate(zip(events, where, strict=True)):
-            if kind != _UPDATE or agent is None:
-                self._others.append(index)
-                continue
-            self._by_agent.setdefault(agent, []).append(index)
-            if at is not None:
-                points.append((index, at[0], at[1]))
-        self._grid = Grid(points)
-
-    def picks(self, region: Region, inside: set[str], start: int, end: int) -> list[int]:
-        """The events from `start` to `end` that may concern a client of `region` holding
-        the agents `inside` (in order): those in its cells, those about its agents (one
-        may leave), and the rest."""
-        chosen = {i for i in self._grid.within(region) if start <= i < end}
-        by_agent = self._by_agent
-        for agent in inside:
-            for i in by_agent.get(agent, ()):
-                if start <= i < end:
-                    chosen.add(i)
-        chosen.update(i for i in self._others if start <= i < end)
-        return sorted(chosen)
 
 
 class Shaping:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CELLS", "Grid", "Region", "Where", "position"]
+__all__ = ["CELLS", "Grid", "Region", "RegionIndex", "Where", "position"]
 
 # Where an agent is, from its data (None: it has no numeric x and y, and is in no region).
 Where = tuple[float, float] | None
@@ -106,3 +106,40 @@ class Grid:
             for row in range(first_row, last_row + 1):
                 found.extend(cells.get((column, row), ()))
         return found
+
+
+class RegionIndex:
+    """A burst's events as a region client reads them: the updates by cell (`Grid`) and
+    by agent, and the rest (few: ticks, lifecycle, world events), which it always reads."""
+
+    __slots__ = ("_by_agent", "_grid", "_others")
+
+    def __init__(
+        self,
+        events: Sequence[tuple[int, tuple[str, str | None, str | None], bytes]],
+        where: Sequence[Where],
+    ) -> None:
+        points: list[tuple[int, float, float]] = []
+        self._by_agent: dict[str, list[int]] = {}
+        self._others: list[int] = []
+        for index, ((_, (kind, agent, _), _), at) in enumerate(zip(events, where, strict=True)):
+            if kind != "agent_update" or agent is None:
+                self._others.append(index)
+                continue
+            self._by_agent.setdefault(agent, []).append(index)
+            if at is not None:
+                points.append((index, at[0], at[1]))
+        self._grid = Grid(points)
+
+    def picks(self, region: Region, inside: set[str], start: int, end: int) -> list[int]:
+        """The events from `start` to `end` that may concern a client of `region` holding
+        the agents `inside` (in order): those in its cells, those about its agents (one
+        may leave), and the rest."""
+        chosen = {i for i in self._grid.within(region) if start <= i < end}
+        by_agent = self._by_agent
+        for agent in inside:
+            for i in by_agent.get(agent, ()):
+                if start <= i < end:
+                    chosen.add(i)
+        chosen.update(i for i in self._others if start <= i < end)
+        return sorted(chosen)
