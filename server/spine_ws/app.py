@@ -188,7 +188,7 @@ async def _start(
         link = HostLink(settings.nats, Cluster(settings.cluster_name), hub, bounds)
         await link.start()  # before the first event: every one goes to the stream
     recorder = _recorder(settings, hub)
-    events.connect(hub.deliver)
+    events.connect(hub.deliver, lambda: hub.fanout.per_event)
     simulation.start()
     log.info("simulation started (epoch %s)", hub.epoch)
     runtime = _runtime(settings, hub, simulation, commands, policy, link, metrics)

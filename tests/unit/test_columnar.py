@@ -257,7 +257,9 @@ def test_a_world_watched_as_columns_alone_makes_no_frame_and_no_data_per_agent()
     hub.deliver([added("a"), added("b"), added("c")])
     columns_client(hub, "c1")
     ids = ["a", "b", "c"]
-    updates = published(1, ids, {"x": numpy.array([0.5, 1.5, 2.5]), "name": ["p", "q", "r"]})
+    columns = {"x": numpy.array([0.5, 1.5, 2.5]), "name": ["p", "q", "r"]}
+    assert published(1, ids, columns)._bodies is not None, "a JSON client: made by the sink"
+    updates = published(1, ids, columns, one_by_one=False)
     hub.deliver([broadcast(TickStartEvent, tick=1), updates])
     assert updates._rows is None and updates._bodies is None, "made for no reader"
     seq = hub.stream.seq
@@ -274,7 +276,9 @@ def test_a_world_watched_as_columns_alone_makes_no_frame_and_no_data_per_agent()
     # A JSON client: the next tick's frames are made for it, one by one.
     plain = FakeOutbox("plain")
     hub.join(plain)
-    later = published(2, ids, {"x": numpy.array([1.0, 2.0, 3.0]), "name": ["p", "q", "r"]})
+    later = published(
+        2, ids, {"x": numpy.array([1.0, 2.0, 3.0]), "name": ["p", "q", "r"]}, one_by_one=False
+    )
     hub.deliver([later])
     assert later._bodies is not None
     assert [orjson.loads(m)["agent_id"] for m in plain.flushed[-1]] == ids

@@ -19,12 +19,16 @@ from spine_ws.sim import EventSink
 from spine_ws.sim.columns import rows
 
 
-def published(tick: int, ids: Sequence[str], columns: dict[str, Any]) -> AgentUpdates:
-    """What `broadcast_updates` hands the hub."""
+def published(
+    tick: int, ids: Sequence[str], columns: dict[str, Any], *, one_by_one: bool = True
+) -> AgentUpdates:
+    """What `broadcast_updates` hands the hub (`one_by_one`: a client takes the updates
+    one by one, so the sink makes them)."""
     got: list[Published] = []
     loop = asyncio.new_event_loop()
     try:
-        sink = EventSink(loop, got.extend)
+        sink = EventSink(loop)
+        sink.connect(got.extend, lambda: one_by_one)
         sink.broadcast_updates(tick, ids, columns)
         loop.run_until_complete(asyncio.sleep(0))
     finally:

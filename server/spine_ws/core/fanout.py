@@ -29,6 +29,9 @@ class Fanout:
         self._remote: dict[str, Sender] = {}
         # Called after each burst that broadcast something (a cluster host's publisher).
         self._on_broadcast: list[Callable[[], None]] = []
+        # Whether the last burst had a client taking a tick's updates one by one: read
+        # by the simulation's thread to make them there (`EventSink`), a hint only.
+        self.per_event = True
         # What connection ids start with: the epoch's start, or a gateway's name.
         self.id_prefix = id_prefix
         self._next_id = 0
@@ -124,6 +127,7 @@ class Writing:
         self.per_event = bool(plain or others) or not all(
             client.shaping and takes_columns(client.shaping.subscription) for client in shaped
         )
+        fanout.per_event = self.per_event
         self._offered: dict[str, int] = {}
         self._replied: list[Sender] = []
         self.broadcast = False

@@ -146,6 +146,7 @@ class EventSink:
         self._deltas = Deltas()
         # The agent ids last published at once (valid, no duplicate).
         self._checked_ids: list[str] = []
+        self._one_by_one: Callable[[], bool] = lambda: True
 
     def broadcast(self, model: type[M], /, **fields: Any) -> None:
         """Publish an event to every client; the server adds `seq`.
@@ -179,7 +180,10 @@ class EventSink:
         packed = float64(columns)
         # The same tick as columns, for the clients that take it so (core/columnar.py).
         columnar = self._deltas.columns(ids, names, values, packed)
-        self._put(AgentUpdates(tick, ids, names, values, columnar))
+        updates = AgentUpdates(tick, ids, names, values, columnar)
+        if self._one_by_one():
+            updates.bodies()  # made now, beside the simulation, not in one block on the loop
+        self._put(updates)
 
     def reply(self, connection_id: str, event: BaseModel) -> None:
         """Send one event to one connection only (acks and errors); no `seq`."""
@@ -224,10 +228,18 @@ class EventSink:
         with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(self._drain)
 
-    def connect(self, deliver: Callable[[Sequence[Published]], None]) -> None:
+    def connect(
+        self,
+        deliver: Callable[[Sequence[Published]], None],
+        one_by_one: Callable[[], bool] | None = None,
+    ) -> None:
         """Where events go (the hub): the server connects it once the simulation is
-        built; what was published meanwhile is delivered then."""
+        built; what was published meanwhile is delivered then. `one_by_one`: whether a
+        client takes a tick's updates one by one (then each agent's data and JSON are
+        made here, as the simulation publishes, not on the loop)."""
         self._deliver = deliver
+        if one_by_one is not None:
+            self._one_by_one = one_by_one
         with self._lock:
             if not self._pending or self._wake_scheduled:
                 return
