@@ -98,7 +98,8 @@ class Connection:
         self._write = transport.send_binary if envelope and envelope.binary else transport.send
         # The policy's verdicts (core/pressure.py), at the times this clock tells.
         self._pressure = Pressure(max_messages, max_bytes, grace)
-        # The largest frame a shaped flush wrote (for the log line of a shed client).
+        # The largest message sent whole: a snapshot, a frame a shaped flush wrote (for
+        # the log line of a shed client).
         self._largest = 0
         self._clock = clock
         self._close_timeout = close_timeout
@@ -207,6 +208,7 @@ class Connection:
         if self.envelope is not None:
             parts = (self.envelope.snapshot(parts),)
         size = sum(len(part) for part in parts)
+        self._largest = max(self._largest, size)
         if size > self._max_snapshot:
             self._refuse(size)
         elif size <= SMALL_SNAPSHOT:
@@ -429,10 +431,11 @@ class Connection:
         self._closing = True
         largest = max(self._largest, max(map(len, self._held), default=0))
         hint = ""
-        if largest > self._pressure.max_bytes:  # a big world's frame: no client could keep it
+        if largest > self._pressure.max_bytes:  # a big world's: no client could keep up
             hint = (
-                f"; one frame alone is {largest} bytes, over --send-queue-bytes "
-                f"({self._pressure.max_bytes}): raise it to a few frames for this world"
+                f"; one message alone (a frame, the snapshot) is {largest} bytes, over "
+                f"--send-queue-bytes ({self._pressure.max_bytes}): raise it to a few of "
+                "them for this world"
             )
         log.warning(
             "closing %s: slow consumer, %s (%d messages, %d bytes queued)%s",

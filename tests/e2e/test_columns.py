@@ -217,8 +217,8 @@ async def test_thinned_and_resumed_columns_clients_end_with_the_json_clients_wor
 
 
 async def test_a_frame_bigger_than_the_send_queue_says_so_when_its_client_is_shed() -> None:
-    """A world whose one tick's frame is over --send-queue-bytes: a columns client joins
-    (its snapshot streams) and is shed, and the log says why and what to raise."""
+    """A world whose one tick's frame (and snapshot) is over --send-queue-bytes: a
+    columns client joins and is shed, and the log says why and what to raise."""
     env = {"SPINE_BENCH_SWARM": "3000", "SPINE_BENCH_SWARM_RATE": "20", "PYTHONPATH": "."}
     flags = ("--simulation", "bench.sim:swarm", "--send-queue-bytes", "16384")
     with run_server(*flags, env=env) as server:
@@ -228,7 +228,9 @@ async def test_a_frame_bigger_than_the_send_queue_says_so_when_its_client_is_she
             open_timeout=5,
             max_size=None,
         )
-        hint = re.compile(r"one frame alone is \d+ bytes, over --send-queue-bytes \(16384\)")
+        hint = re.compile(
+            r"one message alone \(.*\) is \d+ bytes, over --send-queue-bytes \(16384\)"
+        )
         deadline = asyncio.get_running_loop().time() + 20
         while not hint.search(server.output()) and asyncio.get_running_loop().time() < deadline:
             with contextlib.suppress(TimeoutError, websockets.ConnectionClosed):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from spine_ws.core.items import AgentUpdates, Published
 from spine_ws.core.messages import to_json
-from spine_ws.generated import AgentUpdateEvent
+from spine_ws.generated import AgentUpdateEvent, TickStartEvent
 from spine_ws.sim import EventSink
 from spine_ws.sim.columns import rows
 
@@ -123,3 +123,22 @@ def test_the_bodies_are_what_one_model_per_agent_serialises(
         assert item.bodies()[index] == to_json(event, exclude={"seq"})
         assert item.rows()[index] == data
     assert item.agent_ids == ids and item.tick == tick
+
+
+def test_a_tick_published_at_once_ends_its_burst() -> None:
+    """Several ticks pending at once reach the hub a tick a burst: each client's queue is
+    judged after each (a slow one is coalesced from the next tick, not after several)."""
+    bursts: list[list[Published]] = []
+    loop = asyncio.new_event_loop()
+    try:
+        sink = EventSink(loop)
+        sink.connect(lambda items: bursts.append(list(items)))
+        for tick in (1, 2):
+            sink.broadcast(TickStartEvent, tick=tick)
+            sink.broadcast_updates(tick, ["a", "b"], {"x": [1.0, 2.0]})
+        sink.broadcast(TickStartEvent, tick=3)
+        loop.run_until_complete(asyncio.sleep(0))
+    finally:
+        loop.close()
+    kinds = [[type(item).__name__ for item in burst] for burst in bursts]
+    assert kinds == [["EventItem", "AgentUpdates"], ["EventItem", "AgentUpdates"], ["EventItem"]]

@@ -253,7 +253,15 @@ class EventSink:
                 return
             self._wake_scheduled = False
             items, self._pending = self._pending, []
-        self._deliver(items)
+        # A tick published at once ends its burst: each client's queue is judged after
+        # each such tick (a client falling behind a big world is coalesced from the next
+        # one, not after several ticks of updates already sit in its queue).
+        start = 0
+        for end, item in enumerate(items, 1):
+            if isinstance(item, AgentUpdates) and end < len(items):
+                self._deliver(items[start:end])
+                start = end
+        self._deliver(items[start:] if start else items)
 
 
 _NO_SEQ = {"seq"}
