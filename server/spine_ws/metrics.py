@@ -13,6 +13,7 @@ Each app has its own registry (tests run many apps in one process).
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import Counter as Tally
 from collections.abc import Iterator, Sized
@@ -242,6 +243,21 @@ class _Scrape(Collector):
         stats = hub.history.stats(time.monotonic())
         yield _gauge("spine_ws_history_events", "Broadcast events held for resumes.", stats.events)
         yield _gauge("spine_ws_history_bytes", "Bytes of the events held.", stats.bytes)
+
+        yield _gauge(
+            "spine_ws_gc_frozen_objects",
+            "Objects made at start-up, set aside from the garbage collector's full "
+            "collections (spine-ws serve freezes them once it is up).",
+            gc.get_freeze_count(),
+        )
+        collections = CounterMetricFamily(
+            "spine_ws_gc_collections",
+            "Garbage collections of this process, by generation (2: full).",
+            labels=["generation"],
+        )
+        for generation, counts in enumerate(gc.get_stats()):
+            collections.add_metric([str(generation)], counts["collections"])
+        yield collections
 
         link = runtime.cluster
         if link is not None:

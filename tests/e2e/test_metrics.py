@@ -128,6 +128,15 @@ async def test_counters_move_by_exactly_what_a_scripted_series_did(server: Serve
     assert after[("spine_ws_command_queue_depth", ())] == 0
 
 
+def test_what_start_up_made_is_frozen_out_of_full_collections(server: Server) -> None:
+    """A full collection over the start-up objects took 40-60 ms, several a second under
+    load: `spine-ws serve` freezes them once it is up, and says so."""
+    samples = scrape(server)
+    assert samples[("spine_ws_gc_frozen_objects", ())] > 10_000
+    full = ("spine_ws_gc_collections_total", (("generation", "2"),))
+    assert samples[full] >= 1  # the collection just before the freeze, at least
+
+
 def test_metrics_want_a_token_when_the_server_has_tokens(server: Server) -> None:
     for token in (None, "wrong-token-12345"):
         with pytest.raises(urllib.error.HTTPError) as refused:
