@@ -233,7 +233,8 @@ def _ladder(
     kinds: tuple[str, str], rates: list[float], k: int, plan: Plan, log_dir: Path
 ) -> dict[str, dict[str, Any]]:
     """Both kinds up `rates` in turns (who goes first alternates); a kind stops at a rate
-    it fails twice. Each kind's `sustained_rate` is the last rate it sustained."""
+    it fails twice. Each kind's `sustained_rate` is the last rate it sustained; one that
+    fails the first rate goes down from it (15 % a step) until it sustains one."""
     sessions = {
         kind: Session(kind, k, log_dir, processes=plan.processes, name=f"ladder-{kind}-k{k}")
         for kind in kinds
@@ -251,24 +252,39 @@ def _ladder(
                 if result["failed_rate"] is not None:
                     continue
                 session = sessions[kind]
-                for _ in range(2):
-                    step = session.step(rate, plan.step_seconds, drain=plan.drain)
-                    result["steps"].append(step.summary())
-                    _say(f"  ladder {kind:9} {_brief(step)}")
-                    if step.sustained:
-                        result["sustained_rate"] = rate
+                if _climb(session, rate, plan, result):
+                    continue
+                result["failed_rate"] = rate
+                lower = rate
+                for _ in range(_DESCENT if index == 0 else 0):
+                    lower = float(f"{lower * 0.85:.3g}")
+                    if _climb(session, lower, plan, result):
                         break
-                    if not session.intact():
-                        session.close()
-                        session.open()
-                else:
-                    result["failed_rate"] = rate
             if all(r["failed_rate"] is not None for r in climbed.values()):
                 break
     finally:
         for session in sessions.values():
             session.close()
     return climbed
+
+
+# Rates below a ladder's first a kind that fails it goes down to (0.85 ** 6: 0.38x).
+_DESCENT = 6
+
+
+def _climb(session: Session, rate: float, plan: Plan, result: dict[str, Any]) -> bool:
+    """One rung: `rate` up to twice; whether it was sustained (then noted in `result`)."""
+    for _ in range(2):
+        step = session.step(rate, plan.step_seconds, drain=plan.drain)
+        result["steps"].append(step.summary())
+        _say(f"  ladder {session.kind:9} {_brief(step)}")
+        if step.sustained:
+            result["sustained_rate"] = rate
+            return True
+        if not session.intact():
+            session.close()
+            session.open()
+    return False
 
 
 def publishing(plan: Plan, log_dir: Path) -> dict[str, Any]:
