@@ -97,6 +97,9 @@ def rows(results: dict[str, Any]) -> list[Row]:
         section = f"publishing: a tick of {pub['agents']:,} agents, on the simulation's thread"
         out.append(Row(section, "per update, as columns / one broadcast each",
                        pub["columns"] * 1e6, pub["each"] * 1e6, "us"))  # fmt: skip
+        if "columns_made" in pub:
+            out.append(Row(section, "per update, as columns with a JSON client / one each",
+                           pub["columns_made"] * 1e6, pub["each"] * 1e6, "us"))  # fmt: skip
     for agents, world in (_get(results, "bigworld", "project") or {}).items():
         section = (
             f"big world: {int(agents):,} agents moving at {world['tick_rate']:g} ticks/s, "
